@@ -1,0 +1,80 @@
+# Tributary — every target installs what it needs from package.json (npm ci) first.
+#   make            build handler zips and synthesize every stack (the main job; no AWS account needed)
+#   make test       typecheck, unit + integration + synth/policy tests, then offline terraform validate/plan
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+# Tests and tools run on Node 22 (the Lambda runtime). An older machine Node gets node@22 from the npm registry.
+NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+NODE22_DIR := $(CURDIR)/.tools/node22
+ifeq ($(shell test "$(NODE_MAJOR)" -ge 22 2>/dev/null && echo yes),yes)
+NODE_DEP :=
+else
+export PATH := $(NODE22_DIR)/node_modules/node/bin:$(PATH)
+NODE_DEP := $(NODE22_DIR)/node_modules/node/bin/node
+endif
+
+export CHECKPOINT_DISABLE := 1
+export npm_config_update_notifier := false
+TSX := node_modules/.bin/tsx
+STACK ?=
+JOBS ?=
+
+.PHONY: all install build synth typecheck test unit plan validate deploy destroy bench clean distclean
+
+all: synth
+
+$(NODE22_DIR)/node_modules/node/bin/node:
+	@echo "machine Node is v$(NODE_MAJOR); installing node@22 from the npm registry into .tools/node22"
+	mkdir -p $(NODE22_DIR)
+	cd $(NODE22_DIR) && echo '{"private":true}' > package.json && npm install --no-audit --no-fund --no-package-lock node@22
+
+node_modules/.package-lock.json: package.json package-lock.json $(NODE_DEP)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+build: install
+	$(TSX) scripts/build-handlers.ts
+
+synth: build
+	$(TSX) main.ts
+
+typecheck: install
+	node_modules/.bin/tsc --noEmit -p tsconfig.json
+
+unit: build
+	node_modules/.bin/vitest run
+
+test: typecheck build
+	node_modules/.bin/vitest run
+	$(TSX) main.ts
+	$(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS)) $(STACK)
+
+plan: synth
+	$(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS)) $(STACK)
+
+validate: synth
+	$(TSX) scripts/tf-check.ts --validate-only $(STACK)
+
+# Deploys one stack with your AWS credentials: terraform init (real backend) + apply in its synthesized folder.
+deploy: synth
+	@test -n "$(STACK)" || { echo "usage: make deploy STACK=<name>  (stacks: ls cdktf.out/stacks)"; exit 2; }
+	@test -d cdktf.out/stacks/$(STACK) || { echo "no stack $(STACK); see ls cdktf.out/stacks"; exit 2; }
+	rm -f cdktf.out/stacks/$(STACK)/zz_offline_override.tf.json cdktf.out/stacks/$(STACK)/offline.tfplan
+	cd cdktf.out/stacks/$(STACK) && terraform init -input=false && terraform apply
+
+destroy: synth
+	@test -n "$(STACK)" || { echo "usage: make destroy STACK=<name>"; exit 2; }
+	rm -f cdktf.out/stacks/$(STACK)/zz_offline_override.tf.json
+	cd cdktf.out/stacks/$(STACK) && terraform init -input=false && terraform destroy
+
+bench: build
+	$(TSX) scripts/bench.ts
+
+clean:
+	rm -rf dist cdktf.out bench-out
+
+distclean: clean
+	rm -rf node_modules .tools

@@ -1,0 +1,77 @@
+import { ADVERTISING_REGIONS, AMS_DATASET_IDS, type AdvertisingRegion } from '../lib/ams.js';
+import { ConfigError, bool, int, join, listOf, oneOf, onlyKeys, section, type Raw } from './validate.js';
+
+export const AMS_DELIVERY_VARIANTS = ['sqs', 'firehose'] as const;
+export type AmsDelivery = (typeof AMS_DELIVERY_VARIANTS)[number];
+
+/** Amazon Marketing Stream pipeline settings (config key `ams`). */
+export interface AmsConfig {
+  /** Synthesize AMS stacks at all. Default true. */
+  readonly enabled: boolean;
+  /**
+   * `sqs` (default): Amazon's SNS topics publish into our SQS queue, a fan-out Lambda republishes each record
+   * to our SNS topic, Firehose writes it to S3. `firehose`: Amazon delivers straight into our Firehose stream
+   * through the subscriber/subscription roles.
+   */
+  readonly delivery: AmsDelivery;
+  /** Advertising regions (NA -> us-east-1, EU -> eu-west-1, FE -> us-west-2). Default all three. */
+  readonly regions: readonly AdvertisingRegion[];
+  /** Dataset ids, or ["*"] for all 23. Default ["*"]. */
+  readonly datasets: readonly string[];
+  /** Days after which raw S3 objects expire; 0 keeps them forever. Default 0. */
+  readonly dataRetentionDays: number;
+  /** Firehose buffering: size in MiB (1-128, default 64) and interval in seconds (0-900, default 300). */
+  readonly bufferingSizeMiB: number;
+  readonly bufferingIntervalSeconds: number;
+  /** Fan-out Lambda memory (MB, default 256) and timeout (s, default 30). */
+  readonly fanOutMemoryMb: number;
+  readonly fanOutTimeoutSeconds: number;
+  /** SQS event source batch size (1-10000, default 100) and batching window (s, default 5). */
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Receives before a message moves to the DLQ. Default 5. */
+  readonly maxReceiveCount: number;
+  /** Alarm thresholds from Amazon's CloudWatch template. Defaults 10000 messages and 3600 s. */
+  readonly visibleMessagesAlarmThreshold: number;
+  readonly oldestMessageAgeAlarmSeconds: number;
+  /** Glue database/tables and Athena named queries. Default true. */
+  readonly glue: boolean;
+}
+
+const KEYS = [
+  'enabled', 'delivery', 'regions', 'datasets', 'dataRetentionDays', 'bufferingSizeMiB',
+  'bufferingIntervalSeconds', 'fanOutMemoryMb', 'fanOutTimeoutSeconds', 'batchSize',
+  'maxBatchingWindowSeconds', 'maxReceiveCount', 'visibleMessagesAlarmThreshold',
+  'oldestMessageAgeAlarmSeconds', 'glue',
+] as const;
+
+export function parseAmsConfig(raw: unknown, path = 'ams'): AmsConfig {
+  const o: Raw = section(raw, path);
+  onlyKeys(o, path, KEYS);
+  const cfg: AmsConfig = {
+    enabled: bool(o, path, 'enabled', true),
+    delivery: oneOf(o, path, 'delivery', 'sqs', AMS_DELIVERY_VARIANTS),
+    regions: listOf(o, path, 'regions', ADVERTISING_REGIONS, ADVERTISING_REGIONS, { minItems: 1 }),
+    datasets: listOf(o, path, 'datasets', ['*'], AMS_DATASET_IDS, { wildcard: true, minItems: 1 }),
+    dataRetentionDays: int(o, path, 'dataRetentionDays', 0, { min: 0, max: 36500 }),
+    bufferingSizeMiB: int(o, path, 'bufferingSizeMiB', 64, { min: 1, max: 128 }),
+    bufferingIntervalSeconds: int(o, path, 'bufferingIntervalSeconds', 300, { min: 0, max: 900 }),
+    fanOutMemoryMb: int(o, path, 'fanOutMemoryMb', 256, { min: 128, max: 10240 }),
+    fanOutTimeoutSeconds: int(o, path, 'fanOutTimeoutSeconds', 30, { min: 3, max: 900 }),
+    batchSize: int(o, path, 'batchSize', 100, { min: 1, max: 10000 }),
+    maxBatchingWindowSeconds: int(o, path, 'maxBatchingWindowSeconds', 5, { min: 0, max: 300 }),
+    maxReceiveCount: int(o, path, 'maxReceiveCount', 5, { min: 1, max: 1000 }),
+    visibleMessagesAlarmThreshold: int(o, path, 'visibleMessagesAlarmThreshold', 10000, { min: 1, max: 100_000_000 }),
+    oldestMessageAgeAlarmSeconds: int(o, path, 'oldestMessageAgeAlarmSeconds', 3600, { min: 60, max: 1_209_600 }),
+    glue: bool(o, path, 'glue', true),
+  };
+  // The SQS visibility timeout is 6x the consumer timeout and may not exceed 12 hours.
+  if (cfg.fanOutTimeoutSeconds * 6 > 43200) {
+    throw new ConfigError(join(path, 'fanOutTimeoutSeconds'), '6x the timeout must fit the 12-hour SQS visibility limit (at most 7200)');
+  }
+  // SQS requires a batching window of at least 1 s when the batch size exceeds 10.
+  if (cfg.batchSize > 10 && cfg.maxBatchingWindowSeconds < 1) {
+    throw new ConfigError(join(path, 'maxBatchingWindowSeconds'), 'must be at least 1 when batchSize is above 10');
+  }
+  return cfg;
+}

@@ -1,0 +1,53 @@
+/**
+ * Amazon Marketing Stream reference data (embedded from ams-datasets.json): the datasets, the AWS account
+ * whose SNS topics publish each dataset per advertising region, the region mapping and Amazon's roles.
+ * Used by the stacks, the confirmation handler and the subscription CLI.
+ */
+import data from './ams-datasets.json' with { type: 'json' };
+
+export const ADVERTISING_REGIONS = ['NA', 'EU', 'FE'] as const;
+export type AdvertisingRegion = (typeof ADVERTISING_REGIONS)[number];
+
+export type DatasetFamily = 'sponsored-ads' | 'dsp';
+
+export interface AmsDataset {
+  readonly dataSetId: string;
+  readonly family: DatasetFamily;
+  readonly publisherAccounts: Readonly<Record<AdvertisingRegion, string>>;
+}
+
+export interface AdvertisingRegionInfo {
+  readonly awsRegion: string;
+  readonly apiHost: string;
+}
+
+export const AMS_DATASETS: readonly AmsDataset[] = data.datasets as AmsDataset[];
+export const AMS_DATASET_IDS: readonly string[] = AMS_DATASETS.map((d) => d.dataSetId);
+export const AMS_REGIONS: Readonly<Record<AdvertisingRegion, AdvertisingRegionInfo>> = data.advertisingRegions;
+export const AMAZON_REVIEWER_ROLE: string = data.amazonPrincipals.reviewerRole;
+export const AMAZON_SUBSCRIBER_ROLE: string = data.amazonPrincipals.subscriberRole;
+
+/** The AWS region that hosts the SNS topics (and so our stack) for an advertising region. */
+export function awsRegionOf(region: AdvertisingRegion): string {
+  return AMS_REGIONS[region].awsRegion;
+}
+
+export function advertisingRegionOfAwsRegion(awsRegion: string): AdvertisingRegion | undefined {
+  return ADVERTISING_REGIONS.find((r) => AMS_REGIONS[r].awsRegion === awsRegion);
+}
+
+export function dataset(id: string): AmsDataset {
+  const found = AMS_DATASETS.find((d) => d.dataSetId === id);
+  if (!found) throw new Error(`unknown Amazon Marketing Stream dataset "${id}"; known: ${AMS_DATASET_IDS.join(', ')}`);
+  return found;
+}
+
+/** The AWS account whose SNS topics publish `datasetId` in `region`. */
+export function publisherAccount(datasetId: string, region: AdvertisingRegion): string {
+  return dataset(datasetId).publisherAccounts[region];
+}
+
+/** `arn:aws:sns:<awsRegion>:<publisherAccount>:*`, the aws:SourceArn pattern Amazon documents. */
+export function publisherTopicArnPattern(datasetId: string, region: AdvertisingRegion): string {
+  return `arn:aws:sns:${awsRegionOf(region)}:${publisherAccount(datasetId, region)}:*`;
+}

@@ -1,0 +1,75 @@
+import { Construct } from 'constructs';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { Naming } from './naming.js';
+import { suppress } from '../policy/suppress.js';
+
+export interface AlertsProps {
+  readonly naming: Naming;
+  /** Purpose segment of the topic name. Default "alerts". */
+  readonly purpose?: string;
+  /** E-mail address subscribed to the topic; none by default. */
+  readonly email?: string;
+}
+
+/** Reason kept beside the suppression of the SNS encryption rule for alert topics. */
+export const ALERTS_TOPIC_UNENCRYPTED_REASON =
+  'CloudWatch alarm actions cannot publish to a topic encrypted with the AWS managed SNS key, and a customer ' +
+  'managed key per stack costs more than the alarm metadata it would protect; alerts carry no payload data.';
+
+/**
+ * The stack's alerts topic (one per stack), with an optional e-mail subscription. Every alarm created
+ * through `alarm()` notifies it on ALARM and OK.
+ */
+export class Alerts extends Construct {
+  readonly topic: SnsTopic;
+  private readonly naming: Naming;
+
+  constructor(scope: Construct, id: string, props: AlertsProps) {
+    super(scope, id);
+    this.naming = props.naming;
+    this.topic = new SnsTopic(this, 'topic', {
+      name: props.naming.name('sns', props.purpose ?? 'alerts'),
+    });
+    suppress(this.topic, 'sns-encrypted', ALERTS_TOPIC_UNENCRYPTED_REASON);
+    new SnsTopicPolicy(this, 'policy', {
+      arn: this.topic.arn,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: this.topic.arn,
+          },
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sns:Publish',
+            Resource: this.topic.arn,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+    });
+    if (props.email) {
+      new SnsTopicSubscription(this, 'email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.email });
+    }
+  }
+
+  /** A metric alarm named `<prefix>-<region>-<purpose>` that notifies this topic. */
+  alarm(purpose: string, props: Omit<CloudwatchMetricAlarmConfig, 'alarmName' | 'alarmActions' | 'okActions'>): CloudwatchMetricAlarm {
+    return new CloudwatchMetricAlarm(this, purpose, {
+      treatMissingData: 'notBreaching',
+      ...props,
+      alarmName: this.naming.name('alarm', purpose),
+      alarmActions: [this.topic.arn],
+      okActions: [this.topic.arn],
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import { Construct } from 'constructs';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import type { Naming } from './naming.js';
+
+export interface DataBucketProps {
+  readonly naming: Naming;
+  /** Purpose used in the bucket_prefix, e.g. "ams-sp-traffic". */
+  readonly purpose: string;
+  /** Expire objects after this many days; 0 (default) keeps them. */
+  readonly expireAfterDays?: number;
+  /** Move objects to S3 Intelligent-Tiering after this many days; 0 disables. Default 30. */
+  readonly intelligentTieringAfterDays?: number;
+  /** Abort incomplete multipart uploads after this many days. Default 7. */
+  readonly abortIncompleteUploadDays?: number;
+  /** Keep object versions (noncurrent versions expire after 30 days). Default false. */
+  readonly versioned?: boolean;
+  /** Allow `terraform destroy` to delete a non-empty bucket. Default false. */
+  readonly forceDestroy?: boolean;
+  /** Extra bucket policy statements (IAM JSON objects) merged with the TLS-only statement. */
+  readonly extraPolicyStatements?: readonly Record<string, unknown>[];
+}
+
+/**
+ * An S3 bucket for data: bucket_prefix naming, SSE-S3 encryption with bucket keys, all public access blocked,
+ * ACLs disabled (bucket owner enforced), a bucket policy that denies any request not made over TLS, and
+ * lifecycle rules (abort uploads, optional tiering and expiry).
+ */
+export class DataBucket extends Construct {
+  readonly bucket: S3Bucket;
+
+  constructor(scope: Construct, id: string, props: DataBucketProps) {
+    super(scope, id);
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucketPrefix: props.naming.name('s3BucketPrefix', props.purpose),
+      forceDestroy: props.forceDestroy ?? false,
+    });
+    const bucket = this.bucket.id;
+
+    new S3BucketPublicAccessBlock(this, 'public-access', {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'ownership', {
+      bucket,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'sse', {
+      bucket,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
+    });
+    if (props.versioned) {
+      new S3BucketVersioningA(this, 'versioning', { bucket, versioningConfiguration: { status: 'Enabled' } });
+    }
+
+    const tiering = props.intelligentTieringAfterDays ?? 30;
+    const expire = props.expireAfterDays ?? 0;
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket,
+      rule: [
+        {
+          id: 'abort-incomplete-uploads',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: props.abortIncompleteUploadDays ?? 7 }],
+        },
+        ...(tiering > 0 && (expire === 0 || tiering < expire)
+          ? [{ id: 'intelligent-tiering', status: 'Enabled', filter: [{ prefix: '' }], transition: [{ days: tiering, storageClass: 'INTELLIGENT_TIERING' }] }]
+          : []),
+        ...(expire > 0 ? [{ id: 'expire', status: 'Enabled', filter: [{ prefix: '' }], expiration: [{ days: expire }] }] : []),
+        ...(props.versioned
+          ? [{ id: 'noncurrent-versions', status: 'Enabled', filter: [{ prefix: '' }], noncurrentVersionExpiration: [{ noncurrentDays: 30 }] }]
+          : []),
+      ],
+    });
+
+    new S3BucketPolicy(this, 'policy', {
+      bucket,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+          ...(props.extraPolicyStatements ?? []),
+        ],
+      }),
+    });
+  }
+
+  get arn(): string {
+    return this.bucket.arn;
+  }
+
+  get name(): string {
+    return this.bucket.bucket;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Bundles every handlers/<name>/index.ts with esbuild (ESM, node22, AWS SDK bundled) and writes a
+ * deterministic dist/handlers/<name>.zip (one entry, index.mjs, fixed timestamp): the same source always gives
+ * the same bytes, so Terraform's source_code_hash only changes when the code does. Zips whose bytes did not
+ * change are not rewritten.
+ *
+ *   tsx scripts/build-handlers.ts [name ...]
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+import { ZipFile } from 'yazl';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const HANDLERS_DIR = join(ROOT, 'handlers');
+export const OUT_DIR = join(ROOT, 'dist', 'handlers');
+/** Every zip entry carries this timestamp (DOS time cannot go before 1980). */
+const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
+
+/** Handler folders: every directory under handlers/ that has an index.ts. */
+export function handlerNames(): string[] {
+  return readdirSync(HANDLERS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(HANDLERS_DIR, d.name, 'index.ts')))
+    .map((d) => d.name)
+    .sort();
+}
+
+export const ESBUILD_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  treeShaking: true,
+  write: false,
+  charset: 'utf8',
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+};
+
+export async function bundle(name: string): Promise<Buffer> {
+  const result = await build({ ...ESBUILD_OPTIONS, entryPoints: [join(HANDLERS_DIR, name, 'index.ts')], outfile: 'index.mjs' });
+  return Buffer.from(result.outputFiles![0].contents);
+}
+
+export function zip(files: { name: string; data: Buffer }[]): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    const z = new ZipFile();
+    for (const f of [...files].sort((a, b) => a.name.localeCompare(b.name))) {
+      z.addBuffer(f.data, f.name, { mtime: FIXED_MTIME, mode: 0o100644, compress: true });
+    }
+    const chunks: Buffer[] = [];
+    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    z.outputStream.on('end', () => resolvePromise(Buffer.concat(chunks)));
+    z.outputStream.on('error', reject);
+    z.end();
+  });
+}
+
+export interface BuiltHandler {
+  name: string;
+  bundleBytes: number;
+  zipBytes: number;
+  path: string;
+  changed: boolean;
+}
+
+export async function buildHandlers(names = handlerNames()): Promise<BuiltHandler[]> {
+  mkdirSync(OUT_DIR, { recursive: true });
+  return Promise.all(
+    names.map(async (name) => {
+      const code = await bundle(name);
+      const data = await zip([{ name: 'index.mjs', data: code }]);
+      const path = join(OUT_DIR, `${name}.zip`);
+      const changed = !existsSync(path) || !readFileSync(path).equals(data);
+      if (changed) writeFileSync(path, data);
+      return { name, bundleBytes: code.length, zipBytes: data.length, path, changed };
+    }),
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const names = process.argv.slice(2);
+  const started = performance.now();
+  const built = await buildHandlers(names.length ? names : undefined);
+  for (const b of built) {
+    console.log(`${b.changed ? 'built    ' : 'unchanged'} ${b.name.padEnd(28)} bundle ${(b.bundleBytes / 1024).toFixed(1)} KB  zip ${(b.zipBytes / 1024).toFixed(1)} KB`);
+  }
+  console.log(`${built.length} handler zips in ${Math.round(performance.now() - started)} ms -> ${OUT_DIR}`);
+}

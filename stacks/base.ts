@@ -1,0 +1,70 @@
+import { Construct } from 'constructs';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import type { TributaryConfig } from '../config/index.js';
+import { Alerts } from '../modules/alarms.js';
+import { Naming } from '../modules/naming.js';
+
+export interface TributaryStackProps {
+  readonly config: TributaryConfig;
+  /** The AWS region this stack is pinned to through its own provider. */
+  readonly region: string;
+  /** Pipeline label for tags, e.g. "ams". */
+  readonly pipeline: string;
+  /** Extra default tags for every resource of this stack. */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * Base of every Tributary stack: one AWS provider pinned to the stack's region with default tags, the state
+ * backend from config (local by default, relative path; or S3 with a lockfile), the naming helper and the
+ * stack's alerts topic.
+ */
+export class TributaryStack extends TerraformStack {
+  readonly config: TributaryConfig;
+  readonly region: string;
+  readonly naming: Naming;
+  readonly alerts: Alerts;
+
+  constructor(scope: Construct, readonly stackName: string, props: TributaryStackProps) {
+    super(scope, stackName);
+    this.config = props.config;
+    this.region = props.region;
+    this.naming = new Naming(props.config.prefix, props.region);
+
+    new AwsProvider(this, 'aws', {
+      region: props.region,
+      defaultTags: [
+        {
+          tags: {
+            ...props.config.tags,
+            'tributary:environment': props.config.environment,
+            'tributary:pipeline': props.pipeline,
+            'tributary:stack': stackName,
+            ...props.tags,
+          },
+        },
+      ],
+    });
+
+    const backend = props.config.backend;
+    if (backend.type === 's3') {
+      new S3Backend(this, {
+        bucket: backend.bucket,
+        key: `${backend.keyPrefix}/${props.config.prefix}/${stackName}.tfstate`,
+        region: backend.region,
+        encrypt: true,
+      });
+      if (backend.useLockfile) this.addOverride('terraform.backend.s3.use_lockfile', true);
+    } else {
+      new LocalBackend(this, { path: `terraform.${stackName}.tfstate` });
+    }
+
+    this.alerts = new Alerts(this, 'alerts', { naming: this.naming, email: props.config.alarmEmail });
+    this.output('alerts_topic_arn', this.alerts.topic.arn, 'SNS topic that receives every alarm of this stack');
+  }
+
+  output(name: string, value: string, description: string): TerraformOutput {
+    return new TerraformOutput(this, name, { value, description });
+  }
+}

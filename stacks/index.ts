@@ -1,0 +1,27 @@
+import { App } from 'cdktf';
+import type { TributaryConfig } from '../config/index.js';
+import { AmsStack } from './ams-stack.js';
+import type { TributaryStack } from './base.js';
+
+/**
+ * Adds every stack the config turns on to `app`: one per (AMS dataset, advertising region), and one per
+ * configured region for each other pipeline.
+ */
+export function addStacks(app: App, config: TributaryConfig): TributaryStack[] {
+  const stacks: TributaryStack[] = [];
+  if (config.ams.enabled) {
+    for (const region of config.ams.regions) {
+      for (const datasetId of config.ams.datasets) {
+        stacks.push(new AmsStack(app, { config, datasetId, region }));
+      }
+    }
+  }
+  return stacks;
+}
+
+/** A cdktf App holding every configured stack, writing to `outdir`. */
+export function buildApp(config: TributaryConfig, outdir = 'cdktf.out'): { app: App; stacks: TributaryStack[] } {
+  const app = new App({ outdir, skipValidation: false });
+  const stacks = addStacks(app, config);
+  return { app, stacks };
+}
