@@ -17,6 +17,12 @@ endif
 export CHECKPOINT_DISABLE := 1
 export npm_config_update_notifier := false
 TSX := node_modules/.bin/tsx
+# The synth program, bundled once by esbuild (cdktf and constructs stay external): no TypeScript loader at synth time.
+SYNTH := dist/synth/main.mjs
+SYNTH_BUNDLE_FLAGS := --bundle --platform=node --format=esm --target=node22 --external:cdktf --external:constructs \
+	--log-level=warning --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+FULL_CONFIG := config/examples/full.json
+FULL_OUT := cdktf.out.full
 STACK ?=
 JOBS ?=
 
@@ -37,9 +43,10 @@ install: node_modules/.package-lock.json
 
 build: install
 	$(TSX) scripts/build-handlers.ts
+	node_modules/.bin/esbuild main.ts $(SYNTH_BUNDLE_FLAGS) --outfile=$(SYNTH)
 
 synth: build
-	$(TSX) main.ts
+	node $(SYNTH)
 
 typecheck: install
 	node_modules/.bin/tsc --noEmit -p tsconfig.json
@@ -47,10 +54,13 @@ typecheck: install
 unit: build
 	node_modules/.bin/vitest run
 
+# Offline terraform tier: the default config (every AMS stack) and the full example config (every pipeline).
 test: typecheck build
 	node_modules/.bin/vitest run
-	$(TSX) main.ts
-	$(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS)) $(STACK)
+	node $(SYNTH)
+	TRIBUTARY_CONFIG=$(FULL_CONFIG) CDKTF_OUTDIR=$(FULL_OUT) node $(SYNTH)
+	$(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS))
+	$(TSX) scripts/tf-check.ts --outdir $(FULL_OUT) $(if $(JOBS),--jobs $(JOBS))
 
 plan: synth
 	$(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS)) $(STACK)
@@ -74,7 +84,7 @@ bench: build
 	$(TSX) scripts/bench.ts
 
 clean:
-	rm -rf dist cdktf.out bench-out
+	rm -rf dist cdktf.out $(FULL_OUT) bench-out
 
 distclean: clean
 	rm -rf node_modules .tools

@@ -3,6 +3,7 @@
  * TRIBUTARY_CONFIG), then synthesizes every configured stack to cdktf.out/stacks/<name>/cdk.tf.json.
  * Run it with `make synth` (plain tsx, no cdktf CLI) or through `cdktf synth|deploy`.
  */
+import './lib/fast-synth.js';
 import { loadConfig } from './config/index.js';
 import { buildApp } from './stacks/index.js';
 

@@ -4,8 +4,7 @@
  * synthesized.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../lib/paths.js';
 import { parseAmsConfig, type AmsConfig } from './ams.js';
 import {
   ConfigError, LOG_RETENTION_DAYS, bool, describe, join, oneOf, onlyKeys, optStr, section, str, type Raw,
@@ -101,7 +100,7 @@ function parseBackend(raw: unknown): BackendConfig {
   };
 }
 
-export const DEFAULT_CONFIG_PATH = resolve(dirname(fileURLToPath(import.meta.url)), 'default.json');
+export const DEFAULT_CONFIG_PATH = fromRoot('config', 'default.json');
 
 /** Loads and validates the file named by TRIBUTARY_CONFIG, or config/default.json. */
 export function loadConfig(path = process.env.TRIBUTARY_CONFIG || DEFAULT_CONFIG_PATH): TributaryConfig {

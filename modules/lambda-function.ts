@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { Construct } from 'constructs';
 import { AssetType, Fn, Lazy, TerraformAsset } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -8,12 +7,13 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaFunction as AwsLambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { fromRoot } from '../lib/paths.js';
 import type { Alerts } from './alarms.js';
 import type { Naming } from './naming.js';
 import type { QueueWithDlq } from './queue-with-dlq.js';
 
 /** Where `make build` (scripts/build-handlers.ts) writes one deterministic zip per handler. */
-export const HANDLER_ZIP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'handlers');
+export const HANDLER_ZIP_DIR = fromRoot('dist', 'handlers');
 
 export function handlerZipPath(handler: string): string {
   return resolve(HANDLER_ZIP_DIR, `${handler}.zip`);

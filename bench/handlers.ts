@@ -1,0 +1,53 @@
+/** Each handler's bundle and zip size, and its cold import time in a fresh Node process next to `node -e 0`. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundle, handlerNames, zip } from '../scripts/build-handlers.js';
+import type { BenchRow } from '../scripts/bench.js';
+
+const RUNS = 7;
+
+/** Dummy environment so module-level code that reads configuration can load. */
+const ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIABENCH000000000000',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+};
+
+function medianMs(args: string[]): number {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { env: { ...process.env, ...ENV }, encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+    times.push(ms);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(RUNS / 2)];
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-handlers-'));
+  const rows: BenchRow[] = [];
+  try {
+    const bare = medianMs(['-e', '0']);
+    rows.push({ group: 'handlers', name: 'node -e 0 (baseline process start)', value: bare, unit: 'ms' });
+    for (const name of handlerNames()) {
+      const code = await bundle(name);
+      const zipped = await zip([{ name: 'index.mjs', data: code }]);
+      const file = join(dir, `${name}.mjs`);
+      writeFileSync(file, code);
+      const cold = medianMs(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`]);
+      rows.push({ group: 'handlers', name: `${name}: bundle`, value: Math.round(code.length / 102.4) / 10, unit: 'KB' });
+      rows.push({ group: 'handlers', name: `${name}: zip`, value: Math.round(zipped.length / 102.4) / 10, unit: 'KB', goal: '< 150 KB' });
+      rows.push({ group: 'handlers', name: `${name}: cold import`, value: cold, unit: 'ms', note: `+${(cold - bare).toFixed(0)} ms over node -e 0` });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
