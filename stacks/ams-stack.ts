@@ -13,6 +13,7 @@ import { DataBucket } from '../modules/data-bucket.js';
 import { FirehoseToS3 } from '../modules/firehose-to-s3.js';
 import { LambdaFunction } from '../modules/lambda-function.js';
 import { QueueWithDlq } from '../modules/queue-with-dlq.js';
+import { AmsCatalog } from './ams-catalog.js';
 import { TributaryStack } from './base.js';
 
 export interface AmsStackProps {
@@ -89,6 +90,9 @@ export class AmsStack extends TributaryStack {
     this.output(AMS_OUTPUTS.advertisingRegion, region, 'Advertising region (NA, EU or FE)');
     this.output(AMS_OUTPUTS.delivery, ams.delivery, 'Delivery variant (sqs or firehose)');
     this.output(AMS_OUTPUTS.bucketName, this.bucket.name, 'S3 bucket holding the raw records');
+    if (ams.glue) {
+      new AmsCatalog(this, 'catalog', { naming, datasetId, region, bucket: this.bucket, configuredDatasets: ams.datasets });
+    }
 
     if (ams.delivery === 'sqs') this.sqsDelivery(props);
     else this.firehoseDelivery(props);
