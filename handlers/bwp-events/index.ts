@@ -1,0 +1,39 @@
+/** Lambda entry of the partner event processor (SQS event source with ReportBatchItemFailures). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { numberEnv, oauthSettingsFromEnv, requireEnv } from '../lib/bwp-env.js';
+import { GraphqlClient } from '../lib/bwp-graphql.js';
+import { KmsDataKeyCipher } from '../lib/bwp-kms.js';
+import { createLog } from '../lib/bwp-log.js';
+import { OAuthClient } from '../lib/bwp-oauth-client.js';
+import { clientSecretLoader } from '../lib/bwp-secret.js';
+import { TokenStore } from '../lib/bwp-token-store.js';
+import { TokenService } from '../lib/bwp-token-service.js';
+import { EventsStore } from './events-store.js';
+import { processBatch } from './processor.js';
+
+const log = createLog('bwp-events');
+const env = process.env;
+const settings = oauthSettingsFromEnv(env);
+const ddb = new DynamoDBClient({});
+const loadSecret = clientSecretLoader(settings.clientSecretId);
+let oauth: Promise<OAuthClient> | undefined;
+const tokens = new TokenService({
+  store: new TokenStore(ddb, settings.tokensTable),
+  cipher: new KmsDataKeyCipher(new KMSClient({}), settings.kmsKeyId),
+  refresher: async (refreshToken) => {
+    oauth ??= loadSecret().then((clientSecret) => new OAuthClient({ ...settings, clientSecret }));
+    oauth.catch(() => (oauth = undefined));
+    return (await oauth).refresh(refreshToken);
+  },
+  refreshAheadSeconds: settings.refreshAheadSeconds,
+  log,
+});
+const graphql = new GraphqlClient({ endpoint: requireEnv(env, 'BWP_API_URL'), maxAttempts: numberEnv(env, 'BWP_API_MAX_ATTEMPTS', 5) });
+const events = new EventsStore(ddb, requireEnv(env, 'BWP_EVENTS_TABLE'));
+
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const { batchItemFailures } = await processBatch(event, { tokens, graphql, events, log });
+  return { batchItemFailures };
+};

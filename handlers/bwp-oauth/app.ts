@@ -1,0 +1,224 @@
+/**
+ * The Buy with Prime install app: a framework-free router over plain request/response values, so the same code
+ * runs behind API Gateway (index.ts, Lambda) and as a node:http server (server.ts, Fargate).
+ *
+ *   GET  /launch     new state + PKCE verifier (crypto-random), stored with a short TTL, 302 to the authorize URL
+ *   GET  /install    callback: verification-token + requestHash, one-time state, code exchange, tokens stored
+ *   GET  /settings   verification-token; shows the installation's status
+ *   POST /uninstall  verification-token; deletes the installation's tokens
+ *   GET  /health     200 when the process serves requests
+ *
+ * Every failure answers with a clear 4xx/5xx page carrying a correlation id (also in the x-correlation-id
+ * header and in the log entry), stores nothing, and never echoes a token, code or secret.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Log } from '../lib/bwp-log.js';
+import type { OAuthClient } from '../lib/bwp-oauth-client.js';
+import type { TokenStore } from '../lib/bwp-token-store.js';
+import type { TokenService } from '../lib/bwp-token-service.js';
+import { VerificationError, type VerificationTokenVerifier } from '../lib/bwp-verification.js';
+
+export interface AppRequest {
+  readonly method: string;
+  /** Path without the query string. */
+  readonly path: string;
+  /** Raw query string without the leading "?". */
+  readonly rawQuery: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Uint8Array;
+  /** Request id from the platform (API Gateway), used as correlation id when present. */
+  readonly requestId?: string;
+}
+
+export interface AppResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface AppDeps {
+  /** Public origin of the app, e.g. "https://bwp.example.com"; the install URL is `<publicBaseUrl>/install`. */
+  readonly publicBaseUrl: string;
+  /** How long a launch may take before its state expires, seconds. */
+  readonly launchTtlSeconds: number;
+  readonly store: TokenStore;
+  readonly tokens: TokenService;
+  /** The OAuth client (created lazily: it needs the client secret from Secrets Manager). */
+  readonly oauth: () => Promise<OAuthClient>;
+  readonly verifier: VerificationTokenVerifier;
+  readonly log: Log;
+  readonly now?: () => number;
+}
+
+export type App = (req: AppRequest) => Promise<AppResponse>;
+
+type Route = (req: AppRequest, ctx: Context) => Promise<AppResponse>;
+
+interface Context {
+  readonly correlationId: string;
+  readonly deps: AppDeps;
+  readonly now: () => number;
+}
+
+/** An HTTP failure with a status and a message safe to show to the browser. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function installUrl(publicBaseUrl: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, '')}/install`;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  // The install URL carries the authorization code: never send it on as a Referer.
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+};
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function page(status: number, title: string, message: string, correlationId: string): AppResponse {
+  const body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .3rem}</style></head>
+<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
+<p><small>Correlation id: <code>${escapeHtml(correlationId)}</code></small></p></body></html>
+`;
+  return { status, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'x-correlation-id': correlationId }, body };
+}
+
+function json(status: number, value: unknown, correlationId: string): AppResponse {
+  return {
+    status,
+    headers: { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'x-correlation-id': correlationId },
+    body: JSON.stringify(value),
+  };
+}
+
+function query(req: AppRequest): URLSearchParams {
+  return new URLSearchParams(req.rawQuery);
+}
+
+async function verify(req: AppRequest, ctx: Context): Promise<string> {
+  try {
+    const { installationId } = await ctx.deps.verifier.verify({ path: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body });
+    return installationId;
+  } catch (err) {
+    if (err instanceof VerificationError) {
+      throw new HttpError(401, 'Request not verified', `This request could not be verified as coming from Buy with Prime: ${err.message}.`, err.reason);
+    }
+    throw err;
+  }
+}
+
+const launch: Route = async (_req, ctx) => {
+  const client = await ctx.deps.oauth();
+  const { state, codeVerifier, authorizationUrl } = await client.launch(installUrl(ctx.deps.publicBaseUrl));
+  await ctx.deps.store.putLaunch(state, codeVerifier, ctx.now(), ctx.deps.launchTtlSeconds);
+  ctx.deps.log.info('launch started', { correlationId: ctx.correlationId, launchTtlSeconds: ctx.deps.launchTtlSeconds });
+  return {
+    status: 302,
+    headers: { ...SECURITY_HEADERS, location: authorizationUrl.href, 'x-correlation-id': ctx.correlationId, 'content-type': 'text/plain; charset=utf-8' },
+    body: 'Redirecting to Buy with Prime',
+  };
+};
+
+const install: Route = async (req, ctx) => {
+  const q = query(req);
+  const oauthError = q.get('error');
+  if (oauthError) {
+    throw new HttpError(400, 'Installation not authorized', `Buy with Prime did not authorize the installation (${oauthError.slice(0, 100)}).`, 'authorization_error');
+  }
+  const code = q.get('code');
+  const state = q.get('state');
+  if (!code || !state) throw new HttpError(400, 'Invalid install request', 'The install request lacks the code or state parameter.', 'missing_parameter');
+  const installationId = await verify(req, ctx);
+  const launchRecord = await ctx.deps.store.consumeLaunch(state, ctx.now());
+  if (!launchRecord) {
+    throw new HttpError(400, 'Invalid or expired state', 'This install link is unknown, expired or was already used. Start the installation again from Buy with Prime.', 'bad_state');
+  }
+  let tokens;
+  try {
+    const client = await ctx.deps.oauth();
+    tokens = await client.exchangeCode(installUrl(ctx.deps.publicBaseUrl), q, state, launchRecord.codeVerifier);
+  } catch (err) {
+    ctx.deps.log.error('authorization code exchange failed', { correlationId: ctx.correlationId, installationId, error: err });
+    throw new HttpError(502, 'Installation failed', 'Buy with Prime did not accept the authorization code. Start the installation again.', 'exchange_failed');
+  }
+  const version = await ctx.deps.tokens.saveInstallation(installationId, tokens);
+  ctx.deps.log.info('installation stored', {
+    correlationId: ctx.correlationId, installationId, version, hasRefreshToken: !!tokens.refreshToken, expiresIn: tokens.expiresIn,
+  });
+  return page(200, 'Installed', `The app is installed for installation ${installationId}. You can close this window.`, ctx.correlationId);
+};
+
+const settings: Route = async (req, ctx) => {
+  const installationId = await verify(req, ctx);
+  const rec = await ctx.deps.store.getInstallation(installationId);
+  ctx.deps.log.info('settings viewed', { correlationId: ctx.correlationId, installationId, installed: !!rec });
+  const status = rec
+    ? `Installation ${installationId} is connected (token version ${rec.version}, last renewed ${new Date(rec.updatedAt).toISOString()}).`
+    : `Installation ${installationId} is not connected: install the app again from Buy with Prime.`;
+  return page(200, 'Settings', status, ctx.correlationId);
+};
+
+const uninstall: Route = async (req, ctx) => {
+  const installationId = await verify(req, ctx);
+  const existed = await ctx.deps.tokens.deleteInstallation(installationId);
+  ctx.deps.log.info('installation removed', { correlationId: ctx.correlationId, installationId, existed });
+  return json(200, { status: existed ? 'uninstalled' : 'not_installed', installationId, correlationId: ctx.correlationId }, ctx.correlationId);
+};
+
+const health: Route = async (_req, ctx) => json(200, { status: 'ok' }, ctx.correlationId);
+
+const ROUTES: Record<string, Partial<Record<string, Route>>> = {
+  '/launch': { GET: launch },
+  '/install': { GET: install },
+  '/settings': { GET: settings },
+  '/uninstall': { POST: uninstall },
+  '/health': { GET: health },
+};
+
+export function createApp(deps: AppDeps): App {
+  const now = deps.now ?? Date.now;
+  return async (req) => {
+    const correlationId = req.requestId && /^[A-Za-z0-9=._-]{1,100}$/.test(req.requestId) ? req.requestId : randomUUID();
+    const ctx: Context = { correlationId, deps, now };
+    const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
+    const methods = ROUTES[path];
+    const method = req.method.toUpperCase();
+    try {
+      if (!methods) throw new HttpError(404, 'Not found', 'There is nothing at this address.', 'not_found');
+      const route = methods[method];
+      if (!route) {
+        const res = page(405, 'Method not allowed', `Use ${Object.keys(methods).join(', ')} for this address.`, correlationId);
+        return { ...res, headers: { ...res.headers, allow: Object.keys(methods).join(', ') } };
+      }
+      return await route({ ...req, path }, ctx);
+    } catch (err) {
+      if (err instanceof HttpError) {
+        if (err.status !== 404) {
+          deps.log.warn('request rejected', { correlationId, path, status: err.status, reason: err.reason, detail: err.message });
+        }
+        return page(err.status, err.title, err.message, correlationId);
+      }
+      deps.log.error('request failed', { correlationId, path, error: err });
+      return page(500, 'Something went wrong', 'The request failed on our side. Try again; if it keeps failing, quote the correlation id.', correlationId);
+    }
+  };
+}
