@@ -73,8 +73,9 @@ export class HttpError extends Error {
   }
 }
 
+/** The redirect URI: `<publicBaseUrl>/install`, normalized (lower-case scheme and host) as URL parsing does. */
 export function installUrl(publicBaseUrl: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, '')}/install`;
+  return new URL('/install', publicBaseUrl).href;
 }
 
 const SECURITY_HEADERS: Record<string, string> = {

@@ -33,8 +33,16 @@ export const REDACTED = '[redacted]';
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
-    return { name: value.name, message: value.message, ...(code !== undefined ? { errorCode: code } : {}) };
+    // Name, message and the non-secret classifiers (SDK/OAuth error code, OAuth "error", HTTP status) only:
+    // never the cause, response or request objects an error may carry.
+    const e = value as { code?: unknown; error?: unknown; status?: unknown };
+    return {
+      name: value.name,
+      message: value.message,
+      ...(e.code !== undefined ? { errorCode: e.code } : {}),
+      ...(typeof e.error === 'string' ? { oauthError: e.error } : {}),
+      ...(typeof e.status === 'number' ? { status: e.status } : {}),
+    };
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
