@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fromRoot } from '../lib/paths.js';
 import { parseAmsConfig, type AmsConfig } from './ams.js';
+import { parseBuyWithPrimeConfig, type BuyWithPrimeConfig } from './buy-with-prime.js';
 import {
   ConfigError, LOG_RETENTION_DAYS, bool, describe, join, oneOf, onlyKeys, optStr, section, str, type Raw,
 } from './validate.js';
@@ -42,9 +43,11 @@ export interface TributaryConfig {
   /** Terraform state backend. Default local (terraform.<stack>.tfstate beside the synthesized stack). */
   readonly backend: BackendConfig;
   readonly ams: AmsConfig;
+  /** Buy with Prime partner integration (docs/buy-with-prime.md). Default disabled. */
+  readonly buyWithPrime: BuyWithPrimeConfig;
 }
 
-export const TOP_LEVEL_KEYS = ['$comment', 'prefix', 'environment', 'logRetentionDays', 'alarmEmail', 'tags', 'backend', 'ams'] as const;
+export const TOP_LEVEL_KEYS = ['$comment', 'prefix', 'environment', 'logRetentionDays', 'alarmEmail', 'tags', 'backend', 'ams', 'buyWithPrime'] as const;
 
 export const PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,11}$/;
 
@@ -66,6 +69,7 @@ export function parseConfig(raw: unknown): TributaryConfig {
     tags: parseTags(o.tags),
     backend: parseBackend(o.backend),
     ams: parseAmsConfig(o.ams),
+    buyWithPrime: parseBuyWithPrimeConfig(o.buyWithPrime),
   };
 }
 
