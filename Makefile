@@ -88,3 +88,36 @@ clean:
 
 distclean: clean
 	rm -rf node_modules .tools
+
+# Buy with Prime install app image (buyWithPrime.deployTarget "fargate"): bundles handlers/bwp-oauth/server.ts,
+# builds a linux/arm64 image from docker/bwp-oauth.Dockerfile and pushes it to the stack's ECR repository with an
+# immutable tag (then set buyWithPrime.fargate.imageTag to that tag and deploy). Needs a running Docker engine,
+# the AWS CLI with credentials, and a deployed stack (or BWP_REPO=<repository URL>). docs/buy-with-prime.md.
+#   make bwp-image [BWP_TAG=<tag>] [BWP_STACK=buy-with-prime-<region>] [BWP_REPO=<ecr repository url>]
+BWP_TAG ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+BWP_STACK ?= $(notdir $(firstword $(wildcard cdktf.out/stacks/buy-with-prime-*)))
+BWP_REPO ?=
+BWP_IMAGE_DIR := dist/bwp-oauth-image
+
+.PHONY: bwp-image bwp-docker-check
+bwp-docker-check:
+	@command -v docker >/dev/null 2>&1 || { echo "bwp-image: the docker command is not installed; run this target where Docker is available" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "bwp-image: no Docker engine is reachable ('docker info' failed); start Docker or run this target on a machine where it runs" >&2; exit 1; }
+
+bwp-image: bwp-docker-check install
+	@test -n "$(BWP_TAG)" || { echo "bwp-image: set BWP_TAG=<image tag>" >&2; exit 2; }
+	@test -n "$(BWP_REPO)" -o -n "$(BWP_STACK)" || { echo "bwp-image: no buy-with-prime stack in cdktf.out/stacks: enable buyWithPrime (deployTarget fargate), make synth and deploy it, or pass BWP_REPO=<ecr repository url>" >&2; exit 2; }
+	mkdir -p $(BWP_IMAGE_DIR)
+	node_modules/.bin/esbuild handlers/bwp-oauth/server.ts --bundle --platform=node --format=esm --target=node22 \
+		--main-fields=module,main --minify --keep-names --legal-comments=none --log-level=warning \
+		--banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
+		--outfile=$(BWP_IMAGE_DIR)/server.mjs
+	cp docker/bwp-oauth.Dockerfile $(BWP_IMAGE_DIR)/Dockerfile
+	set -euo pipefail; \
+	repo="$(BWP_REPO)"; \
+	if [ -z "$$repo" ]; then repo=$$(cd cdktf.out/stacks/$(BWP_STACK) && terraform output -raw ecr_repository_url); fi; \
+	region=$$(echo "$$repo" | cut -d. -f4); \
+	docker build --platform linux/arm64 -t "$$repo:$(BWP_TAG)" $(BWP_IMAGE_DIR); \
+	aws ecr get-login-password --region "$$region" | docker login --username AWS --password-stdin "$${repo%%/*}"; \
+	docker push "$$repo:$(BWP_TAG)"; \
+	echo "pushed $$repo:$(BWP_TAG): set buyWithPrime.fargate.imageTag to \"$(BWP_TAG)\" and deploy"
