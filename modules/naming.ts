@@ -35,6 +35,7 @@ export const NAME_LIMITS = {
   ecs: 255,
   alb: 32,
   targetGroup: 32,
+  securityGroup: 255,
 } as const;
 
 export type NameKind = keyof typeof NAME_LIMITS;

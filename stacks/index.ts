@@ -2,6 +2,7 @@ import { App } from 'cdktf';
 import type { TributaryConfig } from '../config/index.js';
 import { AmsStack } from './ams-stack.js';
 import type { TributaryStack } from './base.js';
+import { BuyWithPrimeStack } from './buy-with-prime-stack.js';
 
 /**
  * Adds every stack the config turns on to `app`: one per (AMS dataset, advertising region), and one per
@@ -15,6 +16,9 @@ export function addStacks(app: App, config: TributaryConfig): TributaryStack[] {
         stacks.push(new AmsStack(app, { config, datasetId, region }));
       }
     }
+  }
+  if (config.buyWithPrime.enabled) {
+    for (const region of config.buyWithPrime.regions) stacks.push(new BuyWithPrimeStack(app, { config, region }));
   }
   return stacks;
 }
