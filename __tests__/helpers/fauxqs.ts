@@ -76,7 +76,10 @@ export async function startFauxqs(region = 'us-east-1'): Promise<Fauxqs> {
   };
   const make = async (name: string, attributes: Record<string, string> = {}): Promise<Queue> => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-    return { name, url: QueueUrl!, arn: await queueArn(QueueUrl!) };
+    // fauxqs names queues http://sqs.<region>.localhost:<port>/<account>/<name>, which need not resolve here, and
+    // the SQS client sends to the queue URL's host unless given an explicit endpoint: use the loopback address.
+    const url = `${endpoint}${new URL(QueueUrl!).pathname}`;
+    return { name, url, arn: await queueArn(url) };
   };
 
   return {
