@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fromRoot } from '../lib/paths.js';
 import { parseAmsConfig, type AmsConfig } from './ams.js';
 import { parseBuyWithPrimeConfig, type BuyWithPrimeConfig } from './buy-with-prime.js';
+import { parseClickstreamConfig, type ClickstreamConfig } from './clickstream.js';
 import {
   ConfigError, LOG_RETENTION_DAYS, bool, describe, join, oneOf, onlyKeys, optStr, section, str, type Raw,
 } from './validate.js';
@@ -45,9 +46,11 @@ export interface TributaryConfig {
   readonly ams: AmsConfig;
   /** Buy with Prime partner integration (docs/buy-with-prime.md). Default disabled. */
   readonly buyWithPrime: BuyWithPrimeConfig;
+  /** Real-time clickstream pipeline (docs/clickstream.md). Default disabled. */
+  readonly clickstream: ClickstreamConfig;
 }
 
-export const TOP_LEVEL_KEYS = ['$comment', 'prefix', 'environment', 'logRetentionDays', 'alarmEmail', 'tags', 'backend', 'ams', 'buyWithPrime'] as const;
+export const TOP_LEVEL_KEYS = ['$comment', 'prefix', 'environment', 'logRetentionDays', 'alarmEmail', 'tags', 'backend', 'ams', 'buyWithPrime', 'clickstream'] as const;
 
 export const PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,11}$/;
 
@@ -70,6 +73,7 @@ export function parseConfig(raw: unknown): TributaryConfig {
     backend: parseBackend(o.backend),
     ams: parseAmsConfig(o.ams),
     buyWithPrime: parseBuyWithPrimeConfig(o.buyWithPrime),
+    clickstream: parseClickstreamConfig(o.clickstream),
   };
 }
 
