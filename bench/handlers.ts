@@ -15,6 +15,11 @@ const ENV = {
   AWS_ACCESS_KEY_ID: 'AKIABENCH000000000000',
   AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  // AMS handlers (as stacks/ams-stack.ts sets them).
+  DATASET_ID: 'sp-traffic',
+  ADVERTISING_REGION: 'NA',
+  DATA_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench-data',
+  CONFIRMATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-confirm',
 };
 
 function medianMs(args: string[]): number {
