@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { classify, MAX_RECORD_BYTES, planBatches, SNS_MAX_MESSAGE_BYTES } from '../handlers/ams-fan-out/core.js';
+import { classify, MAX_RECORD_BYTES, planBatches, preview, SNS_MAX_MESSAGE_BYTES } from '../handlers/ams-fan-out/core.js';
 import { fanOut, type FanOutPorts, type PublishBatchResult, type PublishEntry } from '../handlers/ams-fan-out/fan-out.js';
 import { MemoryLogger } from '../handlers/lib/log.js';
 import { notificationEnvelope, spTrafficRecord } from './helpers/ams-records.js';
@@ -98,6 +98,16 @@ describe('classify', () => {
     // Multi-byte characters count 3 bytes each.
     const wide = JSON.stringify({ Type: 'Notification', Message: JSON.stringify({ pad: '€'.repeat(90_000) }) });
     expect(classify(wide)).toMatchObject({ kind: 'invalid' });
+  });
+
+  it('masks confirmation tokens in the logged prefix of a damaged body', () => {
+    const damaged = confirmationBody.slice(0, confirmationBody.length - 40); // truncated: invalid JSON
+    const c = classify(damaged);
+    expect(c.kind).toBe('invalid');
+    expect(JSON.stringify(c)).not.toContain('secret-token-value');
+    expect(preview('{"Type":"SubscriptionConfirmation","Token":"abc123","SubscribeURL":"https://x/?a=1&Token=abc123&b=2"}', 400)).toBe(
+      '{"Type":"SubscriptionConfirmation","Token":"[redacted]","SubscribeURL":"https://x/?a=1&Token=[redacted]&b=2"}',
+    );
   });
 
   it('never puts a large body into the refusal detail', () => {

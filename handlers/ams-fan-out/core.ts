@@ -47,9 +47,18 @@ function short(s: string, max = 64): string {
   return s.length > max ? `${s.slice(0, max)}...` : s;
 }
 
+/**
+ * A short prefix of untrusted text for the logs, with SNS confirmation tokens masked (`"Token":"..."` and
+ * `Token=...` in subscribe URLs): a damaged SubscriptionConfirmation must not leak its token.
+ */
+export function preview(text: string, max = 120): string {
+  const masked = text.slice(0, max + 200).replace(/("Token"\s*:\s*")[^"]*/g, '$1[redacted]').replace(/([?&]Token=)[^&"\s]*/g, '$1[redacted]');
+  return short(masked, max);
+}
+
 /** Safe-to-log facts about a body that could not be used: its size and a short prefix (never the whole body). */
 function bodyFacts(body: string): Record<string, unknown> {
-  return { bodyChars: body.length, bodyPrefix: short(body, 120) };
+  return { bodyChars: body.length, bodyPrefix: preview(body) };
 }
 
 function objectFacts(obj: Record<string, unknown>, body: string): Record<string, unknown> {
@@ -86,7 +95,7 @@ export function classify(body: string): Classified {
   try {
     parsed = JSON.parse(body);
   } catch (err) {
-    return invalid('body is not valid JSON', { ...bodyFacts(body), error: short((err as Error).message, 160) });
+    return invalid('body is not valid JSON', { ...bodyFacts(body), error: preview((err as Error).message, 160) });
   }
   if (!isPlainObject(parsed)) {
     return invalid(`body is JSON ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}, not an object`, bodyFacts(body));
@@ -125,8 +134,8 @@ export function classify(body: string): Classified {
     return invalid('Notification Message is not valid JSON', {
       bodyChars: body.length,
       messageChars: inner.length,
-      messagePrefix: short(inner, 120),
-      error: short((err as Error).message, 160),
+      messagePrefix: preview(inner),
+      error: preview((err as Error).message, 160),
       topicArn,
       snsMessageId,
     });
@@ -134,7 +143,7 @@ export function classify(body: string): Classified {
   if (!isPlainObject(record)) {
     return invalid(`Notification Message is JSON ${Array.isArray(record) ? 'array' : record === null ? 'null' : typeof record}, not a record object`, {
       bodyChars: body.length,
-      messagePrefix: short(inner, 120),
+      messagePrefix: preview(inner),
       topicArn,
       snsMessageId,
     });
