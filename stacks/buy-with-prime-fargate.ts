@@ -47,6 +47,7 @@ import { suppress } from '../policy/suppress.js';
 /** Port the container listens on (handlers/bwp-oauth/server.ts, PORT). */
 export const BWP_CONTAINER_PORT = 8080;
 export const BWP_CONTAINER_NAME = 'app';
+export const BWP_REPOSITORY_LOGICAL_ID = 'bwp_oauth_repository';
 /** TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward secrecy only. */
 export const BWP_TLS_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
@@ -278,6 +279,9 @@ export class BwpFargateService extends Construct {
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
     });
+    // A stable address for a first `terraform apply -target=aws_ecr_repository.bwp_oauth_repository` (push the
+    // image before the service's first deployment; docs/buy-with-prime.md).
+    this.repository.overrideLogicalId(BWP_REPOSITORY_LOGICAL_ID);
     new EcrLifecyclePolicy(this, 'repository-lifecycle', {
       repository: this.repository.name,
       policy: JSON.stringify({

@@ -251,16 +251,18 @@ export class BuyWithPrimeStack extends TributaryStack {
       threshold: 900,
       comparisonOperator: 'GreaterThanThreshold',
     });
-    alerts.alarm('bwp-events-delivery-failures', {
-      alarmDescription: 'EventBridge failed to deliver Buy with Prime events to the processor queue; they are in its DLQ.',
-      namespace: 'AWS/Events',
-      metricName: 'FailedInvocations',
-      dimensions: { EventBusName: bwp.partnerEventSource },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
+    this.rules.forEach((rule, i) => {
+      alerts.alarm(`bwp-events-delivery-failures-${bwp.eventTypes[i].toLowerCase().replace(/_/g, '-')}`, {
+        alarmDescription: `EventBridge failed to deliver ${bwp.eventTypes[i]} events to the processor queue (they go to its DLQ, unless that fails too).`,
+        namespace: 'AWS/Events',
+        metricName: 'FailedInvocations',
+        dimensions: { EventBusName: this.bus.name, RuleName: rule.name },
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+      });
     });
 
     this.output(BWP_OUTPUTS.publicBaseUrl, publicBaseUrl, 'Public origin of the install app');
