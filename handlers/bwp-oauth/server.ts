@@ -1,6 +1,6 @@
 /**
  * The install app as a plain node:http server (the Fargate target; docker/bwp-oauth.Dockerfile runs it).
- * Listens on PORT (default 8080); on SIGTERM (ECS stopping the task) it stops accepting connections and exits
+ * Listens on PORT (default 8080; 0 picks a free port) and HOST (default 0.0.0.0); on SIGTERM (ECS stopping the task) it stops accepting connections and exits
  * once in-flight requests finish.
  */
 import { createServer } from 'node:http';
@@ -20,7 +20,10 @@ const server = createServer(nodeListener(app, log));
 server.keepAliveTimeout = 65_000;
 server.headersTimeout = 66_000;
 server.requestTimeout = 30_000;
-server.listen(port, '0.0.0.0', () => log.info('listening', { port }));
+server.listen(port, process.env.HOST || '0.0.0.0', () => {
+  const address = server.address();
+  log.info('listening', { port: typeof address === 'object' && address ? address.port : port });
+});
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
