@@ -20,6 +20,18 @@ const ENV = {
   ADVERTISING_REGION: 'NA',
   DATA_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench-data',
   CONFIRMATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-confirm',
+  // Buy with Prime handlers (as stacks/buy-with-prime-stack.ts sets them; nothing is called at import).
+  BWP_TOKENS_TABLE: 'bench-tokens',
+  BWP_EVENTS_TABLE: 'bench-events',
+  BWP_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/bench',
+  BWP_CLIENT_ID: 'bench',
+  BWP_CLIENT_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-AbCdEf',
+  BWP_ISSUER: 'https://auth.example.com',
+  BWP_AUTHORIZE_URL: 'https://auth.example.com/authorize',
+  BWP_TOKEN_URL: 'https://auth.example.com/token',
+  BWP_PUBLIC_BASE_URL: 'https://bwp.example.com',
+  BWP_VERIFICATION_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9NrnQefbdiD4Tk65eY2r/fXtf4VV\nPIBdR7qP73NhRBdNhUNfERayW67OP+ufvhpgdWUcbxXQkos8KkwL8yRMzQ==\n-----END PUBLIC KEY-----\n',
+  BWP_API_URL: 'https://api.example.com/graphql',
 };
 
 function medianMs(args: string[]): number {
