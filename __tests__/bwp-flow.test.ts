@@ -297,6 +297,22 @@ describe('install flow', () => {
     expect(await installationItem('inst-bad-code')).toBeUndefined();
   });
 
+  it('the authorization server enforces PKCE: the right code with a wrong verifier is refused', async () => {
+    const { rawQuery, state } = await launchAndAuthorize();
+    const granted = oauthServer.issuedAccessTokens.length;
+    const wrongVerifier = 'x'.repeat(64);
+    await expect(client.exchangeCode('https://bwp.example.com/install', new URLSearchParams(rawQuery), state, wrongVerifier)).rejects.toThrow();
+    expect(oauthServer.issuedAccessTokens.length).toBe(granted);
+  });
+
+  it('a launch expires after its TTL even before DynamoDB deletes it', async () => {
+    await store.putLaunch('state-ttl-test', 'verifier-ttl-test-0123456789012345678901234567890123', Date.now(), 60);
+    expect(await store.consumeLaunch('state-ttl-test', Date.now() + 61_000)).toBeUndefined();
+    await store.putLaunch('state-ttl-ok', 'verifier-ttl-test-0123456789012345678901234567890123', Date.now(), 60);
+    expect(await store.consumeLaunch('state-ttl-ok', Date.now() + 30_000)).toMatchObject({ codeVerifier: 'verifier-ttl-test-0123456789012345678901234567890123' });
+    expect(await store.consumeLaunch('state-ttl-ok', Date.now() + 30_000)).toBeUndefined();
+  });
+
   it('answers a declined authorization with 400', async () => {
     const res = await call('/install?error=access_denied&state=abc');
     expect(res.status).toBe(400);
