@@ -3,6 +3,7 @@ import type { TributaryConfig } from '../config/index.js';
 import { AmsStack } from './ams-stack.js';
 import type { TributaryStack } from './base.js';
 import { BuyWithPrimeStack } from './buy-with-prime-stack.js';
+import { ClickstreamStack } from './clickstream-stack.js';
 
 /**
  * Adds every stack the config turns on to `app`: one per (AMS dataset, advertising region), and one per
@@ -19,6 +20,9 @@ export function addStacks(app: App, config: TributaryConfig): TributaryStack[] {
   }
   if (config.buyWithPrime.enabled) {
     for (const region of config.buyWithPrime.regions) stacks.push(new BuyWithPrimeStack(app, { config, region }));
+  }
+  if (config.clickstream.enabled) {
+    for (const region of config.clickstream.regions) stacks.push(new ClickstreamStack(app, { config, region }));
   }
   return stacks;
 }
