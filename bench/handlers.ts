@@ -32,6 +32,10 @@ const ENV = {
   BWP_PUBLIC_BASE_URL: 'https://bwp.example.com',
   BWP_VERIFICATION_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9NrnQefbdiD4Tk65eY2r/fXtf4VV\nPIBdR7qP73NhRBdNhUNfERayW67OP+ufvhpgdWUcbxXQkos8KkwL8yRMzQ==\n-----END PUBLIC KEY-----\n',
   BWP_API_URL: 'https://api.example.com/graphql',
+  // Clickstream handlers (as stacks/clickstream-stack.ts sets them).
+  STREAM_NAME: 'bench-clickstream',
+  TABLE_NAME: 'bench-clickstream',
+  REJECTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-clickstream-rejects',
 };
 
 function medianMs(args: string[]): number {
