@@ -6,6 +6,7 @@
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger } from '../lib/log.js';
 import { sqsRejectsSink } from '../lib/clickstream-rejects.js';
@@ -15,7 +16,8 @@ import { ingest } from './ingest.js';
 const log = createLogger('clickstream-ingest');
 const settings = ingestSettingsFromEnv(process.env);
 // The core retries refused entries itself; the SDK's own retries cover whole-call network and 5xx errors.
-const kinesis = new KinesisClient({ maxAttempts: 2 });
+// HTTP/1.1 keep-alive: the Kinesis client defaults to HTTP/2, which only SubscribeToShard needs.
+const kinesis = new KinesisClient({ maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }) });
 const sqs = new SQSClient({});
 const ports = {
   putRecords: kinesisPutRecords(kinesis),
