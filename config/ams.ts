@@ -65,10 +65,8 @@ export function parseAmsConfig(raw: unknown, path = 'ams'): AmsConfig {
     oldestMessageAgeAlarmSeconds: int(o, path, 'oldestMessageAgeAlarmSeconds', 3600, { min: 60, max: 1_209_600 }),
     glue: bool(o, path, 'glue', true),
   };
-  // The SQS visibility timeout is 6x the consumer timeout and may not exceed 12 hours.
-  if (cfg.fanOutTimeoutSeconds * 6 > 43200) {
-    throw new ConfigError(join(path, 'fanOutTimeoutSeconds'), '6x the timeout must fit the 12-hour SQS visibility limit (at most 7200)');
-  }
+  // The ingress visibility timeout is 6x the fan-out timeout: the 900 s Lambda maximum gives 5400 s, well inside
+  // the 12-hour SQS limit, so the timeout's range is the only check needed.
   // SQS requires a batching window of at least 1 s when the batch size exceeds 10.
   if (cfg.batchSize > 10 && cfg.maxBatchingWindowSeconds < 1) {
     throw new ConfigError(join(path, 'maxBatchingWindowSeconds'), 'must be at least 1 when batchSize is above 10');
