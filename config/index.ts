@@ -8,6 +8,7 @@ import { fromRoot } from '../lib/paths.js';
 import { parseAmsConfig, type AmsConfig } from './ams.js';
 import { parseBuyWithPrimeConfig, type BuyWithPrimeConfig } from './buy-with-prime.js';
 import { parseClickstreamConfig, type ClickstreamConfig } from './clickstream.js';
+import { parseClientEventsConfig, type ClientEventsConfig } from './client-events.js';
 import {
   ConfigError, LOG_RETENTION_DAYS, bool, describe, join, oneOf, onlyKeys, optStr, section, str, type Raw,
 } from './validate.js';
@@ -48,9 +49,11 @@ export interface TributaryConfig {
   readonly buyWithPrime: BuyWithPrimeConfig;
   /** Real-time clickstream pipeline (docs/clickstream.md). Default disabled. */
   readonly clickstream: ClickstreamConfig;
+  /** Authenticated client events: Cognito, API Gateway, EventBridge, Firehose, Zendesk (docs/client-events.md). Default disabled. */
+  readonly clientEvents: ClientEventsConfig;
 }
 
-export const TOP_LEVEL_KEYS = ['$comment', 'prefix', 'environment', 'logRetentionDays', 'alarmEmail', 'tags', 'backend', 'ams', 'buyWithPrime', 'clickstream'] as const;
+export const TOP_LEVEL_KEYS = ['$comment', 'prefix', 'environment', 'logRetentionDays', 'alarmEmail', 'tags', 'backend', 'ams', 'buyWithPrime', 'clickstream', 'clientEvents'] as const;
 
 export const PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,11}$/;
 
@@ -74,6 +77,7 @@ export function parseConfig(raw: unknown): TributaryConfig {
     ams: parseAmsConfig(o.ams),
     buyWithPrime: parseBuyWithPrimeConfig(o.buyWithPrime),
     clickstream: parseClickstreamConfig(o.clickstream),
+    clientEvents: parseClientEventsConfig(o.clientEvents),
   };
 }
 
