@@ -1,0 +1,59 @@
+/**
+ * The client event as it travels through the pipeline (shared by the transform Lambda, the generator, tests and
+ * the bench). A client sends entries to `POST /event`; the API's mapping template turns each entry into an
+ * EventBridge PutEvents entry (Source `clientevents`, DetailType = the environment, Resources = [clientId from
+ * the authorizer], Detail = the entry's JSON object). The Firehose rule delivers whole EventBridge events, whose
+ * `detail` is that object.
+ */
+
+/** Event types the generator sends; the pipeline accepts any type that matches EVENT_TYPE_PATTERN. */
+export const EVENT_TYPES = ['shopping', 'searching', 'paging', 'purchase', 'loyaltypurchase'] as const;
+export type KnownEventType = (typeof EVENT_TYPES)[number];
+
+/** detail.eventType: becomes an S3 prefix (dynamic partitioning), so it is kept to a safe alphabet. */
+export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** detail.schemaVersion (optional): also an S3 prefix. */
+export const SCHEMA_VERSION_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
+/** schemaVersion written when the client sent none, so every object lands under a schemaVersion= prefix. */
+export const UNVERSIONED = 'unversioned';
+/** EventBridge `source` the API's mapping template sets. */
+export const EVENT_SOURCE = 'clientevents';
+/** Entries per `POST /event` request (the API's request model and PutEvents both allow 1 to 10). */
+export const MAX_ENTRIES = 10;
+
+/** The ticket a loyalty purchase carries (used by the Zendesk API destination's input transformer). */
+export interface LoyaltyTicket {
+  subject: string;
+  body: string;
+  requesterEmail?: string;
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
+}
+
+/** What a client puts in one entry (the EventBridge detail). */
+export interface ClientEventDetail {
+  eventType: string;
+  schemaVersion?: string;
+  ticket?: LoyaltyTicket;
+  [field: string]: unknown;
+}
+
+/** Request body of `POST /event`: `entry` is the detail as a JSON string (the sample's form) or as an object. */
+export interface EventRequestBody {
+  entries: { entry: string | ClientEventDetail }[];
+}
+
+/** An EventBridge event as the rule target (Firehose) receives it. */
+export interface EventBridgeEvent {
+  version?: string;
+  id?: string;
+  'detail-type'?: string;
+  source?: string;
+  account?: string;
+  time?: string;
+  region?: string;
+  resources?: unknown[];
+  detail?: unknown;
+  [key: string]: unknown;
+}
+
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
