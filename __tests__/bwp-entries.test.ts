@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmsDataKeyCipher } from '../handlers/lib/bwp-kms.js';
 import { TokenStore } from '../handlers/lib/bwp-token-store.js';
 import { TokenService } from '../handlers/lib/bwp-token-service.js';
-import { startDynalite, type Dynalite } from './helpers/bwp-dynalite.js';
+import { startDynalite, type Dynalite } from './helpers/dynalite.js';
 import { FakeGraphqlServer, FakeKmsCipher, newSigningKey } from './helpers/bwp-fakes.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bwp-client-AbCdEf';
@@ -57,7 +57,7 @@ const cipher = new FakeKmsCipher();
 beforeAll(async () => {
   const [d, key] = await Promise.all([startDynalite(), newSigningKey()]);
   ddb = d;
-  await Promise.all([ddb.createTable('entry-tokens', 'pk'), ddb.createTable('entry-events', 'event_id')]);
+  await Promise.all([ddb.createTable('entry-tokens', { partitionKey: 'pk' }), ddb.createTable('entry-events', { partitionKey: 'event_id' })]);
   sm = await fakeAwsJson({
     GetSecretValue: (b) => {
       if (b.SecretId !== SECRET_ARN) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });

@@ -24,7 +24,7 @@ import { OAuthClient } from '../handlers/lib/bwp-oauth-client.js';
 import { installationKey, TokenStore } from '../handlers/lib/bwp-token-store.js';
 import { ReauthorizationRequiredError, TokenService } from '../handlers/lib/bwp-token-service.js';
 import { VerificationTokenVerifier } from '../handlers/lib/bwp-verification.js';
-import { startDynalite, type Dynalite } from './helpers/bwp-dynalite.js';
+import { startDynalite, type Dynalite } from './helpers/dynalite.js';
 import { FakeGraphqlServer, FakeKmsCipher, StrictOAuthServer, newSigningKey, signVerificationToken, type SigningKey } from './helpers/bwp-fakes.js';
 
 const CLIENT_ID = 'amzn1.bwp.client.test';
@@ -158,7 +158,7 @@ beforeAll(async () => {
   }
   log = new TeeLog(memory, createLog('bwp-test'));
   [ddb, signer] = await Promise.all([startDynalite(), newSigningKey()]);
-  await Promise.all([ddb.createTable(TOKENS_TABLE, 'pk'), ddb.createTable(EVENTS_TABLE, 'event_id')]);
+  await Promise.all([ddb.createTable(TOKENS_TABLE, { partitionKey: 'pk' }), ddb.createTable(EVENTS_TABLE, { partitionKey: 'event_id' })]);
   oauthServer = new StrictOAuthServer(CLIENT_ID, CLIENT_SECRET);
   await oauthServer.start();
   gql = new FakeGraphqlServer();

@@ -112,7 +112,7 @@ describe('log redaction', () => {
     expect(out.nested.refreshToken).toBe(REDACTED);
     expect(out.nested.Authorization).toBe(REDACTED);
     expect(out.nested.list[0].client_secret).toBe(REDACTED);
-    expect(out.err).toEqual({ name: 'Error', message: 'boom', errorCode: 'X', oauthError: 'invalid_grant', status: 400 });
+    expect(out.err).toEqual({ name: 'Error', message: 'boom', code: 'X', oauthError: 'invalid_grant', status: 400 });
     const log = new MemoryLog();
     log.info('x', { code: 'auth-code-value' });
     expect(log.text()).not.toContain('auth-code-value');

@@ -8,7 +8,7 @@ import { open, seal } from '../handlers/lib/bwp-kms.js';
 import { TokenStore } from '../handlers/lib/bwp-token-store.js';
 import { TokenService } from '../handlers/lib/bwp-token-service.js';
 import { VerificationTokenVerifier } from '../handlers/lib/bwp-verification.js';
-import { startDynalite } from '../__tests__/helpers/bwp-dynalite.js';
+import { startDynalite } from '../__tests__/helpers/dynalite.js';
 import { FakeKmsCipher, newSigningKey, signVerificationToken } from '../__tests__/helpers/bwp-fakes.js';
 
 async function timePerOp(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
@@ -22,7 +22,7 @@ export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const ddb = await startDynalite();
   try {
-    await ddb.createTable('bench-tokens', 'pk');
+    await ddb.createTable('bench-tokens', { partitionKey: 'pk' });
     const store = new TokenStore(ddb.client, 'bench-tokens');
     const cipher = new FakeKmsCipher();
     let clock = Date.now();

@@ -7,22 +7,18 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ADVERTISING_REGIONS, type AdvertisingRegion } from '../../lib/ams.js';
+import { requireEnv } from '../lib/env.js';
 import { createLogger } from '../lib/log.js';
 import { confirmBatch, snsConfirmer } from './confirm.js';
 import { expectationFor } from './core.js';
 import { SnsSignatureVerifier } from './signature.js';
 
-function requireEnv(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-}
 
-const region = requireEnv('ADVERTISING_REGION');
+const region = requireEnv(process.env, 'ADVERTISING_REGION');
 if (!(ADVERTISING_REGIONS as readonly string[]).includes(region)) {
   throw new Error(`ADVERTISING_REGION must be one of ${ADVERTISING_REGIONS.join(', ')}, got ${JSON.stringify(region)}`);
 }
-const expected = expectationFor(requireEnv('DATASET_ID'), region as AdvertisingRegion);
+const expected = expectationFor(requireEnv(process.env, 'DATASET_ID'), region as AdvertisingRegion);
 const log = createLogger('ams-confirm-subscription');
 /** Certificates are cached here for the container's lifetime. */
 const verifier = new SnsSignatureVerifier();

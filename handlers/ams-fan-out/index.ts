@@ -6,23 +6,19 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { requireEnv } from '../lib/env.js';
 import { createLogger } from '../lib/log.js';
 import { fanOut, snsPublisher, sqsForwarder } from './fan-out.js';
 
-function requireEnv(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-}
 
 const log = createLogger('ams-fan-out');
-const datasetId = requireEnv('DATASET_ID');
-const advertisingRegion = requireEnv('ADVERTISING_REGION');
+const datasetId = requireEnv(process.env, 'DATASET_ID');
+const advertisingRegion = requireEnv(process.env, 'ADVERTISING_REGION');
 const sns = new SNSClient({});
 const sqs = new SQSClient({});
 const ports = {
-  publishBatch: snsPublisher(sns, requireEnv('DATA_TOPIC_ARN')),
-  forwardConfirmation: sqsForwarder(sqs, requireEnv('CONFIRMATION_QUEUE_URL')),
+  publishBatch: snsPublisher(sns, requireEnv(process.env, 'DATA_TOPIC_ARN')),
+  forwardConfirmation: sqsForwarder(sqs, requireEnv(process.env, 'CONFIRMATION_QUEUE_URL')),
   log,
 };
 

@@ -3,23 +3,12 @@
  * defaults as config/clickstream.ts) and the DynamoDB adapter.
  */
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { choiceEnv, intEnv, requireEnv } from '../lib/env.js';
 import type { BatchWriteFn, BatchWriteOutput, ProcessSettings } from './process.js';
 
-function intEnv(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`environment variable ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return v;
-}
-
 export function processSettingsFromEnv(env: NodeJS.ProcessEnv): ProcessSettings {
-  const tableName = env.TABLE_NAME;
-  if (!tableName) throw new Error('environment variable TABLE_NAME is not set');
-  const unknownFields = env.UNKNOWN_FIELDS ?? 'reject';
-  if (unknownFields !== 'reject' && unknownFields !== 'ignore') {
-    throw new Error(`environment variable UNKNOWN_FIELDS must be "reject" or "ignore", got ${JSON.stringify(unknownFields)}`);
-  }
+  const tableName = requireEnv(env, 'TABLE_NAME');
+  const unknownFields = choiceEnv(env, 'UNKNOWN_FIELDS', 'reject', ['reject', 'ignore'] as const);
   return {
     tableName,
     unknownFields,

@@ -1,18 +1,8 @@
 /** Reading the Buy with Prime handlers' settings from environment variables (set by the stack). */
 
-export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
-  const v = env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-}
+import { numberEnv, requireEnv } from './env.js';
 
-export function numberEnv(env: NodeJS.ProcessEnv, name: string, def: number): number {
-  const v = env[name];
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`environment variable ${name} must be a number, got ${JSON.stringify(v)}`);
-  return n;
-}
+export { numberEnv, requireEnv };
 
 /** Settings shared by the install app and the event processor. */
 export interface OAuthSettings {

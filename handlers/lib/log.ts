@@ -16,42 +16,64 @@ export interface Logger {
   error(message: string, attributes?: LogAttributes): void;
 }
 
-const SENSITIVE_KEYS = new Set(
-  [
-    'token', 'tokens', 'accesstoken', 'refreshtoken', 'idtoken', 'secret', 'clientsecret', 'password', 'authorization',
-    'cookie', 'signature', 'subscribeurl', 'unsubscribeurl', 'privatekey',
-  ],
-);
+const normalizeKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
+
+/** Attribute names whose values are never logged, compared case-insensitively with "-" and "_" removed. */
+const SENSITIVE_KEYS: readonly string[] = [
+  'token', 'tokens', 'accesstoken', 'refreshtoken', 'idtoken', 'secret', 'clientsecret', 'password', 'authorization',
+  'cookie', 'signature', 'subscribeurl', 'unsubscribeurl', 'privatekey',
+];
 
 export const REDACTED = '[redacted]';
 /** Longest string value written to a log entry; longer ones are cut and marked. */
 export const MAX_LOGGED_STRING = 512;
 
-function isSensitive(key: string): boolean {
-  return SENSITIVE_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
+export interface LogOptions {
+  /** Attribute names redacted beside the built-in ones (a pipeline's own secrets, e.g. an OAuth "code"). */
+  readonly sensitiveKeys?: readonly string[];
 }
 
-/** A copy of `value` safe to log: sensitive keys redacted, long strings truncated, errors reduced to name/message. */
-export function scrub(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') {
-    return value.length > MAX_LOGGED_STRING ? `${value.slice(0, MAX_LOGGED_STRING)}...[${value.length} chars]` : value;
-  }
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
-    return { name: value.name, message: scrub(value.message, depth + 1), ...(code !== undefined ? { code } : {}) };
-  }
-  if (Array.isArray(value)) return value.slice(0, 50).map((v) => scrub(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = isSensitive(k) ? REDACTED : scrub(v, depth + 1);
-  return out;
+export type Scrub = (value: unknown) => unknown;
+
+/**
+ * A function returning a copy of a value safe to log: values under sensitive keys (at any depth) redacted, long
+ * strings truncated, arrays cut to 50 items, errors reduced to name, message and their non-secret classifiers
+ * (SDK error code, OAuth `error`, HTTP status) — never the cause, request or response objects an error may carry.
+ */
+export function scrubber(options: LogOptions = {}): Scrub {
+  const sensitive = new Set([...SENSITIVE_KEYS, ...(options.sensitiveKeys ?? [])].map(normalizeKey));
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') {
+      return value.length > MAX_LOGGED_STRING ? `${value.slice(0, MAX_LOGGED_STRING)}...[${value.length} chars]` : value;
+    }
+    if (depth > 6 || value === null || typeof value !== 'object') return value;
+    if (value instanceof Error) {
+      const e = value as { code?: unknown; error?: unknown; status?: unknown };
+      return {
+        name: value.name,
+        message: walk(value.message, depth + 1),
+        ...(e.code !== undefined ? { code: e.code } : {}),
+        ...(typeof e.error === 'string' ? { oauthError: e.error } : {}),
+        ...(typeof e.status === 'number' ? { status: e.status } : {}),
+      };
+    }
+    if (Array.isArray(value)) return value.slice(0, 50).map((v) => walk(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = sensitive.has(normalizeKey(k)) ? REDACTED : walk(v, depth + 1);
+    return out;
+  };
+  return (value) => walk(value, 0);
 }
+
+/** The built-in scrubber (see `scrubber`). */
+export const scrub: Scrub = scrubber();
 
 /** A Logger over Powertools Logger for `service`. */
-export function createLogger(service: string): Logger {
+export function createLogger(service: string, options: LogOptions = {}): Logger {
+  const clean = options.sensitiveKeys ? scrubber(options) : scrub;
   const logger = new PowertoolsLogger({ serviceName: service });
   const write = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, attributes?: LogAttributes) => {
-    if (attributes) logger[level](message, scrub(attributes) as LogAttributes);
+    if (attributes) logger[level](message, clean(attributes) as LogAttributes);
     else logger[level](message);
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
@@ -66,8 +88,12 @@ export interface LogEntry {
 /** Keeps every entry in memory (tests), scrubbed exactly as production would write it. */
 export class MemoryLogger implements Logger {
   readonly entries: LogEntry[] = [];
+  private readonly clean: Scrub;
+  constructor(options: LogOptions = {}) {
+    this.clean = options.sensitiveKeys ? scrubber(options) : scrub;
+  }
   private push(level: LogEntry['level'], message: string, attributes?: LogAttributes): void {
-    this.entries.push({ level, message, attributes: attributes ? (scrub(attributes) as LogAttributes) : undefined });
+    this.entries.push({ level, message, attributes: attributes ? (this.clean(attributes) as LogAttributes) : undefined });
   }
   debug(message: string, attributes?: LogAttributes): void {
     this.push('debug', message, attributes);
