@@ -5,6 +5,7 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import type { Naming } from './naming.js';
 import { suppress } from '../policy/suppress.js';
+import { denyInsecureTransport } from './tls-only.js';
 
 export interface AlertsProps {
   readonly naming: Naming;
@@ -46,14 +47,7 @@ export class Alerts extends Construct {
             Action: 'sns:Publish',
             Resource: this.topic.arn,
           },
-          {
-            Sid: 'DenyInsecureTransport',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 'sns:Publish',
-            Resource: this.topic.arn,
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
+          denyInsecureTransport('sns:Publish', this.topic.arn),
         ],
       }),
     });

@@ -7,6 +7,7 @@ import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import type { Naming } from './naming.js';
+import { denyInsecureTransport } from './tls-only.js';
 
 export interface DataBucketProps {
   readonly naming: Naming;
@@ -87,14 +88,7 @@ export class DataBucket extends Construct {
       policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
-          {
-            Sid: 'DenyInsecureTransport',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:*',
-            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
+          denyInsecureTransport('s3:*', [this.bucket.arn, `${this.bucket.arn}/*`]),
           ...(props.extraPolicyStatements ?? []),
         ],
       }),

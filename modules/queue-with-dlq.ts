@@ -4,6 +4,7 @@ import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy';
 import type { Alerts } from './alarms.js';
 import type { Naming } from './naming.js';
+import { denyInsecureTransport } from './tls-only.js';
 
 export interface QueueWithDlqProps {
   readonly naming: Naming;
@@ -96,14 +97,7 @@ function queuePolicy(arn: string, statements: readonly Record<string, unknown>[]
     Version: '2012-10-17',
     Statement: [
       ...statements.map((s) => ({ Resource: arn, ...s })),
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 'sqs:*',
-        Resource: arn,
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
+      denyInsecureTransport('sqs:*', arn),
     ],
   });
 }

@@ -15,6 +15,7 @@ import { LambdaFunction } from '../modules/lambda-function.js';
 import { QueueWithDlq } from '../modules/queue-with-dlq.js';
 import { AmsCatalog } from './ams-catalog.js';
 import { TributaryStack } from './base.js';
+import { denyInsecureTransport } from '../modules/tls-only.js';
 
 export interface AmsStackProps {
   readonly config: TributaryConfig;
@@ -114,14 +115,7 @@ export class AmsStack extends TributaryStack {
       policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
-          {
-            Sid: 'DenyInsecureTransport',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 'sns:Publish',
-            Resource: topic.arn,
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
+          denyInsecureTransport('sns:Publish', topic.arn),
         ],
       }),
     });
