@@ -10,6 +10,7 @@ import { httpsCertFetcher, SnsSignatureVerifier } from '../handlers/ams-confirm-
 import { MemoryLogger } from '../handlers/lib/log.js';
 import { publisherAccount } from '../lib/ams.js';
 import { generateTestCert, signedConfirmation, signSnsMessage, type TestCert } from './helpers/ams-sns-signing.js';
+import { sqsRecord } from './helpers/sqs-records.js';
 
 const NA = expectationFor('sp-traffic', 'NA');
 const CERT_URL = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000000000000test.pem';
@@ -33,17 +34,7 @@ function servingFetcher(pem = () => cert.certPem) {
 }
 
 function record(body: string, messageId = 'q-1'): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: 'rh',
-    body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:confirm',
-    awsRegion: 'us-east-1',
-  };
+  return sqsRecord(body, messageId, 'confirm');
 }
 
 describe('parseTopicArn / isSnsUrl / signatureAlgorithm', () => {

@@ -1,23 +1,9 @@
-import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { classify, MAX_RECORD_BYTES, planBatches, preview, SNS_MAX_MESSAGE_BYTES } from '../handlers/ams-fan-out/core.js';
 import { fanOut, type FanOutPorts, type PublishBatchResult, type PublishEntry } from '../handlers/ams-fan-out/fan-out.js';
 import { MemoryLogger } from '../handlers/lib/log.js';
 import { notificationEnvelope, spTrafficRecord } from './helpers/ams-records.js';
-
-function sqsRecord(body: string, messageId: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:ingress',
-    awsRegion: 'us-east-1',
-  };
-}
+import { sqsRecord } from './helpers/sqs-records.js';
 
 const confirmationBody = JSON.stringify({
   Type: 'SubscriptionConfirmation',

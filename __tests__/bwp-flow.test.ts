@@ -26,6 +26,7 @@ import { ReauthorizationRequiredError, TokenService } from '../handlers/lib/bwp-
 import { VerificationTokenVerifier } from '../handlers/lib/bwp-verification.js';
 import { startDynalite, type Dynalite } from './helpers/dynalite.js';
 import { FakeGraphqlServer, FakeKmsCipher, StrictOAuthServer, newSigningKey, signVerificationToken, type SigningKey } from './helpers/bwp-fakes.js';
+import { sqsRecord } from './helpers/sqs-records.js';
 
 const CLIENT_ID = 'amzn1.bwp.client.test';
 const CLIENT_SECRET = 'cs-super-secret-value-1234567890';
@@ -119,17 +120,7 @@ async function installationItem(installationId: string) {
 
 function sqsEvent(...bodies: unknown[]): SQSEvent {
   return {
-    Records: bodies.map((b, i) => ({
-      messageId: `m-${i}`,
-      receiptHandle: `rh-${i}`,
-      body: JSON.stringify(b),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q',
-      awsRegion: 'us-east-1',
-    })),
+    Records: bodies.map((b, i) => sqsRecord(JSON.stringify(b), `m-${i}`, 'q')),
   };
 }
 

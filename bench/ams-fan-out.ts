@@ -5,6 +5,7 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import { notificationEnvelope, spTrafficRecord } from '../__tests__/helpers/ams-records.js';
+import { sqsRecord } from '../__tests__/helpers/sqs-records.js';
 import { classify, planBatches } from '../handlers/ams-fan-out/core.js';
 import { fanOut } from '../handlers/ams-fan-out/fan-out.js';
 import { silentLogger } from '../handlers/lib/log.js';
@@ -51,17 +52,7 @@ export async function run(): Promise<BenchRow[]> {
     sink += planBatches(sizes).length;
   });
 
-  const records: SQSRecord[] = bodies.map((body, i) => ({
-    messageId: `m-${i}`,
-    receiptHandle: 'rh',
-    body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:ingress',
-    awsRegion: 'us-east-1',
-  }));
+  const records: SQSRecord[] = bodies.map((body, i) => sqsRecord(body, `m-${i}`));
   const ports = {
     publishBatch: async (entries: { Id: string }[]) => ({ Successful: entries.map((e) => ({ Id: e.Id })) }),
     forwardConfirmation: async () => {},
