@@ -1,0 +1,116 @@
+/**
+ * The API contract of the client-events REST API, kept apart from the stack so tests can render it:
+ * the request model (JSON Schema draft 4), the integration request template that turns a request into an
+ * EventBridge PutEvents call, the integration response template that turns PutEvents' answer into the API's answer,
+ * and the EventBridge input transformer that turns a loyalty purchase into a Zendesk ticket.
+ *
+ * Request body (either entry form, 1-10 entries):
+ *   {"entries": [{"entry": "{\"eventType\":\"shopping\",...}"}, {"entry": {"eventType": "purchase", ...}}]}
+ * Answer: 200 `{"failedEntryCount":0,"entryCount":N,"eventIds":[...]}` when every entry was accepted; otherwise 400
+ * (or 503 when a failure is retryable: throttling or an EventBridge internal failure)
+ * `{"failedEntryCount":F,"entryCount":N,"failedEntries":[{"index":i,"errorCode":"...","errorMessage":"..."}]}`,
+ * where `index` is the entry's position in the request.
+ */
+
+/** EventBridge `source` of every client event (rules match on it). */
+export const CLIENT_EVENTS_SOURCE = 'clientevents';
+/** detail.eventType of the events that become Zendesk tickets. */
+export const LOYALTY_PURCHASE_EVENT_TYPE = 'loyaltypurchase';
+/** Most entries per request: the PutEvents limit. */
+export const MAX_ENTRIES = 10;
+/** PutEvents error codes worth retrying: the API answers 503 when any failed entry has one. */
+export const RETRYABLE_ERROR_CODES = ['ThrottlingException', 'InternalFailure', 'InternalException'] as const;
+
+/** Stage variables the request template reads. */
+export const STAGE_VARIABLES = { environment: 'environment', eventBusName: 'eventBusName' } as const;
+
+/** Request model of POST /event (API Gateway validates bodies against it before anything else runs). */
+export const REQUEST_MODEL_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-04/schema#',
+  title: 'ClientEvents',
+  type: 'object',
+  required: ['entries'],
+  additionalProperties: false,
+  properties: {
+    entries: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_ENTRIES,
+      items: {
+        type: 'object',
+        required: ['entry'],
+        additionalProperties: false,
+        properties: {
+          // A JSON object, or a string holding one (the original sample's format).
+          entry: { type: ['string', 'object'], minLength: 2 },
+        },
+      },
+    },
+  },
+} as const;
+
+/**
+ * Integration request template (application/json) -> PutEvents. Detail is the entry: a string entry is already a
+ * JSON string literal (`$input.json` of a string starts with a quote) and is used as is; an object entry is
+ * serialized and escaped into a string. escapeJavaScript also escapes single quotes (`\'`), which JSON does not
+ * allow, so they are turned back. Resources carries the clientId the authorizer put into its context.
+ */
+export const PUT_EVENTS_REQUEST_TEMPLATE = [
+  `#set($entries = $input.path('$.entries'))`,
+  `{"Entries":[`,
+  `#foreach($item in $entries)`,
+  `#set($detail = $input.json("$.entries[$foreach.index].entry"))`,
+  `{"Source":"${CLIENT_EVENTS_SOURCE}","DetailType":"$stageVariables.${STAGE_VARIABLES.environment}","EventBusName":"$stageVariables.${STAGE_VARIABLES.eventBusName}",` +
+    `"Resources":["$util.escapeJavaScript($context.authorizer.clientId)"],` +
+    `"Detail":#if($detail.startsWith('"'))$detail#else"$util.escapeJavaScript($detail).replaceAll("\\\\'","'")"#end}#if($foreach.hasNext),#end`,
+  `#end`,
+  `]}`,
+].join('\n');
+
+const retryableCondition = RETRYABLE_ERROR_CODES.map((c) => `$e.ErrorCode == '${c}'`).join(' || ');
+
+/**
+ * Integration response template for PutEvents' 200: when FailedEntryCount > 0 it overrides the method's status
+ * (400, or 503 when a failure is retryable) and lists the failed entries with their index in the request.
+ */
+export const PUT_EVENTS_RESPONSE_TEMPLATE = [
+  `#set($failed = $input.path('$.FailedEntryCount'))`,
+  `#set($results = $input.path('$.Entries'))`,
+  `#if($failed > 0)`,
+  `#set($status = 400)`,
+  `#foreach($e in $results)`,
+  `#if(${retryableCondition})`,
+  `#set($status = 503)`,
+  `#end`,
+  `#end`,
+  `#set($context.responseOverride.status = $status)`,
+  `#set($sep = '')`,
+  `{"failedEntryCount":$failed,"entryCount":$results.size(),"failedEntries":[` +
+    `#foreach($e in $results)#if($e.ErrorCode)$sep{"index":$foreach.index,"errorCode":"$util.escapeJavaScript($e.ErrorCode)",` +
+    `"errorMessage":"$util.escapeJavaScript($e.ErrorMessage).replaceAll("\\\\'","'")"}#set($sep = ',')#end#end]}`,
+  `#else`,
+  `{"failedEntryCount":0,"entryCount":$results.size(),"eventIds":[#foreach($e in $results)"$e.EventId"#if($foreach.hasNext),#end#end]}`,
+  `#end`,
+].join('\n');
+
+/** Answer when EventBridge itself refuses the call (4xx: the stack's own setup is wrong) — no internals leak. */
+export const INTEGRATION_ERROR_TEMPLATE = '{"message":"the events could not be forwarded; try again later","requestId":"$context.requestId"}';
+
+/** Gateway response for bodies the model refuses: names what is wrong. */
+export const BAD_REQUEST_BODY_TEMPLATE = '{"message":$context.error.messageString,"validationErrors":"$context.error.validationErrorString"}';
+
+/**
+ * Loyalty purchase -> Zendesk ticket (`POST /api/v2/tickets.json`). The event's detail carries
+ * `ticket: {subject, body}`; the ticket's external_id is the event id and its tags include the clientId. Placeholders that are not quoted take the JSON value (strings arrive quoted and escaped).
+ */
+export const ZENDESK_INPUT_TRANSFORMER = {
+  inputPaths: {
+    subject: '$.detail.ticket.subject',
+    body: '$.detail.ticket.body',
+    eventId: '$.id',
+    clientId: '$.resources[0]',
+  },
+  inputTemplate:
+    '{"ticket":{"subject":<subject>,"comment":{"body":<body>},"external_id":<eventId>,' +
+    `"tags":["${CLIENT_EVENTS_SOURCE}","${LOYALTY_PURCHASE_EVENT_TYPE}",<clientId>]}}`,
+} as const;
