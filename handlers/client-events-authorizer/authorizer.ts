@@ -22,6 +22,7 @@ import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { SimpleFetcher, type Fetcher } from 'aws-jwt-verify/https';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { intEnv, requireEnv } from '../lib/env.js';
 import type { Logger } from '../lib/log.js';
 
 export const DEFAULT_CLIENT_ID_ATTRIBUTE = 'custom:clientId';
@@ -66,30 +67,20 @@ export function cognitoIssuer(userPoolId: string): string {
  * override the issuer and JWKS location (tests only).
  */
 export function authorizerSettingsFromEnv(env: NodeJS.ProcessEnv): AuthorizerSettings {
-  const need = (name: string): string => {
-    const v = env[name];
-    if (!v) throw new Error(`environment variable ${name} is not set`);
-    return v;
-  };
-  const userPoolId = need('USER_POOL_ID');
+  const userPoolId = requireEnv(env, 'USER_POOL_ID');
   const issuer = env.TOKEN_ISSUER || cognitoIssuer(userPoolId);
   const clientIdAttribute = env.CLIENT_ID_ATTRIBUTE || DEFAULT_CLIENT_ID_ATTRIBUTE;
   if (!/^custom:[^\s:]{1,20}$/.test(clientIdAttribute)) {
     throw new Error(`environment variable CLIENT_ID_ATTRIBUTE must be "custom:" and 1 to 20 characters, got ${JSON.stringify(clientIdAttribute)}`);
   }
-  const rawTtl = env.USER_CACHE_SECONDS;
-  const userCacheSeconds = rawTtl === undefined || rawTtl === '' ? DEFAULT_USER_CACHE_SECONDS : Number(rawTtl);
-  if (!Number.isInteger(userCacheSeconds) || userCacheSeconds < 0 || userCacheSeconds > 3600) {
-    throw new Error(`environment variable USER_CACHE_SECONDS must be an integer from 0 to 3600, got ${JSON.stringify(rawTtl)}`);
-  }
   return {
     userPoolId,
-    appClientId: need('USER_POOL_CLIENT_ID'),
+    appClientId: requireEnv(env, 'USER_POOL_CLIENT_ID'),
     clientIdAttribute,
     clientIdClaim: env.CLIENT_ID_CLAIM || undefined,
     issuer,
     jwksUri: env.JWKS_URI || `${issuer}/.well-known/jwks.json`,
-    userCacheSeconds,
+    userCacheSeconds: intEnv(env, 'USER_CACHE_SECONDS', DEFAULT_USER_CACHE_SECONDS, 0, 3600),
   };
 }
 
@@ -209,7 +200,7 @@ export function createAuthorizer(settings: AuthorizerSettings, ports: Authorizer
     try {
       payload = await ports.verifier.verify(token);
     } catch (err) {
-      ports.log?.warn('token refused', { error: err });
+      ports.log?.warn('token refused', { reason: (err as Error)?.constructor?.name ?? 'Error', error: err });
       throw new Unauthorized();
     }
     const sub = typeof payload.sub === 'string' ? payload.sub : '';
