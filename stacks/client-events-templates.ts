@@ -114,3 +114,12 @@ export const ZENDESK_INPUT_TRANSFORMER = {
     '{"ticket":{"subject":<subject>,"comment":{"body":<body>},"external_id":<eventId>,' +
     `"tags":["${CLIENT_EVENTS_SOURCE}","${LOYALTY_PURCHASE_EVENT_TYPE}",<clientId>]}}`,
 } as const;
+
+/** Purpose segment of the Zendesk connection's name (shared by the stack and `npm run client-events:connect`). */
+export const ZENDESK_CONNECTION_PURPOSE = 'client-events-zendesk';
+
+/**
+ * Password the stack gives the Zendesk connection at creation: not a credential. Terraform then ignores
+ * auth_parameters, and `npm run client-events:connect` sets the real ones from Secrets Manager.
+ */
+export const ZENDESK_PLACEHOLDER_PASSWORD = 'placeholder-run-npm-run-client-events-connect';
