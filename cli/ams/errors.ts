@@ -1,0 +1,42 @@
+/**
+ * Errors of the AMS subscription CLI, each carrying the process exit code scripts can rely on:
+ *   0 success, 1 API or runtime error, 2 usage or configuration error, 3 authentication/authorization error,
+ *   4 `status`/`subscribe` finished but found a subscription in a problem state or failed to create one.
+ */
+export const EXIT = { ok: 0, runtime: 1, usage: 2, auth: 3, problems: 4 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: ExitCode = EXIT.runtime) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad arguments or an unknown command (exit 2). */
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
+}
+
+/** Missing or malformed credentials, config or outputs (exit 2). */
+export class ConfigurationError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
+}
+
+/** The token endpoint refused the credentials, or the API answered 401/403 (exit 3). */
+export class AuthError extends CliError {
+  constructor(message: string, readonly status?: number) {
+    super(message, EXIT.auth);
+  }
+}
+
+/** The Ads API answered with an error status, or could not be reached (exit 1). */
+export class ApiError extends CliError {
+  constructor(message: string, readonly status?: number, readonly code?: string) {
+    super(message, EXIT.runtime);
+  }
+}
