@@ -38,6 +38,12 @@ export interface FirehoseToS3Props {
    * (year=/month=/day=/hour=/) are appended unless `timePartitions` is false.
    */
   readonly dataPrefix: string;
+  /**
+   * Key prefix of records Firehose could not process or deliver, ending in "/"; `!{firehose:error-output-type}/` and
+   * the time partitions are appended. Default `errors/<dataPrefix>`. Set it when the data prefix uses dynamic
+   * partitioning keys (`!{partitionKeyFromQuery:...}`), which an error prefix may not contain.
+   */
+  readonly errorOutputPrefix?: string;
   /** Append HIVE_TIME_PARTITIONS to the data prefix. Default true. */
   readonly timePartitions?: boolean;
   /** Buffering hints: size in MiB (1-128, default 64) and interval in seconds (0-900, default 300). */
@@ -79,7 +85,13 @@ export class FirehoseToS3 extends Construct {
       throw new Error(`firehose ${props.purpose}: dynamic partitioning needs a buffering size of at least 64 MiB`);
     }
     this.dataPrefix = props.dataPrefix + (props.timePartitions === false ? '' : HIVE_TIME_PARTITIONS);
-    const errorPrefix = `errors/${props.dataPrefix}!{firehose:error-output-type}/${HIVE_TIME_PARTITIONS}`;
+    if (props.errorOutputPrefix === undefined && props.dataPrefix.includes('!{partitionKeyFromQuery:')) {
+      throw new Error(`firehose ${props.purpose}: a data prefix with dynamic partitioning keys needs its own errorOutputPrefix`);
+    }
+    if (props.errorOutputPrefix !== undefined && !props.errorOutputPrefix.endsWith('/')) {
+      throw new Error(`firehose ${props.purpose}: errorOutputPrefix must end with "/"`);
+    }
+    const errorPrefix = `${props.errorOutputPrefix ?? `errors/${props.dataPrefix}`}!{firehose:error-output-type}/${HIVE_TIME_PARTITIONS}`;
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/kinesisfirehose/${this.streamName}`,
