@@ -6,9 +6,9 @@
  *   (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH), GetUser and AdminUpdateUserAttributes, issuing real signed tokens,
  *   and the pool's JWKS at GET /.well-known/jwks.json (requests counted). Point an SDK client at it with
  *   `endpoint` or AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER.
- * - FakeEventApi: `POST /event` as the REST API answers it: 401 without a token the FakeCognito issued (or an
- *   expired one), 400 for a body outside the request model, 200 when every entry is accepted, 400 with the
- *   failed entries when some are rejected (the integration response the stack maps).
+ * - FakeEventApi: `POST /event` as the REST API answers it (stacks/client-events-templates.ts): 401 without a
+ *   token the FakeCognito issued (or an expired one), 400 for a body outside the request model, 200 when every
+ *   entry is accepted, 400 (503 when retryable) with the failed entries and their index when some are rejected.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -270,8 +270,8 @@ export interface ReceivedRequest {
   body: unknown;
 }
 
-/** Decides, per entry detail, whether the fake API rejects it (default: none). */
-export type RejectRule = (detail: Record<string, unknown>) => boolean;
+/** Decides, per entry detail, whether the fake API rejects it (true or a PutEvents error code) (default: none). */
+export type RejectRule = (detail: Record<string, unknown>) => boolean | string;
 
 export class FakeEventApi {
   readonly server: Server;
@@ -321,12 +321,15 @@ export class FakeEventApi {
     if (!token || !this.cognito.accepts(token)) return void send(401, { message: 'Unauthorized' });
     const entries = (body as { entries?: unknown })?.entries;
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) return void send(400, { message: 'Invalid request body' });
+    // The answers of stacks/client-events-templates.ts (PUT_EVENTS_RESPONSE_TEMPLATE).
     const results = entries.map((e: { entry?: unknown }) => {
       const detail = typeof e.entry === 'string' ? (JSON.parse(e.entry) as Record<string, unknown>) : (e.entry as Record<string, unknown>);
-      return this.rejectIf(detail) ? { ErrorCode: 'InternalFailure', ErrorMessage: 'rejected by the fake' } : { EventId: randomUUID() };
+      const code = this.rejectIf(detail);
+      return code ? { errorCode: code === true ? 'InvalidArgument' : code, errorMessage: 'rejected by the fake' } : { eventId: randomUUID() };
     });
-    const failed = results.filter((r) => 'ErrorCode' in r).length;
-    if (failed === 0) return void send(200, { FailedEntryCount: 0, Entries: results });
-    send(400, { FailedEntryCount: failed, Entries: results });
+    const failedEntries = results.flatMap((r, index) => ('errorCode' in r ? [{ index, errorCode: r.errorCode, errorMessage: r.errorMessage }] : []));
+    if (failedEntries.length === 0) return void send(200, { failedEntryCount: 0, entryCount: entries.length, eventIds: results.map((r) => (r as { eventId: string }).eventId) });
+    const retryable = failedEntries.some((f) => ['ThrottlingException', 'InternalFailure', 'InternalException'].includes(String(f.errorCode)));
+    send(retryable ? 503 : 400, { failedEntryCount: failedEntries.length, entryCount: entries.length, failedEntries });
   }
 }
