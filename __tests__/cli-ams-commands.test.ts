@@ -4,11 +4,13 @@
  * filters, regions), update/archive, status (configured dataset x region table with hints), help and usage
  * errors; both the table and the JSON output of each, exit codes, and no secret in any output.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deriveClientRequestToken } from '../cli/ams/api.js';
+import { fromRoot } from '../lib/paths.js';
 import { FakeAdsApi, MEDIA_TYPE, runAms, type CliRun } from './helpers/fake-ads-api.js';
 
 let fake: FakeAdsApi;
@@ -320,5 +322,38 @@ describe('help and usage', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('Commands:');
     fails(await runAms(fake, ['delete', 'x']), 2, /unknown command "delete"; commands: create, get, list, update, archive, subscribe, status/);
+  });
+});
+
+describe('the entry file', () => {
+  it('runs as a process (npm run ams): credentials.yml from $HOME, table on stdout, exit code from main()', async () => {
+    const home = join(dir, 'home');
+    mkdirSync(join(home, '.config', 'python-ad-api'), { recursive: true });
+    writeFileSync(
+      join(home, '.config', 'python-ad-api', 'credentials.yml'),
+      `version: '1.0'\ndefault:\n  refresh_token: ${fake.refreshToken}\n  client_id: ${fake.clientId}\n  client_secret: ${fake.clientSecret}\n  profile_id: ${fake.profiles[0]}\n`,
+    );
+    const s = fake.seed({ dataSetId: 'sp-traffic', status: 'ACTIVE' });
+    const run = async (args: string[]) => {
+      // Asynchronous spawn: a synchronous one would block this process's event loop, and so the fake server.
+      const child = spawn(process.execPath, ['--import', 'tsx', fromRoot('cli', 'ams-subscriptions.ts'), ...args], {
+        cwd: fromRoot(),
+        env: { PATH: process.env.PATH, HOME: home, ...fake.env() },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => (out += c));
+      child.stderr.on('data', (c: Buffer) => (err += c));
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      for (const secret of [fake.refreshToken, fake.clientSecret, ...fake.issuedTokens]) expect(out + err).not.toContain(secret);
+      return { code, out, err };
+    };
+    const listed = await run(['list']);
+    expect(listed.code, listed.err).toBe(0);
+    expect(listed.out).toContain(s.subscriptionId);
+    const missing = await run(['get', 'amzn1.fead.cs1.none']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^ams get: get amzn1\.fead\.cs1\.none: not found in NA/);
+    expect((await run(['frobnicate'])).code).toBe(2);
   });
 });
