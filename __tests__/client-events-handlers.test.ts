@@ -119,6 +119,9 @@ describe('transform', () => {
     expect(decodeBase64('eyJhIjoxfQ==')?.toString()).toBe('{"a":1}');
     expect(decodeBase64('eyJhIjoxfQ')).toBeUndefined(); // unpadded length
     expect(decodeBase64('ey$hIjoxfQ==')).toBeUndefined();
+    expect(decodeBase64('eyJh=joxfQ==')).toBeUndefined(); // padding inside
+    expect(decodeBase64('eyJh IjoxfQ=')).toBeUndefined(); // whitespace
+    expect(decodeBase64('')?.length).toBe(0);
     expect(decodeBase64(undefined)).toBeUndefined();
   });
 

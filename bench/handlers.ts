@@ -36,6 +36,10 @@ const ENV = {
   STREAM_NAME: 'bench-clickstream',
   TABLE_NAME: 'bench-clickstream',
   REJECTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-clickstream-rejects',
+  // Client events handlers (as stacks/client-events-stack.ts sets them; nothing is called at import).
+  USER_POOL_ID: 'us-east-1_Bench0001',
+  USER_POOL_CLIENT_ID: 'benchclientid0000000000000',
+  CLIENT_ID_ATTRIBUTE: 'custom:clientId',
 };
 
 function medianMs(args: string[]): number {

@@ -26,7 +26,6 @@ export type TransformOutcome =
   | { ok: false; reason: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Transforms one decoded record (bytes of an EventBridge event). */
 export function transformEvent(bytes: Uint8Array): TransformOutcome {
@@ -66,12 +65,16 @@ export function transformEvent(bytes: Uint8Array): TransformOutcome {
   return { ok: true, line: `${JSON.stringify(out)}\n`, eventType, schemaVersion: schemaVersion as string };
 }
 
-/** Decodes Firehose's base64 strictly (Buffer.from ignores bad characters, which would hide corruption). */
+/**
+ * Decodes Firehose's base64 strictly. Buffer.from skips characters outside the alphabet, which would hide
+ * corruption, so the decoded length must be exactly what the input length and padding promise (any skipped
+ * character makes it shorter). Cheaper than a regular expression over the whole string.
+ */
 export function decodeBase64(data: unknown): Buffer | undefined {
-  if (typeof data !== 'string') return undefined;
-  const compact = data.replace(/\s+/g, '');
-  if (compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
-  return Buffer.from(compact, 'base64');
+  if (typeof data !== 'string' || data.length % 4 !== 0) return undefined;
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  const buf = Buffer.from(data, 'base64');
+  return buf.length === (data.length / 4) * 3 - padding ? buf : undefined;
 }
 
 export interface TransformStats {
