@@ -15,7 +15,9 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): str
   const cells = rows.map((r) => columns.map((c) => (c.get(r) ?? '-').replace(/\s+/g, ' ')));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)));
   const line = (vals: string[]) => vals.map((v, i) => (i === vals.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n') + '\n';
+  // The last column is not padded, so its underline is as long as its header.
+  const rule = widths.map((w, i) => '-'.repeat(i === widths.length - 1 ? columns[i].header.length : w));
+  return [line(columns.map((c) => c.header)), line(rule), ...cells.map(line)].join('\n') + '\n';
 }
 
 export function json(value: unknown): string {
