@@ -4,6 +4,7 @@ import { AmsStack } from './ams-stack.js';
 import type { TributaryStack } from './base.js';
 import { BuyWithPrimeStack } from './buy-with-prime-stack.js';
 import { ClickstreamStack } from './clickstream-stack.js';
+import { ClientEventsStack } from './client-events-stack.js';
 
 /**
  * Adds every stack the config turns on to `app`: one per (AMS dataset, advertising region), and one per
@@ -23,6 +24,9 @@ export function addStacks(app: App, config: TributaryConfig): TributaryStack[] {
   }
   if (config.clickstream.enabled) {
     for (const region of config.clickstream.regions) stacks.push(new ClickstreamStack(app, { config, region }));
+  }
+  if (config.clientEvents.enabled) {
+    for (const region of config.clientEvents.regions) stacks.push(new ClientEventsStack(app, { config, region }));
   }
   return stacks;
 }

@@ -1,0 +1,622 @@
+/**
+ * Authenticated client events, one stack per configured region (`client-events-<region>`):
+ *
+ *   Cognito user pool + app client (USER_PASSWORD_AUTH, refresh; custom:clientId readable, not writable by users)
+ *     PostConfirmation trigger (handlers/client-events-post-confirmation) sets a clientId UUID at sign-up only
+ *   REST API `POST /event` (handlers/client-events-authorizer as TOKEN authorizer, cached per token; request model
+ *     of 1-10 entries; JSON access logs; stage throttling and metrics)
+ *     -> AWS service integration EventBridge PutEvents (stacks/client-events-templates.ts: Source "clientevents",
+ *        DetailType = environment, Resources = [clientId]; FailedEntryCount > 0 answers 400/503 with the failures)
+ *   Custom event bus
+ *     rule source=clientevents -> Firehose (handlers/client-events-transform; JQ dynamic partitioning on eventType,
+ *       schemaVersion + date; GZIP; newline-delimited; error prefix) -> S3
+ *     rule source=clientevents, detail.eventType=loyaltypurchase with a ticket -> API destination (Zendesk tickets,
+ *       BASIC connection whose credentials `npm run client-events:connect` sets from Secrets Manager)
+ *   Every rule target: retry policy and its own SQS dead-letter queue (SSE, TLS only), each alarmed.
+ *
+ * No credential reaches Terraform: the connection is created with a placeholder password and Terraform ignores
+ * its auth parameters afterwards (provider 5.100 has no write-only argument for them, and a data source reading the
+ * secret would copy it into the state).
+ */
+import { createHash } from 'node:crypto';
+import type { Construct } from 'constructs';
+import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
+import { ApiGatewayAuthorizer } from '@cdktf/provider-aws/lib/api-gateway-authorizer';
+import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
+import { ApiGatewayGatewayResponse } from '@cdktf/provider-aws/lib/api-gateway-gateway-response';
+import { ApiGatewayIntegration } from '@cdktf/provider-aws/lib/api-gateway-integration';
+import { ApiGatewayIntegrationResponse } from '@cdktf/provider-aws/lib/api-gateway-integration-response';
+import { ApiGatewayMethod } from '@cdktf/provider-aws/lib/api-gateway-method';
+import { ApiGatewayMethodResponse } from '@cdktf/provider-aws/lib/api-gateway-method-response';
+import { ApiGatewayMethodSettings } from '@cdktf/provider-aws/lib/api-gateway-method-settings';
+import { ApiGatewayModel } from '@cdktf/provider-aws/lib/api-gateway-model';
+import { ApiGatewayRequestValidator } from '@cdktf/provider-aws/lib/api-gateway-request-validator';
+import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
+import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
+import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
+import { CloudwatchEventApiDestination } from '@cdktf/provider-aws/lib/cloudwatch-event-api-destination';
+import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
+import { CloudwatchEventConnection } from '@cdktf/provider-aws/lib/cloudwatch-event-connection';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
+import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { TributaryConfig } from '../config/index.js';
+import { DataBucket } from '../modules/data-bucket.js';
+import { FirehoseToS3 } from '../modules/firehose-to-s3.js';
+import { LambdaFunction, type PolicyStatement } from '../modules/lambda-function.js';
+import { TributaryStack } from './base.js';
+import {
+  BAD_REQUEST_BODY_TEMPLATE, CLIENT_EVENTS_SOURCE, INTEGRATION_ERROR_TEMPLATE, LOYALTY_PURCHASE_EVENT_TYPE,
+  PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, STAGE_VARIABLES,
+  ZENDESK_CONNECTION_PURPOSE, ZENDESK_INPUT_TRANSFORMER, ZENDESK_PLACEHOLDER_PASSWORD,
+} from './client-events-templates.js';
+
+export const CLIENT_EVENTS_PIPELINE = 'client-events';
+
+export function clientEventsStackName(region: string): string {
+  return `${CLIENT_EVENTS_PIPELINE}-${region}`;
+}
+
+/** Terraform outputs of every client-events stack. */
+export const CLIENT_EVENTS_OUTPUTS = {
+  eventUrl: 'event_url',
+  apiId: 'api_id',
+  userPoolId: 'user_pool_id',
+  userPoolClientId: 'user_pool_client_id',
+  eventBusName: 'event_bus_name',
+  bucketName: 'bucket_name',
+  deliveryStreamName: 'delivery_stream_name',
+  firehoseDlqUrl: 'firehose_target_dlq_url',
+  zendeskConnectionName: 'zendesk_connection_name',
+  zendeskDlqUrl: 'zendesk_target_dlq_url',
+} as const;
+
+/** The user attribute holding the clientId (the handlers read it through CLIENT_ID_ATTRIBUTE). */
+export const CLIENT_ID_ATTRIBUTE = 'custom:clientId';
+
+/** S3 key layout: Hive-style partitions on the event type and schema version, then the date (appended by the module). */
+export const CLIENT_EVENTS_DATA_PREFIX =
+  'events/eventType=!{partitionKeyFromQuery:eventType}/schemaVersion=!{partitionKeyFromQuery:schemaVersion}/';
+export const CLIENT_EVENTS_ERROR_PREFIX = 'errors/events/';
+/** JQ 1.6 query extracting the partition keys (the transform sets a missing schemaVersion to "unversioned"). */
+export const CLIENT_EVENTS_JQ = '{eventType: .detail.eventType, schemaVersion: .detail.schemaVersion}';
+
+/** AWS managed policy that lets API Gateway write logs for every API of the account and region. */
+export const API_GATEWAY_PUSH_TO_CLOUDWATCH_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
+
+/** Fields written to the API access log (JSON, one line per request). */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  sourceIp: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  principalId: '$context.authorizer.principalId',
+  clientId: '$context.authorizer.clientId',
+  authorizerStatus: '$context.authorizer.status',
+  authorizerError: '$context.authorizer.error',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  errorMessage: '$context.error.message',
+  validationError: '$context.error.validationErrorString',
+  userAgent: '$context.identity.userAgent',
+});
+
+/** A JWT (three base64url segments), optionally after "Bearer ": anything else is refused before the authorizer runs. */
+export const AUTHORIZATION_HEADER_PATTERN = '^(Bearer )?[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
+
+export interface ClientEventsStackProps {
+  readonly config: TributaryConfig;
+  readonly region: string;
+}
+
+const assumeRole = (service: string) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+const policyDoc = (statements: PolicyStatement[]) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', ...s })) });
+
+export class ClientEventsStack extends TributaryStack {
+  readonly bus: CloudwatchEventBus;
+  readonly bucket: DataBucket;
+  readonly firehose: FirehoseToS3;
+  readonly transform: LambdaFunction;
+  readonly authorizerFn: LambdaFunction;
+  readonly postConfirmation: LambdaFunction;
+  readonly userPool: CognitoUserPool;
+  readonly userPoolClient: CognitoUserPoolClient;
+  readonly api: ApiGatewayRestApi;
+  readonly stage: ApiGatewayStage;
+  readonly firehoseDlq: SqsQueue;
+  readonly connection?: CloudwatchEventConnection;
+  readonly apiDestination?: CloudwatchEventApiDestination;
+  readonly zendeskDlq?: SqsQueue;
+
+  constructor(scope: Construct, props: ClientEventsStackProps) {
+    super(scope, clientEventsStackName(props.region), { config: props.config, region: props.region, pipeline: CLIENT_EVENTS_PIPELINE });
+    const ce = props.config.clientEvents;
+    const naming = this.naming;
+    const alerts = this.alerts;
+    const logRetentionDays = props.config.logRetentionDays;
+
+    // --- Storage: bus, bucket, transform, Firehose ---
+    this.bus = new CloudwatchEventBus(this, 'bus', { name: naming.name('eventBus', 'client-events') });
+    this.bucket = new DataBucket(this, 'data', { naming, purpose: 'client-events', expireAfterDays: ce.dataRetentionDays });
+
+    this.transform = new LambdaFunction(this, 'transform', {
+      naming,
+      purpose: 'client-events-transform',
+      handler: 'client-events-transform',
+      description: 'Firehose transform: clientId into detail.accountNumber, newline-delimited, malformed records marked ProcessingFailed',
+      memoryMb: ce.transformMemoryMb,
+      timeoutSeconds: ce.transformTimeoutSeconds,
+      logRetentionDays,
+      alerts,
+    });
+    this.firehose = new FirehoseToS3(this, 'firehose', {
+      naming,
+      purpose: 'client-events',
+      bucket: this.bucket,
+      dataPrefix: CLIENT_EVENTS_DATA_PREFIX,
+      errorOutputPrefix: CLIENT_EVENTS_ERROR_PREFIX,
+      bufferingSizeMiB: ce.firehoseBufferingSizeMiB,
+      bufferingIntervalSeconds: ce.firehoseBufferingIntervalSeconds,
+      compression: 'GZIP',
+      // The transform ends every record with "\n" itself.
+      appendNewline: false,
+      transform: { lambdaArn: this.transform.arn },
+      dynamicPartitioning: { jqQuery: CLIENT_EVENTS_JQ },
+      logRetentionDays,
+      alerts,
+    });
+
+    // --- Rule: every client event -> Firehose ---
+    const allEvents = new CloudwatchEventRule(this, 'rule-all', {
+      name: naming.name('eventRule', 'client-events-to-s3'),
+      description: 'Every client event to Firehose (S3)',
+      eventBusName: this.bus.name,
+      eventPattern: JSON.stringify({ source: [CLIENT_EVENTS_SOURCE] }),
+    });
+    this.firehoseDlq = this.targetDlq('firehose-target', 'client-events-to-s3', allEvents,
+      'Client events EventBridge could not deliver to Firehose are kept here: check the delivery stream, then replay them with PutEvents.');
+    const toFirehoseRole = new IamRole(this, 'rule-all-role', {
+      name: naming.name('iamRole', 'client-events-to-s3', 'events'),
+      assumeRolePolicy: assumeRole('events.amazonaws.com'),
+    });
+    new IamRolePolicy(this, 'rule-all-role-policy', {
+      name: 'least-privilege',
+      role: toFirehoseRole.id,
+      policy: policyDoc([{ Sid: 'PutIntoFirehose', Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: this.firehose.arn }]),
+    });
+    new CloudwatchEventTarget(this, 'rule-all-target', {
+      rule: allEvents.name,
+      eventBusName: this.bus.name,
+      targetId: 'firehose',
+      arn: this.firehose.arn,
+      roleArn: toFirehoseRole.arn,
+      retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
+      deadLetterConfig: { arn: this.firehoseDlq.arn },
+    });
+
+    // --- Rule: loyalty purchases -> Zendesk ---
+    if (ce.zendesk.enabled) {
+      this.connection = new CloudwatchEventConnection(this, 'zendesk-connection', {
+        name: naming.name('connection', ZENDESK_CONNECTION_PURPOSE),
+        description: 'Zendesk API token (basic auth); credentials are set by npm run client-events:connect, not Terraform',
+        authorizationType: 'BASIC',
+        authParameters: { basic: { username: 'set-by-client-events-connect', password: ZENDESK_PLACEHOLDER_PASSWORD } },
+        lifecycle: { ignoreChanges: ['auth_parameters'] },
+      });
+      this.apiDestination = new CloudwatchEventApiDestination(this, 'zendesk-destination', {
+        name: naming.name('apiDestination', 'client-events-zendesk-tickets'),
+        description: 'Zendesk: create ticket',
+        connectionArn: this.connection.arn,
+        invocationEndpoint: ce.zendesk.ticketsEndpoint,
+        httpMethod: 'POST',
+        invocationRateLimitPerSecond: ce.zendesk.rateLimitPerSecond,
+      });
+      const loyalty = new CloudwatchEventRule(this, 'rule-loyalty', {
+        name: naming.name('eventRule', 'client-events-loyalty-zendesk'),
+        description: 'Loyalty purchases with a ticket to Zendesk',
+        eventBusName: this.bus.name,
+        eventPattern: JSON.stringify({
+          source: [CLIENT_EVENTS_SOURCE],
+          detail: { eventType: [LOYALTY_PURCHASE_EVENT_TYPE], ticket: { subject: [{ exists: true }], body: [{ exists: true }] } },
+        }),
+      });
+      this.zendeskDlq = this.targetDlq('zendesk-target', 'client-events-zendesk', loyalty,
+        'Loyalty-purchase tickets EventBridge could not deliver to Zendesk are kept here. A 401 means the connection has no ' +
+          'credentials yet: run "npm run client-events:connect -- --region <region>" (docs/client-events.md), then replay.');
+      const invokeRole = new IamRole(this, 'rule-loyalty-role', {
+        name: naming.name('iamRole', 'client-events-zendesk', 'events'),
+        assumeRolePolicy: assumeRole('events.amazonaws.com'),
+      });
+      new IamRolePolicy(this, 'rule-loyalty-role-policy', {
+        name: 'least-privilege',
+        role: invokeRole.id,
+        policy: policyDoc([{ Sid: 'InvokeZendesk', Action: ['events:InvokeApiDestination'], Resource: this.apiDestination.arn }]),
+      });
+      new CloudwatchEventTarget(this, 'rule-loyalty-target', {
+        rule: loyalty.name,
+        eventBusName: this.bus.name,
+        targetId: 'zendesk',
+        arn: this.apiDestination.arn,
+        roleArn: invokeRole.arn,
+        inputTransformer: { inputPaths: { ...ZENDESK_INPUT_TRANSFORMER.inputPaths }, inputTemplate: ZENDESK_INPUT_TRANSFORMER.inputTemplate },
+        retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
+        deadLetterConfig: { arn: this.zendeskDlq.arn },
+      });
+    }
+
+    // --- Cognito ---
+    this.postConfirmation = new LambdaFunction(this, 'post-confirmation', {
+      naming,
+      purpose: 'client-events-post-confirmation',
+      handler: 'client-events-post-confirmation',
+      description: 'Cognito PostConfirmation (sign-up only): gives a new user a clientId',
+      memoryMb: 128,
+      // Cognito waits 5 s for a trigger.
+      timeoutSeconds: 5,
+      logRetentionDays,
+      alerts,
+      environment: { CLIENT_ID_ATTRIBUTE },
+    });
+    this.userPool = new CognitoUserPool(this, 'user-pool', {
+      name: naming.name('cognitoUserPool', 'client-events'),
+      usernameAttributes: ['email'],
+      autoVerifiedAttributes: ['email'],
+      usernameConfiguration: { caseSensitive: false },
+      passwordPolicy: {
+        minimumLength: ce.passwordMinimumLength,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireNumbers: true,
+        requireSymbols: true,
+        temporaryPasswordValidityDays: 7,
+      },
+      accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
+      adminCreateUserConfig: { allowAdminCreateUserOnly: false },
+      mfaConfiguration: 'OFF',
+      userPoolAddOns: { advancedSecurityMode: 'OFF' },
+      deletionProtection: ce.userPoolDeletionProtection ? 'ACTIVE' : 'INACTIVE',
+      schema: [
+        {
+          name: CLIENT_ID_ATTRIBUTE.replace(/^custom:/, ''),
+          attributeDataType: 'String',
+          mutable: true,
+          developerOnlyAttribute: false,
+          required: false,
+          stringAttributeConstraints: { minLength: '1', maxLength: '64' },
+        },
+      ],
+      lambdaConfig: { postConfirmation: this.postConfirmation.arn },
+    });
+    // After the pool (the pool names the function, so the function's grants cannot name the pool at creation).
+    new IamRolePolicy(this, 'post-confirmation-pool-policy', {
+      name: 'set-client-id',
+      role: this.postConfirmation.role.id,
+      policy: policyDoc([{ Sid: 'SetClientId', Action: ['cognito-idp:AdminUpdateUserAttributes'], Resource: this.userPool.arn }]),
+    });
+    new LambdaPermission(this, 'post-confirmation-invoke', {
+      statementId: 'AllowCognitoInvoke',
+      action: 'lambda:InvokeFunction',
+      functionName: this.postConfirmation.fn.functionName,
+      principal: 'cognito-idp.amazonaws.com',
+      sourceArn: this.userPool.arn,
+    });
+    this.userPoolClient = new CognitoUserPoolClient(this, 'user-pool-client', {
+      name: naming.name('cognitoUserPool', 'client-events-app'),
+      userPoolId: this.userPool.id,
+      generateSecret: false,
+      explicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      preventUserExistenceErrors: 'ENABLED',
+      enableTokenRevocation: true,
+      accessTokenValidity: ce.accessTokenValidityMinutes,
+      idTokenValidity: ce.idTokenValidityMinutes,
+      refreshTokenValidity: ce.refreshTokenValidityDays,
+      tokenValidityUnits: [{ accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' }],
+      readAttributes: ['email', 'email_verified', CLIENT_ID_ATTRIBUTE],
+      // Users may change their e-mail, never their clientId (only the PostConfirmation trigger sets it).
+      writeAttributes: ['email'],
+    });
+
+    // --- REST API ---
+    const apiName = naming.name('apiGateway', 'client-events');
+    this.api = new ApiGatewayRestApi(this, 'api', {
+      name: apiName,
+      description: 'Authenticated client events: POST /event -> EventBridge',
+      endpointConfiguration: { types: ['REGIONAL'] },
+    });
+    const resource = new ApiGatewayResource(this, 'api-event', { restApiId: this.api.id, parentId: this.api.rootResourceId, pathPart: 'event' });
+
+    this.authorizerFn = new LambdaFunction(this, 'authorizer', {
+      naming,
+      purpose: 'client-events-authorizer',
+      handler: 'client-events-authorizer',
+      description: 'POST /event TOKEN authorizer: Cognito access token (issuer, client, token use) and the user\'s clientId',
+      memoryMb: ce.authorizerMemoryMb,
+      timeoutSeconds: ce.authorizerTimeoutSeconds,
+      logRetentionDays,
+      alerts,
+      environment: {
+        USER_POOL_ID: this.userPool.id,
+        USER_POOL_CLIENT_ID: this.userPoolClient.id,
+        CLIENT_ID_ATTRIBUTE,
+        ...(ce.clientIdClaim ? { CLIENT_ID_CLAIM: ce.clientIdClaim } : {}),
+      },
+    });
+    const authorizer = new ApiGatewayAuthorizer(this, 'api-authorizer', {
+      name: 'cognito-access-token',
+      restApiId: this.api.id,
+      type: 'TOKEN',
+      authorizerUri: this.authorizerFn.fn.invokeArn,
+      identitySource: 'method.request.header.Authorization',
+      identityValidationExpression: AUTHORIZATION_HEADER_PATTERN,
+      authorizerResultTtlInSeconds: ce.authorizerCacheTtlSeconds,
+    });
+    new LambdaPermission(this, 'authorizer-invoke', {
+      statementId: 'AllowApiGatewayAuthorizer',
+      action: 'lambda:InvokeFunction',
+      functionName: this.authorizerFn.fn.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `${this.api.executionArn}/authorizers/${authorizer.id}`,
+    });
+
+    const model = new ApiGatewayModel(this, 'api-model', {
+      restApiId: this.api.id,
+      name: 'ClientEvents',
+      contentType: 'application/json',
+      description: '1 to 10 entries, each a JSON object or a string holding one',
+      schema: JSON.stringify(REQUEST_MODEL_SCHEMA),
+    });
+    const validator = new ApiGatewayRequestValidator(this, 'api-validator', {
+      restApiId: this.api.id,
+      name: 'body',
+      validateRequestBody: true,
+      validateRequestParameters: false,
+    });
+    const method = new ApiGatewayMethod(this, 'api-method', {
+      restApiId: this.api.id,
+      resourceId: resource.id,
+      httpMethod: 'POST',
+      authorization: 'CUSTOM',
+      authorizerId: authorizer.id,
+      requestValidatorId: validator.id,
+      requestModels: { 'application/json': model.name },
+    });
+
+    const putEventsRole = new IamRole(this, 'api-role', {
+      name: naming.name('iamRole', 'client-events-api'),
+      assumeRolePolicy: assumeRole('apigateway.amazonaws.com'),
+    });
+    new IamRolePolicy(this, 'api-role-policy', {
+      name: 'least-privilege',
+      role: putEventsRole.id,
+      policy: policyDoc([{ Sid: 'PutClientEvents', Action: ['events:PutEvents'], Resource: this.bus.arn }]),
+    });
+    const integration = new ApiGatewayIntegration(this, 'api-integration', {
+      restApiId: this.api.id,
+      resourceId: resource.id,
+      httpMethod: method.httpMethod,
+      type: 'AWS',
+      integrationHttpMethod: 'POST',
+      uri: `arn:aws:apigateway:${props.region}:events:action/PutEvents`,
+      credentials: putEventsRole.arn,
+      requestParameters: {
+        'integration.request.header.X-Amz-Target': "'AWSEvents.PutEvents'",
+        'integration.request.header.Content-Type': "'application/x-amz-json-1.1'",
+      },
+      requestTemplates: { 'application/json': PUT_EVENTS_REQUEST_TEMPLATE },
+      passthroughBehavior: 'NEVER',
+      timeoutMilliseconds: 10_000,
+    });
+    const responses = [
+      { status: '200', pattern: undefined, template: PUT_EVENTS_RESPONSE_TEMPLATE },
+      { status: '500', pattern: '4\\d{2}', template: INTEGRATION_ERROR_TEMPLATE },
+      { status: '503', pattern: '5\\d{2}', template: INTEGRATION_ERROR_TEMPLATE },
+    ];
+    const methodResponses = ['200', '400', '500', '503'].map(
+      (status) =>
+        new ApiGatewayMethodResponse(this, `api-method-response-${status}`, {
+          restApiId: this.api.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: status,
+          responseModels: { 'application/json': 'Empty' },
+        }),
+    );
+    const integrationResponses = responses.map(
+      (r) =>
+        new ApiGatewayIntegrationResponse(this, `api-integration-response-${r.status}`, {
+          restApiId: this.api.id,
+          resourceId: resource.id,
+          httpMethod: method.httpMethod,
+          statusCode: r.status,
+          selectionPattern: r.pattern,
+          responseTemplates: { 'application/json': r.template },
+          dependsOn: [integration, ...methodResponses],
+        }),
+    );
+    const badBody = new ApiGatewayGatewayResponse(this, 'api-bad-body', {
+      restApiId: this.api.id,
+      responseType: 'BAD_REQUEST_BODY',
+      statusCode: '400',
+      responseTemplates: { 'application/json': BAD_REQUEST_BODY_TEMPLATE },
+    });
+
+    // Redeploy whenever anything the deployment snapshots changes.
+    const apiShape = JSON.stringify({
+      model: REQUEST_MODEL_SCHEMA,
+      request: PUT_EVENTS_REQUEST_TEMPLATE,
+      responses,
+      badBody: BAD_REQUEST_BODY_TEMPLATE,
+      authorizer: { ttl: ce.authorizerCacheTtlSeconds, pattern: AUTHORIZATION_HEADER_PATTERN },
+      methodResponses: ['200', '400', '500', '503'],
+    });
+    const deployment = new ApiGatewayDeployment(this, 'api-deployment', {
+      restApiId: this.api.id,
+      description: 'client events API',
+      triggers: { redeployment: createHash('sha256').update(apiShape).digest('hex') },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: [method, integration, ...integrationResponses, badBody, model, validator],
+    });
+
+    const dependsOnAccount = ce.apiGatewayAccount === 'manage' ? [this.apiGatewayAccount()] : [];
+    const accessLogs = new CloudwatchLogGroup(this, 'api-access-logs', {
+      name: `/aws/apigateway/${apiName}/access`,
+      retentionInDays: logRetentionDays,
+    });
+    this.stage = new ApiGatewayStage(this, 'api-stage', {
+      restApiId: this.api.id,
+      deploymentId: deployment.id,
+      stageName: ce.stageName,
+      description: `client events (${props.config.environment})`,
+      variables: { [STAGE_VARIABLES.environment]: props.config.environment, [STAGE_VARIABLES.eventBusName]: this.bus.name },
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      dependsOn: dependsOnAccount.length ? dependsOnAccount : undefined,
+    });
+    // Execution logs go to a group API Gateway names itself; created here so it has a retention.
+    const executionLogs =
+      ce.executionLogLevel === 'OFF'
+        ? []
+        : [
+            new CloudwatchLogGroup(this, 'api-execution-logs', {
+              name: `API-Gateway-Execution-Logs_${this.api.id}/${ce.stageName}`,
+              retentionInDays: logRetentionDays,
+            }),
+          ];
+    new ApiGatewayMethodSettings(this, 'api-method-settings', {
+      restApiId: this.api.id,
+      stageName: this.stage.stageName,
+      methodPath: '*/*',
+      settings: {
+        metricsEnabled: true,
+        loggingLevel: ce.executionLogLevel,
+        dataTraceEnabled: false,
+        throttlingRateLimit: ce.throttlingRateLimit,
+        throttlingBurstLimit: ce.throttlingBurstLimit,
+      },
+      dependsOn: [...dependsOnAccount, ...executionLogs].length ? [...dependsOnAccount, ...executionLogs] : undefined,
+    });
+
+    // --- Alarms (Lambda errors, DLQ depths and Firehose freshness come from the modules and targetDlq) ---
+    alerts.alarm('client-events-api-5xx', {
+      alarmDescription: `POST /event returned ${ce.api5xxAlarmThreshold}+ server errors in 5 minutes: read the API access logs (integrationStatus, authorizerError).`,
+      namespace: 'AWS/ApiGateway',
+      metricName: '5XXError',
+      dimensions: { ApiName: apiName, Stage: ce.stageName },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: ce.api5xxAlarmThreshold,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+
+    this.output(CLIENT_EVENTS_OUTPUTS.eventUrl, `${this.stage.invokeUrl}/event`, 'POST client events here (Authorization: Bearer <Cognito access token>)');
+    this.output(CLIENT_EVENTS_OUTPUTS.apiId, this.api.id, 'REST API id');
+    this.output(CLIENT_EVENTS_OUTPUTS.userPoolId, this.userPool.id, 'Cognito user pool');
+    this.output(CLIENT_EVENTS_OUTPUTS.userPoolClientId, this.userPoolClient.id, 'Cognito app client (no secret; USER_PASSWORD_AUTH and refresh)');
+    this.output(CLIENT_EVENTS_OUTPUTS.eventBusName, this.bus.name, 'Custom event bus receiving the client events');
+    this.output(CLIENT_EVENTS_OUTPUTS.bucketName, this.bucket.name, 'S3 bucket of delivered events (events/ and errors/)');
+    this.output(CLIENT_EVENTS_OUTPUTS.deliveryStreamName, this.firehose.streamName, 'Firehose delivery stream');
+    this.output(CLIENT_EVENTS_OUTPUTS.firehoseDlqUrl, this.firehoseDlq.url, 'Events EventBridge could not deliver to Firehose');
+    if (this.connection && this.zendeskDlq) {
+      this.output(CLIENT_EVENTS_OUTPUTS.zendeskConnectionName, this.connection.name, 'EventBridge connection to Zendesk: run npm run client-events:connect to set its credentials');
+      this.output(CLIENT_EVENTS_OUTPUTS.zendeskDlqUrl, this.zendeskDlq.url, 'Loyalty-purchase tickets EventBridge could not deliver to Zendesk');
+    }
+  }
+
+  /**
+   * The dead-letter queue of one rule target: SSE, TLS only, writable by EventBridge for that rule only, retention
+   * from config, and an alarm as soon as it holds a message.
+   */
+  private targetDlq(id: string, purpose: string, rule: CloudwatchEventRule, alarmDescription: string): SqsQueue {
+    const ce = this.config.clientEvents;
+    const queue = new SqsQueue(this, `${id}-dlq`, {
+      name: this.naming.name('sqs', purpose, 'dlq'),
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: ce.dlqRetentionDays * 86_400,
+      receiveWaitTimeSeconds: 20,
+    });
+    new SqsQueuePolicy(this, `${id}-dlq-policy`, {
+      queueUrl: queue.url,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'EventBridgeRuleDeadLetters',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queue.arn,
+            Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
+          },
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sqs:*',
+            Resource: queue.arn,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+    });
+    this.alerts.alarm(`${purpose}-dlq-depth`, {
+      alarmDescription,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: queue.name },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+    this.alerts.alarm(`${purpose}-dlq-failures`, {
+      alarmDescription: `EventBridge could not even write to the dead-letter queue of ${purpose}: events were lost; check the queue policy.`,
+      namespace: 'AWS/Events',
+      metricName: 'InvocationsFailedToBeSentToDlq',
+      dimensions: { EventBusName: this.bus.name, RuleName: rule.name },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+    return queue;
+  }
+
+  /**
+   * API Gateway's account-level CloudWatch role for this region (REST API logging needs it). It is one setting per
+   * account and region: with `apiGatewayAccount: "manage"` this stack owns it and resets it when destroyed.
+   */
+  private apiGatewayAccount(): ApiGatewayAccount {
+    const role = new IamRole(this, 'api-gateway-cloudwatch-role', {
+      name: this.naming.name('iamRole', 'apigateway-cloudwatch'),
+      description: 'API Gateway (account settings, this region): write API logs to CloudWatch Logs',
+      assumeRolePolicy: assumeRole('apigateway.amazonaws.com'),
+    });
+    const attachment = new IamRolePolicyAttachment(this, 'api-gateway-cloudwatch-policy', {
+      role: role.name,
+      policyArn: API_GATEWAY_PUSH_TO_CLOUDWATCH_POLICY,
+    });
+    return new ApiGatewayAccount(this, 'api-gateway-account', {
+      cloudwatchRoleArn: role.arn,
+      resetOnDelete: true,
+      dependsOn: [attachment],
+    });
+  }
+}
