@@ -273,3 +273,14 @@ describe('bad outputs', () => {
     expect((await runAms(fake, ['subscribe'])).stderr).toContain('--from-outputs is required');
   });
 });
+
+describe('credentials', () => {
+  it('missing credentials stop subscribe once with exit 2, before any request', async () => {
+    const r = await runAms(fake, ['subscribe', '--from-outputs', '--outputs-dir', synths.sqs.dir, '--config', synths.sqs.config], { credentialsInEnv: false });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^ams subscribe: no Amazon Ads credentials: no credentials\.yml found/);
+    expect(fake.requests).toHaveLength(0);
+  });
+});

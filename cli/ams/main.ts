@@ -370,6 +370,17 @@ async function cmdSubscribe(ctx: Context): Promise<number> {
     cdktfOut: a.strings['cdktf-out'] ?? fromRoot('cdktf.out'),
     runTerraform: ctx.io.runTerraform ?? terraformRunner(ctx.io.env),
   });
+  // Credentials of every region involved first: a credentials problem stops here (exit 2), not once per stack.
+  const regionsNeeded = new Set<AdvertisingRegion>();
+  for (const so of outputs) {
+    if (!so.outputs) continue;
+    try {
+      regionsNeeded.add(targetFromOutputs(so.stack, so.outputs).region);
+    } catch {
+      /* reported on the stack's row below */
+    }
+  }
+  for (const r of regionsNeeded) ctx.credentials(r);
   const rows: SubscribeRow[] = [];
   const existing = new Map<string, Promise<Subscription[]>>();
   for (const so of outputs) {
