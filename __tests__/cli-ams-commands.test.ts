@@ -357,3 +357,31 @@ describe('the entry file', () => {
     expect((await run(['frobnicate'])).code).toBe(2);
   });
 });
+
+describe('accounts per region', () => {
+  it('--account REGION=NAME gives each region its own credentials.yml account (profile) and token', async () => {
+    const multi = await new FakeAdsApi({ profiles: ['1111111111', '2222222222'] }).start();
+    try {
+      const file = join(dir, 'multi.yml');
+      const account = (profile: string) =>
+        `  refresh_token: ${multi.refreshToken}\n  client_id: ${multi.clientId}\n  client_secret: ${multi.clientSecret}\n  profile_id: '${profile}'\n`;
+      writeFileSync(file, `version: '1.0'\ndefault:\n${account('1111111111')}uk:\n${account('2222222222')}`);
+      multi.seed({ dataSetId: 'sp-traffic', status: 'ACTIVE', region: 'eu' });
+      const r = await runAms(multi, ['list', '--region', 'NA,EU', '--credentials', file, '--account', 'EU=uk', '--json'], { credentialsInEnv: false });
+      expect(r.leaked).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).count).toBe(1);
+      const scopes = Object.fromEntries(multi.adsRequests().map((q) => [q.path.slice(1, 3), q.headers['amazon-advertising-api-scope']]));
+      expect(scopes).toEqual({ na: '1111111111', eu: '2222222222' });
+      expect(multi.tokenRequests()).toHaveLength(2);
+      const bad = await runAms(multi, ['list', '--credentials', file, '--account', 'US=uk'], { credentialsInEnv: false });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--region must be NA, EU or FE, got "US"/);
+      const missing = await runAms(multi, ['list', '--credentials', file, '--account', 'NA=nobody'], { credentialsInEnv: false });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain(`account "nobody" is not in ${file}; accounts there: default, uk`);
+    } finally {
+      await multi.close();
+    }
+  });
+});
