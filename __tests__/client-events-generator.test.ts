@@ -127,6 +127,14 @@ describe('client events generator', () => {
     expect(calls).toEqual(['USER_PASSWORD_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN_AUTH', 'USER_PASSWORD_AUTH']);
   });
 
+  it('session: a sign-in that ends in a challenge stops with a clear message', async () => {
+    const session = new TokenSession({
+      clientId: APP_CLIENT_ID, username, password: PASSWORD, now: () => t,
+      initiateAuth: async () => ({ ChallengeName: 'NEW_PASSWORD_REQUIRED', Session: 's', ChallengeParameters: {}, $metadata: {} }),
+    });
+    await expect(session.token()).rejects.toThrow('sign-in returned no access token (Cognito asks for the NEW_PASSWORD_REQUIRED challenge, which the generator does not answer)');
+  });
+
   it('renews the token and resends once when the API answers 401 (token revoked)', async () => {
     const s2 = await runGenerator({ ...parseArgs(args()), intervalSeconds: 10, minutes: 0.2 }, {
       ...deps(),
