@@ -11,7 +11,7 @@ describe('clientEvents config', () => {
     expect(c).toEqual({
       enabled: false, regions: ['us-east-1'], stageName: 'v1', authorizerCacheTtlSeconds: 300, throttlingRateLimit: 50,
       throttlingBurstLimit: 100, apiGatewayAccount: 'manage', executionLogLevel: 'OFF', api5xxAlarmThreshold: 1,
-      userPoolDeletionProtection: true, passwordMinimumLength: 12, accessTokenValidityMinutes: 60, idTokenValidityMinutes: 60,
+      userPoolDeletionProtection: true, userPoolTier: 'LITE', passwordMinimumLength: 12, accessTokenValidityMinutes: 60, idTokenValidityMinutes: 60,
       refreshTokenValidityDays: 30, clientIdClaim: undefined, authorizerMemoryMb: 256, authorizerTimeoutSeconds: 5,
       transformMemoryMb: 256, transformTimeoutSeconds: 60, firehoseBufferingSizeMiB: 64, firehoseBufferingIntervalSeconds: 60,
       dataRetentionDays: 0, maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400, dlqRetentionDays: 14,
@@ -48,6 +48,7 @@ describe('clientEvents config', () => {
     [{ maximumEventAgeSeconds: 30 }, /clientEvents\.maximumEventAgeSeconds.*between 60 and 86400/],
     [{ dlqRetentionDays: 15 }, /clientEvents\.dlqRetentionDays.*between 1 and 14/],
     [{ authorizerTimeoutSeconds: 30 }, /clientEvents\.authorizerTimeoutSeconds.*between 1 and 10/],
+    [{ userPoolTier: 'FREE' }, /clientEvents\.userPoolTier.*allowed values are: LITE, ESSENTIALS, PLUS/],
     [{ userPoolDeletionProtection: 'yes' }, /clientEvents\.userPoolDeletionProtection.*true or false/],
     [{ clientIdClaim: 'has space' }, /clientEvents\.clientIdClaim/],
     [{ bogus: 1 }, /clientEvents\.bogus.*allowed keys are: enabled, regions/],

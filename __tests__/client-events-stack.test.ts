@@ -77,6 +77,7 @@ describe('two regions, defaults (no Zendesk)', () => {
       username_attributes: ['email'],
       auto_verified_attributes: ['email'],
       deletion_protection: 'ACTIVE',
+      user_pool_tier: 'LITE',
       mfa_configuration: 'OFF',
       user_pool_add_ons: { advanced_security_mode: 'OFF' },
       password_policy: { minimum_length: 12, require_lowercase: true, require_uppercase: true, require_numbers: true, require_symbols: true },
@@ -300,7 +301,7 @@ describe('one region with Zendesk and tuned settings', () => {
         ams: { enabled: false },
         clientEvents: {
           enabled: true, regions: ['eu-central-1'], stageName: 'live', authorizerCacheTtlSeconds: 0, throttlingRateLimit: 20,
-          throttlingBurstLimit: 40, apiGatewayAccount: 'existing', executionLogLevel: 'INFO', userPoolDeletionProtection: false,
+          throttlingBurstLimit: 40, apiGatewayAccount: 'existing', executionLogLevel: 'INFO', userPoolDeletionProtection: false, userPoolTier: 'ESSENTIALS',
           clientIdClaim: 'custom:clientId', maximumRetryAttempts: 10, maximumEventAgeSeconds: 3600, dlqRetentionDays: 4,
           dataRetentionDays: 90, zendesk: ZENDESK,
         },
@@ -322,7 +323,7 @@ describe('one region with Zendesk and tuned settings', () => {
     expect(byId(s, 'aws_cloudwatch_log_group', 'api-execution-logs')).toMatchObject({
       name: `API-Gateway-Execution-Logs_${ref('aws_api_gateway_rest_api', 'api', 'id')}/live`, retention_in_days: 30,
     });
-    expect(only(s, 'aws_cognito_user_pool')[1].deletion_protection).toBe('INACTIVE');
+    expect(only(s, 'aws_cognito_user_pool')[1]).toMatchObject({ deletion_protection: 'INACTIVE', user_pool_tier: 'ESSENTIALS' });
     const [, fn] = byIdPart(s, 'aws_lambda_function', 'authorizer');
     expect((fn.environment as { variables: Body }).variables).toMatchObject({ CLIENT_ID_CLAIM: 'custom:clientId' });
     const [, lifecycle] = only(s, 'aws_s3_bucket_lifecycle_configuration');

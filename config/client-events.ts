@@ -12,6 +12,10 @@ export type ClientEventsApiGatewayAccount = (typeof CLIENT_EVENTS_API_GATEWAY_AC
 export const CLIENT_EVENTS_EXECUTION_LOG_LEVELS = ['OFF', 'ERROR', 'INFO'] as const;
 export type ClientEventsExecutionLogLevel = (typeof CLIENT_EVENTS_EXECUTION_LOG_LEVELS)[number];
 
+/** Cognito user pool feature plans. LITE covers everything this pipeline uses (password sign-in, Lambda triggers). */
+export const CLIENT_EVENTS_USER_POOL_TIERS = ['LITE', 'ESSENTIALS', 'PLUS'] as const;
+export type ClientEventsUserPoolTier = (typeof CLIENT_EVENTS_USER_POOL_TIERS)[number];
+
 /** Zendesk's tickets endpoint: https://<subdomain>.zendesk.com/api/v2/tickets.json */
 export const ZENDESK_TICKETS_ENDPOINT = /^https:\/\/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.zendesk\.com\/api\/v2\/tickets\.json$/;
 /** A Secrets Manager secret name (or ARN). */
@@ -55,6 +59,8 @@ export interface ClientEventsConfig {
 
   /** Cognito user pool deletion protection: `terraform destroy` fails until it is turned off. Default true. */
   readonly userPoolDeletionProtection: boolean;
+  /** Cognito feature plan: "LITE" (default, the cheapest per monthly active user), "ESSENTIALS" or "PLUS". */
+  readonly userPoolTier: ClientEventsUserPoolTier;
   /** Minimum password length (8-99). Default 12. */
   readonly passwordMinimumLength: number;
   /** Access and ID token validity in minutes (5-1440, default 60); refresh token validity in days (1-3650, default 30). */
@@ -88,7 +94,7 @@ export interface ClientEventsConfig {
 
 const KEYS = [
   'enabled', 'regions', 'stageName', 'authorizerCacheTtlSeconds', 'throttlingRateLimit', 'throttlingBurstLimit',
-  'apiGatewayAccount', 'executionLogLevel', 'api5xxAlarmThreshold', 'userPoolDeletionProtection', 'passwordMinimumLength',
+  'apiGatewayAccount', 'executionLogLevel', 'api5xxAlarmThreshold', 'userPoolDeletionProtection', 'userPoolTier', 'passwordMinimumLength',
   'accessTokenValidityMinutes', 'idTokenValidityMinutes', 'refreshTokenValidityDays', 'clientIdClaim',
   'authorizerMemoryMb', 'authorizerTimeoutSeconds', 'transformMemoryMb', 'transformTimeoutSeconds',
   'firehoseBufferingSizeMiB', 'firehoseBufferingIntervalSeconds', 'dataRetentionDays', 'maximumRetryAttempts',
@@ -128,6 +134,7 @@ export function parseClientEventsConfig(raw: unknown, path = 'clientEvents'): Cl
     executionLogLevel: oneOf(o, path, 'executionLogLevel', 'OFF', CLIENT_EVENTS_EXECUTION_LOG_LEVELS),
     api5xxAlarmThreshold: int(o, path, 'api5xxAlarmThreshold', 1, { min: 1, max: 1_000_000 }),
     userPoolDeletionProtection: bool(o, path, 'userPoolDeletionProtection', true),
+    userPoolTier: oneOf(o, path, 'userPoolTier', 'LITE', CLIENT_EVENTS_USER_POOL_TIERS),
     passwordMinimumLength: int(o, path, 'passwordMinimumLength', 12, { min: 8, max: 99 }),
     accessTokenValidityMinutes: int(o, path, 'accessTokenValidityMinutes', 60, { min: 5, max: 1440 }),
     idTokenValidityMinutes: int(o, path, 'idTokenValidityMinutes', 60, { min: 5, max: 1440 }),

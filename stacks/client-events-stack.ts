@@ -291,6 +291,7 @@ export class ClientEventsStack extends TributaryStack {
       mfaConfiguration: 'OFF',
       userPoolAddOns: { advancedSecurityMode: 'OFF' },
       deletionProtection: ce.userPoolDeletionProtection ? 'ACTIVE' : 'INACTIVE',
+      userPoolTier: ce.userPoolTier,
       schema: [
         {
           name: CLIENT_ID_ATTRIBUTE.replace(/^custom:/, ''),
