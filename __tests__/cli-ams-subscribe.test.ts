@@ -3,10 +3,11 @@
  * synthesized AMS stacks (synthConfig + configWith, both delivery variants): the output names come from each
  * stack's cdk.tf.json and every reference is filled with a plausible value of the right shape (ARNs built from the
  * resources' names in the stack's region). Covers --outputs-dir, --outputs-file, the default `terraform output
- * -json` per stack folder, skipping live subscriptions, replacing dead ones, --dry-run, bad outputs, and the
- * terraform runner itself.
+ * -json` per stack folder (also with the real terraform binary on initialized folders holding local state),
+ * skipping live subscriptions, replacing dead ones, --dry-run, bad outputs, and the terraform runner itself.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { terraformRunner, type TfOutputs } from '../cli/ams/outputs.js';
 import { AMS_OUTPUTS } from '../stacks/ams-stack.js';
 import { FakeAdsApi, runAms, type CliRun } from './helpers/fake-ads-api.js';
 import { synthConfig, type SynthStack } from './helpers/synth.js';
+import { fromRoot } from '../lib/paths.js';
 
 const ACCOUNT = '123456789012';
 const AMS = { datasets: ['sp-traffic', 'adsp-traffic'], regions: ['NA', 'EU'] };
@@ -234,6 +236,10 @@ describe('default: terraform output -json in cdktf.out/stacks/<stack>', () => {
     chmodSync(bin, 0o755);
     const out = JSON.parse(await terraformRunner({ ...process.env, TERRAFORM_BIN: bin })(tmp));
     expect(out).toEqual({ args: { value: 'output -json' }, cwd: { value: tmp } });
+    const failing = join(tmp, 'failing-terraform');
+    writeFileSync(failing, '#!/bin/sh\necho "There are some problems with the CLI configuration:" >&2\necho "\u2502 Error: Backend initialization required, please run \\"terraform init\\"" >&2\nexit 1\n');
+    chmodSync(failing, 0o755);
+    await expect(terraformRunner({ ...process.env, TERRAFORM_BIN: failing })(tmp)).rejects.toThrow('terraform output failed: Error: Backend initialization required, please run "terraform init"');
     await expect(terraformRunner({ ...process.env, TERRAFORM_BIN: join(tmp, 'nope') })(tmp)).rejects.toThrow(/is not on PATH \(set TERRAFORM_BIN, or use --outputs-dir\)/);
   });
 });
@@ -282,5 +288,49 @@ describe('credentials', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^ams subscribe: no Amazon Ads credentials: no credentials\.yml found/);
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+/** The hashicorp/aws filesystem mirror `terraform init` can use offline (as scripts/tf-check.ts looks for it). */
+const mirror = [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins', '/usr/share/terraform/plugins', join(process.env.HOME ?? '/root', '.terraform.d', 'plugins')]
+  .filter((p): p is string => !!p)
+  .find((p) => existsSync(join(p, 'registry.terraform.io', 'hashicorp', 'aws')));
+const hasTerraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
+if (!hasTerraform || !mirror) console.warn('cli-ams-subscribe.test.ts: no terraform or no hashicorp/aws mirror; the real `terraform output` test is skipped');
+
+describe('with the real terraform binary', () => {
+  it.skipIf(!hasTerraform || !mirror)('reads `terraform output -json` of initialized stack folders holding local state', { timeout: 120_000 }, async () => {
+    const s = synthConfig(configWith({ ams: { ...AMS, delivery: 'sqs' } }));
+    try {
+      const rc = join(tmp, 'terraformrc');
+      writeFileSync(
+        rc,
+        `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+      );
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TF_CLI_CONFIG_FILE: rc, TF_PLUGIN_CACHE_DIR: fromRoot('.tools', 'terraform-plugin-cache') };
+      mkdirSync(env.TF_PLUGIN_CACHE_DIR, { recursive: true });
+      // Deployed: ams-sp-traffic-na (state holding the outputs); initialized but empty: ams-sp-traffic-eu;
+      // never initialized: the DSP stacks.
+      for (const name of ['ams-sp-traffic-na', 'ams-sp-traffic-eu']) {
+        const dir = join(s.outdir, 'stacks', name);
+        const init = spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
+        expect(init.status, init.stderr).toBe(0);
+      }
+      const na = s.stacks.find((st) => st.name === 'ams-sp-traffic-na')!;
+      const outputs = Object.fromEntries(Object.entries(deployedOutputs(na)).map(([k, o]) => [k, { value: o.value, type: 'string' }]));
+      writeFileSync(
+        join(na.dir, 'terraform.ams-sp-traffic-na.tfstate'),
+        JSON.stringify({ version: 4, terraform_version: '1.10.0', serial: 1, lineage: '6f1c2e3d-0000-4000-8000-000000000001', outputs, resources: [], check_results: null }),
+      );
+      const r = await runAms(fake, ['subscribe', '--from-outputs', '--cdktf-out', s.outdir, '--config', synths.sqs.config, ...DSP, '--json'], { env });
+      expect(r.leaked).toEqual([]);
+      expect(r.code, r.stderr).toBe(0);
+      const res = rows(r);
+      expect(res.find((x) => x.stack === 'ams-sp-traffic-na')).toMatchObject({ action: 'created', destination: outputs[AMS_OUTPUTS.queueArn].value });
+      expect(res.find((x) => x.stack === 'ams-sp-traffic-eu')).toMatchObject({ action: 'skipped', detail: 'not deployed: no outputs (make deploy STACK=ams-sp-traffic-eu)' });
+      expect(res.find((x) => x.stack === 'ams-adsp-traffic-na')!.detail).toMatch(/^terraform output failed: Error: Backend initialization required/);
+    } finally {
+      s.cleanup();
+    }
   });
 });

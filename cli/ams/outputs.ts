@@ -123,12 +123,16 @@ export function terraformRunner(env: Readonly<Record<string, string | undefined>
     new Promise((resolve, reject) => {
       execFile(
         bin,
-        ['output', '-json'],
+        ['output', '-json', '-no-color'],
         { cwd, env: { ...env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' } as NodeJS.ProcessEnv, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
         (err, stdout, stderr) => {
           if (err) {
             const code = (err as NodeJS.ErrnoException).code;
-            const first = String(stderr).split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim()).find((l) => l && !/^[╷│╵]$/.test(l));
+            const lines = String(stderr)
+              .split('\n')
+              .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').replace(/^[╷│╵]\s*/, '').trim())
+              .filter(Boolean);
+            const first = lines.find((l) => l.startsWith('Error: ')) ?? lines[0];
             reject(new Error(code === 'ENOENT' ? `${bin} is not on PATH (set TERRAFORM_BIN, or use --outputs-dir)` : `terraform output failed: ${first ?? err.message}`));
           } else resolve(String(stdout));
         },
