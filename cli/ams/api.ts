@@ -55,6 +55,19 @@ export interface Subscription {
   readonly [k: string]: unknown;
 }
 
+const PARTITION = 'arn:aws(?:-[a-z]+)*';
+/** Destination ARNs; the first group of sqs/firehose is the AWS region. */
+export const ARN_PATTERNS = {
+  sqs: new RegExp(`^${PARTITION}:sqs:([a-z0-9-]+):(\\d{12}):[A-Za-z0-9_-]{1,80}(?:\\.fifo)?$`),
+  firehose: new RegExp(`^${PARTITION}:firehose:([a-z0-9-]+):(\\d{12}):deliverystream/[A-Za-z0-9_.-]{1,64}$`),
+  role: new RegExp(`^${PARTITION}:iam::(\\d{12}):role/[\\w+=,.@/-]{1,512}$`),
+} as const;
+export const ARN_KINDS: Readonly<Record<keyof typeof ARN_PATTERNS, string>> = {
+  sqs: 'an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)',
+  firehose: 'a Firehose delivery stream ARN (arn:aws:firehose:<region>:<account>:deliverystream/<name>)',
+  role: 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+};
+
 /** The destination ARN of a subscription whichever way the API reports it. */
 export function destinationArnOf(s: Pick<Subscription, 'destination' | 'destinationArn'>): string | undefined {
   return s.destination?.sqsDestination?.queueArn ?? s.destination?.firehoseDestination?.deliveryStreamArn ?? s.destinationArn;

@@ -9,7 +9,7 @@ import { ADVERTISING_REGIONS, AMS_DATASET_IDS, type AdvertisingRegion } from '..
 import { loadConfig, type TributaryConfig } from '../../config/index.js';
 import { fromRoot } from '../../lib/paths.js';
 import {
-  AdsApi, LIVE_STATUSES, SUBSCRIPTION_STATUSES, deriveClientRequestToken, destinationArnOf, isDsp, type Destination, type Subscription,
+  ARN_KINDS, ARN_PATTERNS, AdsApi, LIVE_STATUSES, SUBSCRIPTION_STATUSES, deriveClientRequestToken, destinationArnOf, isDsp, type Destination, type Subscription,
 } from './api.js';
 import { parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { TokenProvider } from './auth.js';
@@ -114,17 +114,8 @@ function notes(v: string | undefined, cmd: string): string | undefined {
   return v;
 }
 
-const ARN = {
-  sqs: /^arn:aws(?:-[a-z]+)*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(?:\.fifo)?$/,
-  firehose: /^arn:aws(?:-[a-z]+)*:firehose:[a-z0-9-]+:\d{12}:deliverystream\/[A-Za-z0-9_.-]{1,64}$/,
-  role: /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
-};
-
-function checkArn(v: string, kind: keyof typeof ARN, opt: string, cmd: string): string {
-  if (!ARN[kind].test(v)) {
-    const what = { sqs: 'an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)', firehose: 'a Firehose ARN (arn:aws:firehose:<region>:<account>:deliverystream/<name>)', role: 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)' }[kind];
-    throw new UsageError(`${cmd}: --${opt} must be ${what}, got ${JSON.stringify(v)}`);
-  }
+function checkArn(v: string, kind: keyof typeof ARN_PATTERNS, opt: string, cmd: string): string {
+  if (!ARN_PATTERNS[kind].test(v)) throw new UsageError(`${cmd}: --${opt} must be ${ARN_KINDS[kind]}, got ${JSON.stringify(v)}`);
   return v;
 }
 

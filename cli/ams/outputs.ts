@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ADVERTISING_REGIONS, AMS_DATASET_IDS, awsRegionOf, type AdvertisingRegion } from '../../lib/ams.js';
 import { AMS_OUTPUTS } from '../../stacks/ams-stack.js';
-import type { Destination } from './api.js';
+import { ARN_KINDS, ARN_PATTERNS, type Destination } from './api.js';
 import { ConfigurationError } from './errors.js';
 
 export type TfOutputs = Record<string, { value?: unknown; type?: unknown; sensitive?: boolean }>;
@@ -34,13 +34,6 @@ export interface StackOutputs {
   readonly skipped?: string;
 }
 
-const PARTITION = 'arn:aws(?:-[a-z]+)*';
-export const ARN_PATTERNS = {
-  sqs: new RegExp(`^${PARTITION}:sqs:([a-z0-9-]+):(\\d{12}):[A-Za-z0-9_-]{1,80}(?:\\.fifo)?$`),
-  firehose: new RegExp(`^${PARTITION}:firehose:([a-z0-9-]+):(\\d{12}):deliverystream/[A-Za-z0-9_.-]{1,64}$`),
-  role: new RegExp(`^${PARTITION}:iam::(\\d{12}):role/[\\w+=,.@/-]{1,512}$`),
-} as const;
-
 function value(stack: string, outputs: TfOutputs, name: string): string {
   const o = outputs[name];
   if (!o || o.value === undefined || o.value === null) throw new ConfigurationError(`${stack}: output "${name}" is missing`);
@@ -51,8 +44,7 @@ function value(stack: string, outputs: TfOutputs, name: string): string {
 function arn(stack: string, outputs: TfOutputs, name: string, kind: keyof typeof ARN_PATTERNS, awsRegion?: string): string {
   const v = value(stack, outputs, name);
   const m = ARN_PATTERNS[kind].exec(v);
-  const what = { sqs: 'an SQS queue ARN', firehose: 'a Firehose delivery stream ARN', role: 'an IAM role ARN' }[kind];
-  if (!m) throw new ConfigurationError(`${stack}: output "${name}" is not ${what}: ${JSON.stringify(v)}`);
+  if (!m) throw new ConfigurationError(`${stack}: output "${name}" is not ${ARN_KINDS[kind]}: ${JSON.stringify(v)}`);
   if (awsRegion && m[1] !== awsRegion) {
     throw new ConfigurationError(`${stack}: output "${name}" is in ${m[1]}, but Amazon publishes this advertising region's data to ${awsRegion}`);
   }
