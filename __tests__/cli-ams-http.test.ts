@@ -193,3 +193,45 @@ describe('token cache', () => {
     }
   });
 });
+
+describe('default endpoints', () => {
+  it('without overrides: the region\'s token endpoint and the Ads API host from lib/ams-datasets.json', async () => {
+    const { main } = await import('../cli/ams/main.js');
+    const urls: string[] = [];
+    const stubFetch = async (url: string) => {
+      urls.push(url);
+      const body = url.includes('/auth/o2/token') ? { access_token: 'Atza|stub-access-token-000000', expires_in: 3600 } : { subscriptions: [] };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    for (const region of ['NA', 'EU', 'FE']) {
+      let out = '';
+      const code = await main(['list', '--region', region], {
+        env: { AD_API_REFRESH_TOKEN: 'Atzr|stub-refresh-0000000000', AD_API_CLIENT_ID: 'stub-client', AD_API_CLIENT_SECRET: 'stub-secret-00000000', AD_API_PROFILE_ID: '1' },
+        stdout: { write: (s: string) => (out += s) },
+        stderr: { write: () => true },
+        fetch: stubFetch,
+        homedir: '/nonexistent-home',
+      });
+      expect(code).toBe(0);
+      expect(out).toBe(`no subscriptions in ${region}\n`);
+    }
+    expect(urls).toEqual([
+      'https://api.amazon.com/auth/o2/token',
+      'https://advertising-api.amazon.com/streams/subscriptions?maxResults=500',
+      'https://api.amazon.co.uk/auth/o2/token',
+      'https://advertising-api-eu.amazon.com/streams/subscriptions?maxResults=500',
+      'https://api.amazon.co.jp/auth/o2/token',
+      'https://advertising-api-fe.amazon.com/streams/subscriptions?maxResults=500',
+    ]);
+  });
+});
+
+describe('pagination guard', () => {
+  it('a nextToken the API repeats stops list with an error instead of looping', async () => {
+    fake.inject({ status: 200, times: 2, body: { subscriptions: [], nextToken: 'same-token' } });
+    const r = await runAms(fake, ['list']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('list subscriptions: the API repeated a nextToken; stopping instead of looping');
+    expect(fake.adsRequests().map((q) => q.query.get('startingToken'))).toEqual([null, 'same-token']);
+  });
+});
