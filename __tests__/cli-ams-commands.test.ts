@@ -385,3 +385,27 @@ describe('accounts per region', () => {
     }
   });
 });
+
+describe('read after create', () => {
+  it('a 404 on the read right after the create still prints the new id (status UNKNOWN), exit 0', async () => {
+    fake.inject({ match: (q) => q.method === 'GET' && /\/streams\/subscriptions\/.+/.test(q.path), status: 404, body: { code: 'NOT_FOUND', details: 'not yet' } });
+    const r = await runAms(fake, ['create', '--dataset', 'sp-traffic', '--region', 'NA', '--queue-arn', QUEUE, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ subscriptionId: fake.subscriptions[0].subscriptionId, status: 'UNKNOWN', dataSetId: 'sp-traffic', region: 'NA' });
+    expect(r.stderr).toBe(`note: ${fake.subscriptions[0].subscriptionId} was created but could not be read back yet; see it later with: ams get ${fake.subscriptions[0].subscriptionId} --region NA\n`);
+    expect(r.leaked).toEqual([]);
+  });
+});
+
+describe('create for an archived token', () => {
+  it('says on stderr that the derived token belongs to a dead subscription', async () => {
+    const args = ['create', '--dataset', 'sp-traffic', '--region', 'NA', '--queue-arn', QUEUE];
+    ok(await runAms(fake, args));
+    fake.subscriptions[0].status = 'ARCHIVED';
+    const r = await runAms(fake, args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^status +ARCHIVED$/m);
+    expect(r.stderr).toBe(`note: this client request token belongs to ${fake.subscriptions[0].subscriptionId}, which is ARCHIVED; pass a new --client-request-token (or use subscribe) to create a replacement\n`);
+    expect(fake.subscriptions).toHaveLength(1);
+  });
+});

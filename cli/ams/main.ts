@@ -14,7 +14,7 @@ import {
 import { parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { TokenProvider } from './auth.js';
 import { loadCredentials, type AdsCredentials } from './credentials.js';
-import { AuthError, CliError, ConfigurationError, EXIT, UsageError } from './errors.js';
+import { ApiError, AuthError, CliError, ConfigurationError, EXIT, UsageError } from './errors.js';
 import { COMMAND_HELP, MAIN_HELP } from './help.js';
 import type { FetchLike, HttpOptions } from './http.js';
 import { SUBSCRIPTION_COLUMNS, Scrubber, details, json, table } from './output.js';
@@ -220,6 +220,21 @@ class Context {
 
 type Sub = Subscription & { region: AdvertisingRegion };
 
+/**
+ * The subscription just created. A read right after a create can miss it (HTTP 404 while it propagates): then
+ * what the create established is shown, with the status "UNKNOWN" (read it later with get).
+ */
+async function readAfterCreate(
+  api: AdsApi, r: AdvertisingRegion, subscriptionId: string, dsp: boolean, known: Pick<Subscription, 'dataSetId' | 'destination' | 'notes'>,
+): Promise<Subscription> {
+  try {
+    return await api.get(r, subscriptionId, dsp);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return { subscriptionId, status: 'UNKNOWN', ...known };
+    throw err;
+  }
+}
+
 async function cmdCreate(ctx: Context): Promise<number> {
   const s = ctx.args.strings;
   const cmd = 'create';
@@ -251,13 +266,13 @@ async function cmdCreate(ctx: Context): Promise<number> {
   const api = ctx.api(r);
   const clientRequestToken = token ?? deriveClientRequestToken({ scope: ctx.scope(r, dsp), region: r, dataSetId, destinationArn: destinationArnOf({ destination })! });
   const created = await api.create({ region: r, dataSetId, destination, notes: notes(s.notes, cmd), clientRequestToken });
-  const sub: Sub = { ...(await api.get(r, created.subscriptionId, dsp)), region: r };
-  if (ctx.jsonOut) ctx.out(json({ ...sub, clientRequestToken: sub.clientRequestToken ?? created.clientRequestToken }));
-  else {
-    ctx.out(details({ ...sub, clientRequestToken: sub.clientRequestToken ?? created.clientRequestToken }));
-    if (!LIVE_STATUSES.has(sub.status)) {
-      ctx.err(`note: this client request token belongs to a ${sub.status} subscription; pass a new --client-request-token (or use subscribe) to create a replacement\n`);
-    }
+  const sub: Sub = { ...(await readAfterCreate(api, r, created.subscriptionId, dsp, { dataSetId, destination, notes: s.notes })), region: r };
+  const shown = { ...sub, clientRequestToken: sub.clientRequestToken ?? created.clientRequestToken };
+  ctx.out(ctx.jsonOut ? json(shown) : details(shown));
+  if (sub.status === 'UNKNOWN') {
+    ctx.err(`note: ${sub.subscriptionId} was created but could not be read back yet; see it later with: ams get ${sub.subscriptionId} --region ${r}\n`);
+  } else if (!LIVE_STATUSES.has(sub.status)) {
+    ctx.err(`note: this client request token belongs to ${sub.subscriptionId}, which is ${sub.status}; pass a new --client-request-token (or use subscribe) to create a replacement\n`);
   }
   return EXIT.ok;
 }
@@ -405,7 +420,7 @@ async function cmdSubscribe(ctx: Context): Promise<number> {
           Object.assign(row, { action: 'would create', detail: details.join('; ') || undefined });
         } else {
           const created = await api.create({ region: t.region, dataSetId: t.dataSetId, destination: t.destination, notes: note ?? `tributary ${t.stack}`.slice(0, 128), clientRequestToken });
-          const sub = await api.get(t.region, created.subscriptionId, dsp);
+          const sub = await readAfterCreate(api, t.region, created.subscriptionId, dsp, { dataSetId: t.dataSetId, destination: t.destination });
           Object.assign(row, { action: 'created', subscriptionId: sub.subscriptionId, status: sub.status, detail: details.join('; ') || undefined });
         }
       }
