@@ -198,6 +198,7 @@ describe('two regions, defaults (no Zendesk)', () => {
     const [deploymentId, deployment] = only(s, 'aws_api_gateway_deployment');
     expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
     expect((deployment.triggers as Body).redeployment).toMatch(/^[0-9a-f]{64}$/);
+    expect((deployment.triggers as Body).resources).toMatch(/^\$\{sha1\(jsonencode\(\[aws_api_gateway_resource\.api-event\.id, aws_api_gateway_method\.api-method\.id, aws_api_gateway_integration\.api-integration\.id, /);
     const [, stage] = only(s, 'aws_api_gateway_stage');
     expect(stage).toMatchObject({
       stage_name: 'v1',

@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Construct } from 'constructs';
+import { Fn } from 'cdktf';
 import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
 import { ApiGatewayAuthorizer } from '@cdktf/provider-aws/lib/api-gateway-authorizer';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
@@ -469,7 +470,11 @@ export class ClientEventsStack extends TributaryStack {
     const deployment = new ApiGatewayDeployment(this, 'api-deployment', {
       restApiId: this.api.id,
       description: 'client events API',
-      triggers: { redeployment: createHash('sha256').update(apiShape).digest('hex') },
+      triggers: {
+        redeployment: createHash('sha256').update(apiShape).digest('hex'),
+        // Replaced resources (new ids) must be redeployed too.
+        resources: Fn.sha1(Fn.jsonencode([resource.id, method.id, integration.id, authorizer.id, model.id, validator.id, badBody.id, putEventsRole.arn])),
+      },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: [method, integration, ...integrationResponses, badBody, model, validator],
     });
