@@ -140,6 +140,12 @@ describe('response template', () => {
     expect((r.body.failedEntries as unknown[]).length).toBe(2);
   });
 
+  it('a failed entry without an error message still yields valid JSON', () => {
+    const r = renderResponse({ FailedEntryCount: 1, Entries: [{ EventId: 'e-0' }, { ErrorCode: 'InvalidArgument' }] });
+    expect(r.status).toBe(400);
+    expect(r.body.failedEntries).toEqual([{ index: 1, errorCode: 'InvalidArgument', errorMessage: '' }]);
+  });
+
   it('all rejected', () => {
     const entries = Array.from({ length: MAX_ENTRIES }, () => ({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' }));
     const r = renderResponse({ FailedEntryCount: MAX_ENTRIES, Entries: entries });

@@ -72,6 +72,7 @@ const retryableCondition = RETRYABLE_ERROR_CODES.map((c) => `$e.ErrorCode == '${
 /**
  * Integration response template for PutEvents' 200: when FailedEntryCount > 0 it overrides the method's status
  * (400, or 503 when a failure is retryable) and lists the failed entries with their index in the request.
+ * `$!` renders nothing (instead of the reference's text) should an entry lack its error message.
  */
 export const PUT_EVENTS_RESPONSE_TEMPLATE = [
   `#set($failed = $input.path('$.FailedEntryCount'))`,
@@ -86,8 +87,8 @@ export const PUT_EVENTS_RESPONSE_TEMPLATE = [
   `#set($context.responseOverride.status = $status)`,
   `#set($sep = '')`,
   `{"failedEntryCount":$failed,"entryCount":$results.size(),"failedEntries":[` +
-    `#foreach($e in $results)#if($e.ErrorCode)$sep{"index":$foreach.index,"errorCode":"$util.escapeJavaScript($e.ErrorCode)",` +
-    `"errorMessage":"$util.escapeJavaScript($e.ErrorMessage).replaceAll("\\\\'","'")"}#set($sep = ',')#end#end]}`,
+    `#foreach($e in $results)#if($e.ErrorCode)$sep{"index":$foreach.index,"errorCode":"$!util.escapeJavaScript($e.ErrorCode)",` +
+    `"errorMessage":"$!util.escapeJavaScript($e.ErrorMessage).replaceAll("\\\\'","'")"}#set($sep = ',')#end#end]}`,
   `#else`,
   `{"failedEntryCount":0,"entryCount":$results.size(),"eventIds":[#foreach($e in $results)"$e.EventId"#if($foreach.hasNext),#end#end]}`,
   `#end`,
