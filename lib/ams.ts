@@ -51,3 +51,24 @@ export function publisherAccount(datasetId: string, region: AdvertisingRegion): 
 export function publisherTopicArnPattern(datasetId: string, region: AdvertisingRegion): string {
   return `arn:aws:sns:${awsRegionOf(region)}:${publisherAccount(datasetId, region)}:*`;
 }
+
+/** Stack name for a dataset and advertising region, e.g. "ams-sp-traffic-na". */
+export function amsStackName(datasetId: string, region: AdvertisingRegion): string {
+  return `ams-${datasetId}-${region.toLowerCase()}`;
+}
+
+/** Terraform output names every AMS stack exposes (read by the subscription CLI; here so the CLI need not load cdktf). */
+export const AMS_OUTPUTS = {
+  datasetId: 'dataset_id',
+  advertisingRegion: 'advertising_region',
+  delivery: 'delivery',
+  bucketName: 'bucket_name',
+  /** sqs variant: the queue Amazon's SNS topics publish into (the subscription destination). */
+  queueArn: 'destination_queue_arn',
+  /** sqs variant: our data topic that Firehose is subscribed to. */
+  topicArn: 'data_topic_arn',
+  /** firehose variant: the subscription destination and its two roles. */
+  deliveryStreamArn: 'delivery_stream_arn',
+  subscriberRoleArn: 'subscriber_role_arn',
+  subscriptionRoleArn: 'subscription_role_arn',
+} as const;

@@ -6,7 +6,7 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import type { TributaryConfig } from '../config/index.js';
 import {
-  AMAZON_REVIEWER_ROLE, AMAZON_SUBSCRIBER_ROLE, awsRegionOf, publisherAccount, publisherTopicArnPattern,
+  AMAZON_REVIEWER_ROLE, AMAZON_SUBSCRIBER_ROLE, AMS_OUTPUTS, amsStackName, awsRegionOf, publisherAccount, publisherTopicArnPattern,
   type AdvertisingRegion,
 } from '../lib/ams.js';
 import { DataBucket } from '../modules/data-bucket.js';
@@ -23,26 +23,7 @@ export interface AmsStackProps {
   readonly region: AdvertisingRegion;
 }
 
-/** Stack name for a dataset and advertising region, e.g. "ams-sp-traffic-na". */
-export function amsStackName(datasetId: string, region: AdvertisingRegion): string {
-  return `ams-${datasetId}-${region.toLowerCase()}`;
-}
-
-/** Terraform output names every AMS stack exposes (read by the subscription CLI). */
-export const AMS_OUTPUTS = {
-  datasetId: 'dataset_id',
-  advertisingRegion: 'advertising_region',
-  delivery: 'delivery',
-  bucketName: 'bucket_name',
-  /** sqs variant: the queue Amazon's SNS topics publish into (the subscription destination). */
-  queueArn: 'destination_queue_arn',
-  /** sqs variant: our data topic that Firehose is subscribed to. */
-  topicArn: 'data_topic_arn',
-  /** firehose variant: the subscription destination and its two roles. */
-  deliveryStreamArn: 'delivery_stream_arn',
-  subscriberRoleArn: 'subscriber_role_arn',
-  subscriptionRoleArn: 'subscription_role_arn',
-} as const;
+export { AMS_OUTPUTS, amsStackName } from '../lib/ams.js';
 
 /**
  * One Amazon Marketing Stream dataset in one advertising region.

@@ -359,7 +359,7 @@ async function cmdSubscribe(ctx: Context): Promise<number> {
   if (a.lists['outputs-file'] && a.strings['outputs-dir']) throw new UsageError('subscribe: give --outputs-file or --outputs-dir, not both');
   const note = notes(a.strings.notes, 'subscribe');
   const { readStackOutputs, targetFromOutputs, terraformRunner } = await import('./outputs.js');
-  const { amsStackName } = await import('../../stacks/ams-stack.js');
+  const { amsStackName } = await import('../../lib/ams.js');
   let stacks: string[];
   const explicit = a.lists.stack !== undefined;
   if (explicit) stacks = [...new Set(a.lists.stack)];
