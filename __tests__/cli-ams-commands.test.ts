@@ -295,6 +295,17 @@ describe('status', () => {
     expect(j.rows[1].hint).toMatch(/forbidden in EU .*HTTP 403, FORBIDDEN: Profile is not accessible/);
   });
 
+  it('in the table, a region-wide failure is printed once below it and counted in the summary', async () => {
+    fake.inject({ match: (q) => q.path === '/eu/streams/subscriptions', status: 403, body: { code: 'FORBIDDEN', details: 'Profile is not accessible' } });
+    fake.seed({ dataSetId: 'sp-traffic', status: 'ACTIVE', region: 'na' });
+    const r = await runAms(fake, ['status', '--config', config(), '--dataset', 'sp-traffic,sp-conversion']);
+    expect(r.code).toBe(3);
+    expect(r.stdout.match(/error \[1\], see below/g)).toHaveLength(2);
+    expect(r.stdout).toContain('1/4 active, 1 need action, 2 could not be checked');
+    expect(r.stderr.match(/Profile is not accessible/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error \[1\]: .*forbidden in EU/m);
+  });
+
   it('a broken config file is a usage error naming the key', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ams: { regions: ['US'] } }));

@@ -502,6 +502,11 @@ async function cmdStatus(ctx: Context): Promise<number> {
   if (ctx.jsonOut) {
     ctx.out(json({ summary: { total: rows.length, active: rows.filter((r) => r.status === 'ACTIVE').length, problems, errors: rows.filter((r) => r.error).length }, rows: rows.map(({ error: _e, ...r }) => r) }));
   } else {
+    // A failure that hits a whole region (credentials, login, permissions) is printed once below the table, not
+    // repeated on each of its rows.
+    const errors = [...new Set(rows.filter((r) => r.error).map((r) => r.hint ?? ''))];
+    const errorRef = (r: StatusRow) => `error [${errors.indexOf(r.hint ?? '') + 1}], see below`;
+    const failed = rows.filter((r) => r.error).length;
     ctx.out(
       table(rows, [
         { header: 'DATASET', get: (r) => r.dataSetId },
@@ -509,9 +514,12 @@ async function cmdStatus(ctx: Context): Promise<number> {
         { header: 'STATUS', get: (r) => r.status },
         { header: 'SUBSCRIPTION', get: (r) => (r.subscriptionId ? `${r.subscriptionId}${r.others ? ` (+${r.others} more)` : ''}` : undefined) },
         { header: 'DESTINATION', get: (r) => r.destination },
-        { header: 'HINT', get: (r) => r.hint },
-      ]) + `${rows.filter((r) => r.status === 'ACTIVE').length}/${rows.length} active, ${problems} need action\n`,
+        { header: 'HINT', get: (r) => (r.error ? errorRef(r) : r.hint) },
+      ]) +
+        `${rows.filter((r) => r.status === 'ACTIVE').length}/${rows.length} active, ${problems} need action` +
+        `${failed ? `, ${failed} could not be checked` : ''}\n`,
     );
+    errors.forEach((message, i) => ctx.err(`error [${i + 1}]: ${message}\n`));
   }
   if (worst !== EXIT.ok) return worst;
   return problems > 0 ? EXIT.problems : EXIT.ok;
