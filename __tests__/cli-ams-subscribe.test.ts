@@ -305,7 +305,9 @@ describe('with the real terraform binary', () => {
       const rc = join(tmp, 'terraformrc');
       writeFileSync(
         rc,
-        `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
+        // Link from the shared plugin cache instead of reinstalling into it (see scripts/tf-check.ts): other test
+        // files run terraform init at the same time.
+        `disable_checkpoint = true\nplugin_cache_may_break_dependency_lock_file = true\nprovider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
       );
       const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TF_CLI_CONFIG_FILE: rc, TF_PLUGIN_CACHE_DIR: fromRoot('.tools', 'terraform-plugin-cache') };
       mkdirSync(env.TF_PLUGIN_CACHE_DIR, { recursive: true });

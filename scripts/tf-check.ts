@@ -47,7 +47,14 @@ function writeCliConfig(mirror: string | undefined): string {
   const installation = mirror
     ? `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["${PROVIDER}"]\n  }\n  direct {\n    exclude = ["${PROVIDER}"]\n  }\n}\n`
     : '';
-  writeFileSync(path, `plugin_cache_dir = "${PLUGIN_CACHE}"\ndisable_checkpoint = true\n${installation}`);
+  // Without a lock file (synthesized stacks have none) Terraform >= 1.4 ignores the cache and installs the provider
+  // into it again on every init, so parallel inits race on the cache directory ("mkdir ...: file exists"). Letting
+  // it link from the cache is safe here: the cache is filled from the same mirror or registry, and the lock file it
+  // writes stays in the throwaway synthesized folder.
+  writeFileSync(
+    path,
+    `plugin_cache_dir = "${PLUGIN_CACHE}"\nplugin_cache_may_break_dependency_lock_file = true\ndisable_checkpoint = true\n${installation}`,
+  );
   return path;
 }
 
@@ -106,8 +113,13 @@ async function checkStack(name: string, env: NodeJS.ProcessEnv): Promise<{ name:
   }
   let log = '';
   for (const [step, args] of steps) {
-    const r = await run('terraform', args, dir, env);
+    let r = await run('terraform', args, dir, env);
     log += `$ terraform ${args.join(' ')}\n${r.output}\n`;
+    if (step === 'init' && r.code !== 0 && /Failed to install provider/.test(r.output)) {
+      // Another init was writing the same plugin cache entry at that moment: once more, now that it is there.
+      r = await run('terraform', args, dir, env);
+      log += `$ terraform ${args.join(' ')}   (retry)\n${r.output}\n`;
+    }
     if (r.code !== 0) return { name, ok: false, log: `${step} failed\n${log}`, ms: performance.now() - started };
   }
   return { name, ok: true, log, ms: performance.now() - started };
