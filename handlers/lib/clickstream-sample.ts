@@ -5,18 +5,7 @@
  * benchmarks can use it; the event generator (cli/clickstream-generator.ts) posts what it makes.
  */
 import type { ClickstreamRecord } from './clickstream-record.js';
-
-/** mulberry32: a small, fast, seeded PRNG returning [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './seeded-random.js';
 
 const BROWSERS = [
   ['Chrome', 0.63], ['Safari', 0.2], ['Edge', 0.05], ['Firefox', 0.03], ['Samsung Internet', 0.03], ['Opera', 0.02],

@@ -4,20 +4,9 @@
  * purchase, and loyaltypurchase (which carries a Zendesk `ticket`).
  */
 import type { ClientEventDetail, KnownEventType, LoyaltyTicket } from './client-events-event.js';
+import { seededRandom } from './seeded-random.js';
 
 export const SCHEMA_VERSION = '1.0';
-
-/** mulberry32: small, fast, good enough for test data; never for anything secret. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CATEGORIES = ['shoes', 'books', 'kitchen', 'garden', 'toys', 'electronics', 'sports'] as const;
 const QUERIES = ['running shoes', 'cast iron pan', 'usb-c cable', 'board game', 'tent 2 person', 'yoga mat', 'e-reader'] as const;
@@ -42,7 +31,7 @@ export interface EventSampler {
 }
 
 export function sampleEvents(opts: SampleOptions = {}): EventSampler {
-  const rnd = prng(opts.seed ?? 1);
+  const rnd = seededRandom(opts.seed ?? 1);
   const now = opts.now ?? Date.now;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const int = (min: number, max: number) => min + Math.floor(rnd() * (max - min + 1));
