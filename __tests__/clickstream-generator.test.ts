@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateRecord } from '../handlers/lib/clickstream-record.js';
-import { formatSummary, parseArgs, runGenerator, UsageError } from '../cli/clickstream-generator.js';
+import { formatSummary, HelpRequested, parseArgs, runGenerator, UsageError } from '../cli/clickstream-generator.js';
 import { fromRoot } from '../lib/paths.js';
 
 let server: Server;
@@ -85,6 +85,8 @@ describe('clickstream generator', () => {
   });
 
   it('argument errors name the option', () => {
+    expect(() => parseArgs(['--help'])).toThrow(HelpRequested);
+    expect(() => parseArgs(['--url', url, '-h'])).toThrow(/Examples:[\s\S]*Exit codes: 0 every request answered 2xx/);
     expect(() => parseArgs([])).toThrow(/--url is required/);
     expect(() => parseArgs(['--url', 'ftp://x'])).toThrow(/http\(s\)/);
     expect(() => parseArgs(['--url', url, '--batch', '501'])).toThrow(/--batch must be an integer from 1 to 500/);

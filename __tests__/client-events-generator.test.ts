@@ -266,6 +266,10 @@ describe('command', () => {
       expect(c.err.join('\n')).not.toContain('hunter2');
     }
     expect(() => parseArgs(['--help'])).toThrow(UsageError);
+    const help = capture();
+    expect(await main(['--help'], {}, help.o, help.e, virtual)).toBe(0);
+    expect(help.out.join('\n')).toMatch(/^usage: CLIENT_EVENTS_PASSWORD=<password> client-events-generator[\s\S]*Examples:[\s\S]*Exit codes: 0/);
+    expect(help.err).toEqual([]);
     expect(api.requests).toHaveLength(0);
   });
 

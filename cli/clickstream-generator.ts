@@ -59,15 +59,27 @@ export interface GeneratorDeps {
 
 const USAGE = `usage: clickstream-generator --url <endpoint> [--rate <records/s, default ${DEFAULTS.rate}>] [--count <records, default ${DEFAULTS.count}>]
        [--batch <records per request, 1-500, default 1>] [--concurrency <default ${DEFAULTS.concurrency}>] [--duration <seconds>]
-       [--seed <n>] [--visitors <n>] [--timeout-ms <n>]`;
+       [--seed <n>] [--visitors <n>] [--timeout-ms <n>]
+
+Posts realistic clickstream records (seeded, from a pool of --visitors visitors) to a POST /report endpoint at
+--rate records/s until --count records or --duration seconds; a progress line each second on stderr and a summary
+of responses by status on stdout.
+
+Examples:
+  npm run clickstream:generate -- --url https://abc123.execute-api.us-east-1.amazonaws.com/report --rate 50 --count 1000
+  npm run clickstream:generate -- --url <report_url> --rate 500 --batch 100 --count 30000 --duration 60 --concurrency 8
+
+Exit codes: 0 every request answered 2xx, 1 otherwise, 2 bad arguments.`;
 
 export class UsageError extends Error {}
+/** `--help`: the usage goes to stdout and the exit code is 0. */
+export class HelpRequested extends UsageError {}
 
 export function parseArgs(argv: readonly string[]): GeneratorOptions {
   const raw: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--help' || a === '-h') throw new UsageError(USAGE);
+    if (a === '--help' || a === '-h') throw new HelpRequested(USAGE);
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
     if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(a)}\n${USAGE}`);
     const value = m[2] ?? argv[++i];
@@ -216,6 +228,10 @@ async function main(): Promise<number> {
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      console.log(err.message);
+      return 0;
+    }
     if (err instanceof UsageError) {
       console.error(err.message);
       return 2;

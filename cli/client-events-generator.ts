@@ -40,9 +40,24 @@ export const PASSWORD_ENV = 'CLIENT_EVENTS_PASSWORD';
 const USAGE = `usage: ${PASSWORD_ENV}=<password> client-events-generator --api-url <event_url> --region <aws region>
        --client-id <user pool app client id> --username <user> [--interval <s, default 5>] [--minutes <m, default 1>]
        [--max-batch <1-10, default 10>] [--loyalty-rate <0-1, default 0.1>] [--seed <n>] [--entry-form object|string]
-       [--cognito-endpoint <url>] [--timeout-ms <n>]`;
+       [--cognito-endpoint <url>] [--timeout-ms <n>]
+
+Signs the user in (USER_PASSWORD_AUTH), refreshes the token before it expires and posts batches of 1 to
+--max-batch events to POST /event every --interval seconds for --minutes minutes; progress on stderr, a summary
+of accepted and rejected entries on stdout. The password is read from ${PASSWORD_ENV} only.
+
+Examples:
+  ${PASSWORD_ENV}='...' npm run client-events:generate -- --api-url https://abc123.execute-api.us-east-1.amazonaws.com/dev/event \\
+      --region us-east-1 --client-id 1example23456789 --username tester@example.com
+  ${PASSWORD_ENV}='...' npm run client-events:generate -- --api-url <event_url> --region eu-west-1 \\
+      --client-id <user_pool_client_id> --username tester@example.com --interval 2 --minutes 10 --loyalty-rate 0.2 --seed 7
+
+Exit codes: 0 every entry accepted, 1 some rejected or the run stopped (sign-in failed, API unreachable),
+2 bad arguments.`;
 
 export class UsageError extends Error {}
+/** `--help`: the usage goes to stdout and the exit code is 0. */
+export class HelpRequested extends UsageError {}
 
 const KNOWN = ['api-url', 'region', 'client-id', 'username', 'interval', 'minutes', 'max-batch', 'loyalty-rate', 'seed', 'entry-form', 'cognito-endpoint', 'timeout-ms'];
 
@@ -50,7 +65,7 @@ export function parseArgs(argv: readonly string[]): GeneratorOptions {
   const raw: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--help' || a === '-h') throw new UsageError(USAGE);
+    if (a === '--help' || a === '-h') throw new HelpRequested(USAGE);
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(a);
     // Values are not echoed: a misplaced argument might be a secret.
     if (!m) throw new UsageError(`unexpected argument at position ${i + 1} (options are --name value)\n${USAGE}`);
@@ -249,6 +264,10 @@ export async function main(
     opts = parseArgs(argv);
     if (!env[PASSWORD_ENV]) throw new UsageError(`set the user's password in the ${PASSWORD_ENV} environment variable`);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      out(e.message);
+      return 0;
+    }
     if (e instanceof UsageError) {
       err(e.message);
       return 2;
