@@ -139,6 +139,16 @@ describe('client-events:connect', () => {
     expect([...out, ...err].join('\n')).not.toContain(TOKEN);
   });
 
+  it('main(): --help prints usage with examples on stdout and exits 0; a missing --region exits 2', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(await main(['--help'], (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(out.join('\n')).toMatch(/^usage: npm run client-events:connect[\s\S]*Examples:[\s\S]*Exit codes: 0 updated/);
+    expect(err).toEqual([]);
+    expect(await main(['--config', FULL], (l) => out.push(l), (l) => err.push(l))).toBe(2);
+    expect(err.join('\n')).toMatch(/^--region is required/);
+  });
+
   it('the command itself (npm run client-events:connect) updates the connection', { timeout: 60_000 }, async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'cli/client-events-connection.ts', '--region', 'us-east-1', '--config', FULL, '--endpoint', endpoint], {
       cwd: fromRoot(),

@@ -24,6 +24,8 @@ import { Naming } from '../modules/naming.js';
 import { ZENDESK_CONNECTION_PURPOSE } from '../stacks/client-events-templates.js';
 
 export class UsageError extends Error {}
+/** `--help`: the usage goes to stdout and the exit code is 0. */
+export class HelpRequested extends UsageError {}
 /** A problem with the secret's content: the message says which key is wrong, never its value. */
 export class SecretFormatError extends Error {}
 
@@ -32,7 +34,17 @@ export const USAGE = `usage: npm run client-events:connect -- --region <aws regi
 
 Copies the Zendesk credentials from Secrets Manager into the client-events stack's EventBridge connection.
 The secret must be JSON: {"email": "agent@example.com", "token": "<API token>"}
-                     or: {"username": "agent@example.com/token", "token": "<API token>"}`;
+                     or: {"username": "agent@example.com/token", "token": "<API token>"}
+Run it after the first deploy of a client-events stack with Zendesk on, after rotating the token, and after any
+deployment that replaces the connection. It needs secretsmanager:GetSecretValue on the secret and
+events:DescribeConnection / events:UpdateConnection on the connection.
+
+Examples:
+  npm run client-events:connect -- --region us-east-1
+  TRIBUTARY_CONFIG=config/prod.json npm run client-events:connect -- --region eu-west-1
+  npm run client-events:connect -- --region us-east-1 --config config/prod.json --secret-name tributary/zendesk-api
+
+Exit codes: 0 updated, 1 failed (AWS error, bad secret), 2 bad arguments or config.`;
 
 export interface ConnectOptions {
   readonly region: string;
@@ -62,7 +74,7 @@ export function parseArgs(argv: readonly string[]): ConnectOptions {
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
-  if (values.help) throw new UsageError(USAGE);
+  if (values.help) throw new HelpRequested(USAGE);
   if (!values.region) throw new UsageError(`--region is required\n${USAGE}`);
   if (values.endpoint && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(values.endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got ${JSON.stringify(values.endpoint)}`);
   return {
@@ -205,6 +217,10 @@ export async function main(argv: readonly string[], log = (l: string) => console
     const config = loadConfig(opts.configPath);
     target = resolveTarget(config, opts);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      log(e.message);
+      return 0;
+    }
     err((e as Error).message);
     return 2;
   }
