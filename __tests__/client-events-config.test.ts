@@ -9,7 +9,7 @@ describe('clientEvents config', () => {
   it('is off by default with documented defaults; the default config has no client-events stack', () => {
     const c = parseClientEventsConfig(undefined);
     expect(c).toEqual({
-      enabled: false, regions: ['us-east-1'], stageName: 'v1', authorizerCacheTtlSeconds: 300, throttlingRateLimit: 50,
+      enabled: false, regions: ['us-east-1'], stageName: 'v1', authorizerCacheTtlSeconds: 300, corsAllowOrigins: [], throttlingRateLimit: 50,
       throttlingBurstLimit: 100, apiGatewayAccount: 'manage', executionLogLevel: 'OFF', api5xxAlarmThreshold: 1,
       userPoolDeletionProtection: true, userPoolTier: 'LITE', passwordMinimumLength: 12, accessTokenValidityMinutes: 60, idTokenValidityMinutes: 60,
       refreshTokenValidityDays: 30, clientIdClaim: undefined, authorizerMemoryMb: 256, authorizerTimeoutSeconds: 5,
@@ -52,6 +52,9 @@ describe('clientEvents config', () => {
     [{ userPoolDeletionProtection: 'yes' }, /clientEvents\.userPoolDeletionProtection.*true or false/],
     [{ clientIdClaim: 'has space' }, /clientEvents\.clientIdClaim/],
     [{ bogus: 1 }, /clientEvents\.bogus.*allowed keys are: enabled, regions/],
+    [{ corsAllowOrigins: ['https://shop.example.com/path'] }, /clientEvents\.corsAllowOrigins\[0\].*origin such as/],
+    [{ corsAllowOrigins: ['*', 'https://shop.example.com'] }, /clientEvents\.corsAllowOrigins.*"\*" must be the only origin/],
+    [{ corsAllowOrigins: 'https://shop.example.com' }, /clientEvents\.corsAllowOrigins/],
     [{ zendesk: { enabled: true, secretName: 'x' } }, /clientEvents\.zendesk\.ticketsEndpoint.*required when clientEvents\.zendesk\.enabled/],
     [{ zendesk: { enabled: true, ticketsEndpoint: ZENDESK.ticketsEndpoint } }, /clientEvents\.zendesk\.secretName.*required.*Secrets Manager/],
     [{ zendesk: { ...ZENDESK, ticketsEndpoint: 'http://acme.zendesk.com/api/v2/tickets.json' } }, /zendesk\.ticketsEndpoint.*https:\/\/<subdomain>\.zendesk\.com/],
@@ -62,6 +65,13 @@ describe('clientEvents config', () => {
     [{ zendesk: { ...ZENDESK, user: 'x' } }, /clientEvents\.zendesk\.user.*allowed keys are: enabled, ticketsEndpoint, secretName, rateLimitPerSecond/],
   ])('rejects %j', (raw, message) => {
     expect(() => parseClientEventsConfig(raw)).toThrow(message);
+  });
+
+  it('CORS origins: none by default; exact, wildcard-subdomain and "*" accepted', () => {
+    expect(parseClientEventsConfig({}).corsAllowOrigins).toEqual([]);
+    expect(parseClientEventsConfig({ corsAllowOrigins: ['https://shop.example.com', 'https://*.example.org', 'http://localhost:3000'] }).corsAllowOrigins)
+      .toEqual(['https://shop.example.com', 'https://*.example.org', 'http://localhost:3000']);
+    expect(parseClientEventsConfig({ corsAllowOrigins: ['*'] }).corsAllowOrigins).toEqual(['*']);
   });
 
   it('is reached from the top-level parser', () => {

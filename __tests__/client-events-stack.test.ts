@@ -18,7 +18,7 @@ import {
   CLIENT_EVENTS_OUTPUTS,
 } from '../stacks/client-events-stack.js';
 import {
-  BAD_REQUEST_BODY_TEMPLATE, PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, ZENDESK_INPUT_TRANSFORMER,
+  BAD_REQUEST_BODY_TEMPLATE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS, corsResponsePrelude, PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, ZENDESK_INPUT_TRANSFORMER,
   ZENDESK_PLACEHOLDER_PASSWORD,
 } from '../stacks/client-events-templates.js';
 import { resources, synthConfig, type SynthStack } from './helpers/synth.js';
@@ -304,13 +304,53 @@ describe('one region with Zendesk and tuned settings', () => {
           enabled: true, regions: ['eu-central-1'], stageName: 'live', authorizerCacheTtlSeconds: 0, throttlingRateLimit: 20,
           throttlingBurstLimit: 40, apiGatewayAccount: 'existing', executionLogLevel: 'INFO', userPoolDeletionProtection: false, userPoolTier: 'ESSENTIALS',
           clientIdClaim: 'custom:clientId', maximumRetryAttempts: 10, maximumEventAgeSeconds: 3600, dlqRetentionDays: 4,
-          dataRetentionDays: 90, zendesk: ZENDESK,
+          dataRetentionDays: 90, zendesk: ZENDESK, corsAllowOrigins: ['https://shop.example.com', 'https://*.example.org'],
         },
       }),
     );
     s = synth.stacks[0];
   });
   afterAll(() => synth?.cleanup());
+
+  it('CORS: preflight without authorization (MOCK, 204, methods, headers, max age), origin checked in every POST response template, gateway responses echo the origin', () => {
+    const prelude = corsResponsePrelude(['https://shop.example.com', 'https://*.example.org']);
+    expect(prelude).toContain('matches(');
+    const options = byId(s, 'aws_api_gateway_method', 'api-cors-method');
+    expect(options).toMatchObject({ http_method: 'OPTIONS', authorization: 'NONE', request_parameters: { 'method.request.header.Origin': false } });
+    expect(byId(s, 'aws_api_gateway_method', 'api-method').request_parameters).toEqual({ 'method.request.header.Origin': false });
+    expect(byId(s, 'aws_api_gateway_integration', 'api-cors-integration')).toMatchObject({ type: 'MOCK', request_templates: { 'application/json': '{"statusCode": 200}' } });
+    expect(byId(s, 'aws_api_gateway_integration_response', 'api-cors-integration-response')).toMatchObject({
+      status_code: '204',
+      response_parameters: {
+        'method.response.header.Access-Control-Allow-Methods': `'${CORS_ALLOW_METHODS}'`,
+        'method.response.header.Access-Control-Allow-Headers': `'${CORS_ALLOW_HEADERS}'`,
+        'method.response.header.Access-Control-Max-Age': `'${CORS_MAX_AGE_SECONDS}'`,
+      },
+      response_templates: { 'application/json': prelude },
+    });
+    for (const status of ['200', '500', '503']) {
+      expect(String((byId(s, 'aws_api_gateway_integration_response', `api-integration-response-${status}`).response_templates as Body)['application/json'])).toMatch(/^#set\(\$corsOrigin/);
+    }
+    const gateway = Object.values(resources(s, 'aws_api_gateway_gateway_response'));
+    expect(gateway.map((g) => g.response_type).sort()).toEqual(['BAD_REQUEST_BODY', 'DEFAULT_4XX', 'DEFAULT_5XX']);
+    for (const g of gateway) {
+      expect(g.response_parameters).toEqual({ 'gatewayresponse.header.Access-Control-Allow-Origin': 'method.request.header.Origin', 'gatewayresponse.header.Vary': "'Origin'" });
+    }
+    const [, deployment] = only(s, 'aws_api_gateway_deployment');
+    expect(deployment.depends_on).toEqual(expect.arrayContaining(['aws_api_gateway_method.api-cors-method', 'aws_api_gateway_integration_response.api-cors-integration-response']));
+  });
+
+  it('CORS with one exact origin: gateway responses name it as a constant', () => {
+    const one = synthConfig(configWith({ ams: { enabled: false }, clientEvents: { enabled: true, corsAllowOrigins: ['https://shop.example.com'] } }));
+    try {
+      for (const g of Object.values(resources(one.stacks[0], 'aws_api_gateway_gateway_response'))) {
+        expect((g.response_parameters as Body)['gatewayresponse.header.Access-Control-Allow-Origin']).toBe("'https://shop.example.com'");
+      }
+      expect(checkAll(one.stacks).filter((f) => f.ruleId !== 'sns-encrypted')).toEqual([]);
+    } finally {
+      one.cleanup();
+    }
+  });
 
   it('applies the API settings: TTL 0, stage name, environment, throttling, execution logs with retention, no account role', () => {
     expect(s.name).toBe('client-events-eu-central-1');

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CLIENT_EVENTS_SOURCE, MAX_ENTRIES, PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA,
+  CLIENT_EVENTS_SOURCE, corsResponsePrelude, MAX_ENTRIES, originPattern, PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA,
   ZENDESK_INPUT_TRANSFORMER,
 } from '../stacks/client-events-templates.js';
 import { apiGatewayContext, escapeJavaScript, jsonPath, renderVtl } from './helpers/vtl.js';
@@ -151,6 +151,46 @@ describe('response template', () => {
     const r = renderResponse({ FailedEntryCount: MAX_ENTRIES, Entries: entries });
     expect(r.status).toBe(400);
     expect((r.body.failedEntries as { index: number }[]).map((e) => e.index)).toEqual([...Array(MAX_ENTRIES).keys()]);
+  });
+});
+
+describe('CORS response prelude', () => {
+  /** Renders the prelude before the success response template for a request with `headers`. */
+  function cors(origins: string[], headers: Record<string, string>) {
+    const vars = apiGatewayContext({ body: JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] }), headers });
+    const text = renderVtl(corsResponsePrelude(origins) + PUT_EVENTS_RESPONSE_TEMPLATE, vars);
+    const header = ((vars.context as { responseOverride?: { header?: Record<string, string> } }).responseOverride?.header ?? {});
+    return { header, body: JSON.parse(text) as Record<string, unknown> };
+  }
+  const ORIGINS = ['https://shop.example.com', 'https://*.example.org', 'http://localhost:3000'];
+
+  it('is empty when CORS is off', () => {
+    expect(corsResponsePrelude([])).toBe('');
+  });
+
+  it('echoes an allowed origin (exact, wildcard subdomain, with port; either header spelling) with Vary: Origin', () => {
+    expect(cors(ORIGINS, { Origin: 'https://shop.example.com' }).header).toEqual({ 'Access-Control-Allow-Origin': 'https://shop.example.com', Vary: 'Origin' });
+    expect(cors(ORIGINS, { origin: 'https://eu.m.example.org' }).header['Access-Control-Allow-Origin']).toBe('https://eu.m.example.org');
+    expect(cors(ORIGINS, { Origin: 'http://localhost:3000' }).header['Access-Control-Allow-Origin']).toBe('http://localhost:3000');
+    // The body is unchanged by the prelude.
+    expect(cors(ORIGINS, { Origin: 'https://shop.example.com' }).body).toEqual({ failedEntryCount: 0, entryCount: 1, eventIds: ['e-1'] });
+  });
+
+  it('answers no origin for anything else: other hosts, look-alikes, other schemes or ports, no Origin at all', () => {
+    for (const origin of ['https://evil.example.net', 'https://shop.example.com.evil.net', 'https://example.org', 'https://xexample.org',
+      'http://shop.example.com', 'https://shop.example.com:8443', 'http://localhost:3001', 'null']) {
+      expect(cors(ORIGINS, { Origin: origin }).header, origin).toEqual({ Vary: 'Origin' });
+    }
+    expect(cors(ORIGINS, {}).header).toEqual({ Vary: 'Origin' });
+  });
+
+  it('"*" allows every origin without Vary', () => {
+    expect(cors(['*'], { Origin: 'https://anything.example' }).header).toEqual({ 'Access-Control-Allow-Origin': '*' });
+  });
+
+  it('origin patterns escape regex characters and expand only a leading "*." subdomain', () => {
+    expect(originPattern('https://shop.example.com')).toBe('https://shop\\.example\\.com');
+    expect(originPattern('https://*.example.org')).toBe('https://([a-z0-9-]+\\.)+example\\.org');
   });
 });
 

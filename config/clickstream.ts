@@ -1,4 +1,4 @@
-import { ConfigError, bool, int, join, oneOf, onlyKeys, regions, section, strList, type AwsRegion, type Raw } from './validate.js';
+import { ConfigError, bool, corsOrigins, int, join, oneOf, onlyKeys, regions, section, type AwsRegion, type Raw } from './validate.js';
 
 export const CLICKSTREAM_STREAM_MODES = ['on-demand', 'provisioned'] as const;
 export type ClickstreamStreamMode = (typeof CLICKSTREAM_STREAM_MODES)[number];
@@ -78,19 +78,13 @@ const KEYS = [
   'ttlDays', 'rejectsRetentionDays', 'iteratorAgeAlarmSeconds', 'api5xxAlarmThreshold',
 ] as const;
 
-/** An origin as CORS compares it: scheme://host[:port], no path; or "*". */
-const ORIGIN = /^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$/;
-
 export function parseClickstreamConfig(raw: unknown, path = 'clickstream'): ClickstreamConfig {
   const o: Raw = section(raw, path);
   onlyKeys(o, path, KEYS);
   const cfg: ClickstreamConfig = {
     enabled: bool(o, path, 'enabled', false),
     regions: regions(o, path, 'regions', ['us-east-1']),
-    corsAllowOrigins: strList(o, path, 'corsAllowOrigins', [], {
-      pattern: ORIGIN,
-      hint: 'an origin such as "https://shop.example.com" (scheme and host, no path) or "*"',
-    }),
+    corsAllowOrigins: corsOrigins(o, path, 'corsAllowOrigins'),
     throttlingRateLimit: int(o, path, 'throttlingRateLimit', 100, { min: 1, max: 100_000 }),
     throttlingBurstLimit: int(o, path, 'throttlingBurstLimit', 200, { min: 1, max: 100_000 }),
     maxBodyBytes: int(o, path, 'maxBodyBytes', CLICKSTREAM_DEFAULT_MAX_BODY_BYTES, { min: 1024, max: CLICKSTREAM_MAX_BODY_BYTES_LIMIT }),
@@ -122,9 +116,6 @@ export function parseClickstreamConfig(raw: unknown, path = 'clickstream'): Clic
   }
   if (cfg.throttlingBurstLimit < cfg.throttlingRateLimit) {
     throw new ConfigError(join(path, 'throttlingBurstLimit'), `must be at least throttlingRateLimit (${cfg.throttlingRateLimit})`);
-  }
-  if (cfg.corsAllowOrigins.includes('*') && cfg.corsAllowOrigins.length > 1) {
-    throw new ConfigError(join(path, 'corsAllowOrigins'), '"*" must be the only origin when used');
   }
   // Every retry of the processor's batch re-reads it; its oldest record must still be in the stream.
   if (cfg.maximumRecordAgeSeconds > cfg.streamRetentionHours * 3600) {

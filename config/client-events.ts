@@ -1,4 +1,4 @@
-import { ConfigError, bool, describe, int, join, oneOf, onlyKeys, optStr, regions, section, str, type AwsRegion, type Raw } from './validate.js';
+import { ConfigError, bool, corsOrigins, describe, int, join, oneOf, onlyKeys, optStr, regions, section, str, type AwsRegion, type Raw } from './validate.js';
 
 /**
  * Who manages API Gateway's account-level CloudWatch Logs role (one setting per account and region, needed by REST
@@ -47,6 +47,11 @@ export interface ClientEventsConfig {
   readonly stageName: string;
   /** Seconds API Gateway caches an authorizer decision per token (0-3600; 0 turns caching off). Default 300. */
   readonly authorizerCacheTtlSeconds: number;
+  /**
+   * Browser origins allowed to call POST /event (CORS), e.g. "https://shop.example.com", "https://*.example.com" or
+   * "*". Empty (default) turns CORS off: apps and servers call the API directly.
+   */
+  readonly corsAllowOrigins: readonly string[];
   /** Stage throttling: steady requests per second (default 50) and burst (default 100). */
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
@@ -93,7 +98,7 @@ export interface ClientEventsConfig {
 }
 
 const KEYS = [
-  'enabled', 'regions', 'stageName', 'authorizerCacheTtlSeconds', 'throttlingRateLimit', 'throttlingBurstLimit',
+  'enabled', 'regions', 'stageName', 'authorizerCacheTtlSeconds', 'corsAllowOrigins', 'throttlingRateLimit', 'throttlingBurstLimit',
   'apiGatewayAccount', 'executionLogLevel', 'api5xxAlarmThreshold', 'userPoolDeletionProtection', 'userPoolTier', 'passwordMinimumLength',
   'accessTokenValidityMinutes', 'idTokenValidityMinutes', 'refreshTokenValidityDays', 'clientIdClaim',
   'authorizerMemoryMb', 'authorizerTimeoutSeconds', 'transformMemoryMb', 'transformTimeoutSeconds',
@@ -128,6 +133,7 @@ export function parseClientEventsConfig(raw: unknown, path = 'clientEvents'): Cl
     regions: regions(o, path, 'regions', ['us-east-1']),
     stageName: str(o, path, 'stageName', 'v1', { pattern: /^[A-Za-z0-9_-]{1,64}$/, hint: '1-64 letters, digits, "-" and "_"' }),
     authorizerCacheTtlSeconds: int(o, path, 'authorizerCacheTtlSeconds', 300, { min: 0, max: 3600 }),
+    corsAllowOrigins: corsOrigins(o, path, 'corsAllowOrigins'),
     throttlingRateLimit: int(o, path, 'throttlingRateLimit', 50, { min: 1, max: 10_000 }),
     throttlingBurstLimit: int(o, path, 'throttlingBurstLimit', 100, { min: 1, max: 10_000 }),
     apiGatewayAccount: oneOf(o, path, 'apiGatewayAccount', 'manage', CLIENT_EVENTS_API_GATEWAY_ACCOUNT),

@@ -170,3 +170,16 @@ export type AwsRegion = (typeof AWS_REGIONS)[number];
 export function regions(obj: Raw, path: string, key: string, def: readonly AwsRegion[]): AwsRegion[] {
   return listOf<AwsRegion>(obj, path, key, def, AWS_REGIONS, { minItems: 1 });
 }
+
+/** An origin as CORS compares it: scheme://host[:port] (no path), a "*." wildcard subdomain, or "*" alone. */
+export const CORS_ORIGIN = /^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?)$/;
+
+/** A list of CORS origins (default none: CORS off); "*" must stand alone. */
+export function corsOrigins(obj: Raw, path: string, key: string): string[] {
+  const origins = strList(obj, path, key, [], {
+    pattern: CORS_ORIGIN,
+    hint: 'an origin such as "https://shop.example.com" (scheme and host, no path), "https://*.example.com" or "*"',
+  });
+  if (origins.includes('*') && origins.length > 1) throw new ConfigError(join(path, key), '"*" must be the only origin when used');
+  return origins;
+}

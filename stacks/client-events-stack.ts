@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Construct } from 'constructs';
-import { Fn } from 'cdktf';
+import { Fn, type TerraformResource } from 'cdktf';
 import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
 import { ApiGatewayAuthorizer } from '@cdktf/provider-aws/lib/api-gateway-authorizer';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
@@ -55,7 +55,8 @@ import { FirehoseToS3 } from '../modules/firehose-to-s3.js';
 import { LambdaFunction, type PolicyStatement } from '../modules/lambda-function.js';
 import { TributaryStack } from './base.js';
 import {
-  BAD_REQUEST_BODY_TEMPLATE, CLIENT_EVENTS_SOURCE, INTEGRATION_ERROR_TEMPLATE, LOYALTY_PURCHASE_EVENT_TYPE,
+  BAD_REQUEST_BODY_TEMPLATE, CLIENT_EVENTS_SOURCE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS,
+  corsResponsePrelude, INTEGRATION_ERROR_TEMPLATE, LOYALTY_PURCHASE_EVENT_TYPE,
   PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, STAGE_VARIABLES,
   ZENDESK_CONNECTION_PURPOSE, ZENDESK_INPUT_TRANSFORMER, ZENDESK_PLACEHOLDER_PASSWORD,
 } from './client-events-templates.js';
@@ -389,6 +390,8 @@ export class ClientEventsStack extends TributaryStack {
       validateRequestBody: true,
       validateRequestParameters: false,
     });
+    const cors = ce.corsAllowOrigins;
+    const corsPrelude = corsResponsePrelude(cors);
     const method = new ApiGatewayMethod(this, 'api-method', {
       restApiId: this.api.id,
       resourceId: resource.id,
@@ -397,6 +400,8 @@ export class ClientEventsStack extends TributaryStack {
       authorizerId: authorizer.id,
       requestValidatorId: validator.id,
       requestModels: { 'application/json': model.name },
+      // Declared so gateway responses (401, 403, 429, bad body) can answer CORS with the request's Origin.
+      requestParameters: cors.length ? { 'method.request.header.Origin': false } : undefined,
     });
 
     const putEventsRole = new IamRole(this, 'api-role', {
@@ -425,9 +430,9 @@ export class ClientEventsStack extends TributaryStack {
       timeoutMilliseconds: 10_000,
     });
     const responses = [
-      { status: '200', pattern: undefined, template: PUT_EVENTS_RESPONSE_TEMPLATE },
-      { status: '500', pattern: '4\\d{2}', template: INTEGRATION_ERROR_TEMPLATE },
-      { status: '503', pattern: '5\\d{2}', template: INTEGRATION_ERROR_TEMPLATE },
+      { status: '200', pattern: undefined, template: corsPrelude + PUT_EVENTS_RESPONSE_TEMPLATE },
+      { status: '500', pattern: '4\\d{2}', template: corsPrelude + INTEGRATION_ERROR_TEMPLATE },
+      { status: '503', pattern: '5\\d{2}', template: corsPrelude + INTEGRATION_ERROR_TEMPLATE },
     ];
     const methodResponses = ['200', '400', '500', '503'].map(
       (status) =>
@@ -451,12 +456,24 @@ export class ClientEventsStack extends TributaryStack {
           dependsOn: [integration, ...methodResponses],
         }),
     );
+    // Answers API Gateway makes itself (no integration runs): CORS headers so browsers can read them. They cannot
+    // check the origin list, so with several origins they echo the request's Origin; harmless here, since the API
+    // authenticates with a bearer token and never with cookies.
+    const gatewayCorsParameters = cors.length
+      ? {
+          // One exact origin (or "*") is a constant; a list or a wildcard subdomain echoes the request's Origin.
+          'gatewayresponse.header.Access-Control-Allow-Origin': cors.length === 1 && !cors[0].includes('*.') ? `'${cors[0]}'` : 'method.request.header.Origin',
+          'gatewayresponse.header.Vary': "'Origin'",
+        }
+      : undefined;
     const badBody = new ApiGatewayGatewayResponse(this, 'api-bad-body', {
       restApiId: this.api.id,
       responseType: 'BAD_REQUEST_BODY',
       statusCode: '400',
       responseTemplates: { 'application/json': BAD_REQUEST_BODY_TEMPLATE },
+      responseParameters: gatewayCorsParameters,
     });
+    const corsResources = cors.length ? this.cors(resource, gatewayCorsParameters!, corsPrelude) : [];
 
     // Redeploy whenever anything the deployment snapshots changes.
     const apiShape = JSON.stringify({
@@ -466,6 +483,7 @@ export class ClientEventsStack extends TributaryStack {
       badBody: BAD_REQUEST_BODY_TEMPLATE,
       authorizer: { ttl: ce.authorizerCacheTtlSeconds, pattern: AUTHORIZATION_HEADER_PATTERN },
       methodResponses: ['200', '400', '500', '503'],
+      cors: { origins: cors, gateway: gatewayCorsParameters, headers: CORS_ALLOW_HEADERS, methods: CORS_ALLOW_METHODS, maxAge: CORS_MAX_AGE_SECONDS },
     });
     const deployment = new ApiGatewayDeployment(this, 'api-deployment', {
       restApiId: this.api.id,
@@ -473,10 +491,12 @@ export class ClientEventsStack extends TributaryStack {
       triggers: {
         redeployment: createHash('sha256').update(apiShape).digest('hex'),
         // Replaced resources (new ids) must be redeployed too.
-        resources: Fn.sha1(Fn.jsonencode([resource.id, method.id, integration.id, authorizer.id, model.id, validator.id, badBody.id, putEventsRole.arn])),
+        resources: Fn.sha1(
+          Fn.jsonencode([resource.id, method.id, integration.id, authorizer.id, model.id, validator.id, badBody.id, putEventsRole.arn, ...corsResources.map((r) => r.id)]),
+        ),
       },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [method, integration, ...integrationResponses, badBody, model, validator],
+      dependsOn: [method, integration, ...integrationResponses, badBody, model, validator, ...corsResources],
     });
 
     const dependsOnAccount = ce.apiGatewayAccount === 'manage' ? [this.apiGatewayAccount()] : [];
@@ -609,6 +629,67 @@ export class ClientEventsStack extends TributaryStack {
    * API Gateway's account-level CloudWatch role for this region (REST API logging needs it). It is one setting per
    * account and region: with `apiGatewayAccount: "manage"` this stack owns it and resets it when destroyed.
    */
+  /**
+   * CORS for browser clients: the preflight (OPTIONS /event, a MOCK integration answering 204 with the allowed
+   * methods, headers and max age, and the origin when it is allowed) and CORS headers on API Gateway's own 4xx/5xx
+   * answers. The POST responses carry the origin through `prelude` in their templates.
+   */
+  private cors(resource: ApiGatewayResource, gatewayParameters: Record<string, string>, prelude: string): (TerraformResource & { id: string })[] {
+    const api = this.api.id;
+    const options = new ApiGatewayMethod(this, 'api-cors-method', {
+      restApiId: api,
+      resourceId: resource.id,
+      httpMethod: 'OPTIONS',
+      // A preflight carries no credentials (browsers never send Authorization on it).
+      authorization: 'NONE',
+      requestParameters: { 'method.request.header.Origin': false },
+    });
+    const integration = new ApiGatewayIntegration(this, 'api-cors-integration', {
+      restApiId: api,
+      resourceId: resource.id,
+      httpMethod: options.httpMethod,
+      type: 'MOCK',
+      requestTemplates: { 'application/json': '{"statusCode": 200}' },
+      passthroughBehavior: 'WHEN_NO_MATCH',
+    });
+    const header = (name: string) => `method.response.header.${name}`;
+    const methodResponse = new ApiGatewayMethodResponse(this, 'api-cors-method-response', {
+      restApiId: api,
+      resourceId: resource.id,
+      httpMethod: options.httpMethod,
+      statusCode: '204',
+      responseParameters: {
+        [header('Access-Control-Allow-Origin')]: false,
+        [header('Access-Control-Allow-Methods')]: true,
+        [header('Access-Control-Allow-Headers')]: true,
+        [header('Access-Control-Max-Age')]: true,
+        [header('Vary')]: false,
+      },
+    });
+    const integrationResponse = new ApiGatewayIntegrationResponse(this, 'api-cors-integration-response', {
+      restApiId: api,
+      resourceId: resource.id,
+      httpMethod: options.httpMethod,
+      statusCode: '204',
+      responseParameters: {
+        [header('Access-Control-Allow-Methods')]: `'${CORS_ALLOW_METHODS}'`,
+        [header('Access-Control-Allow-Headers')]: `'${CORS_ALLOW_HEADERS}'`,
+        [header('Access-Control-Max-Age')]: `'${CORS_MAX_AGE_SECONDS}'`,
+      },
+      responseTemplates: { 'application/json': prelude },
+      dependsOn: [integration, methodResponse],
+    });
+    const gatewayResponses = (['DEFAULT_4XX', 'DEFAULT_5XX'] as const).map(
+      (type) =>
+        new ApiGatewayGatewayResponse(this, `api-cors-${type.toLowerCase().replace('_', '-')}`, {
+          restApiId: api,
+          responseType: type,
+          responseParameters: gatewayParameters,
+        }),
+    );
+    return [options, integration, methodResponse, integrationResponse, ...gatewayResponses];
+  }
+
   private apiGatewayAccount(): ApiGatewayAccount {
     const role = new IamRole(this, 'api-gateway-cloudwatch-role', {
       name: this.naming.name('iamRole', 'apigateway-cloudwatch'),

@@ -94,6 +94,39 @@ export const PUT_EVENTS_RESPONSE_TEMPLATE = [
   `#end`,
 ].join('\n');
 
+/** Request headers a browser may send on POST /event (the preflight answers with them). */
+export const CORS_ALLOW_HEADERS = 'Authorization,Content-Type';
+export const CORS_ALLOW_METHODS = 'POST,OPTIONS';
+/** Seconds a browser may cache a preflight answer. */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+/** A Java regular expression (String.matches: the whole string) for one configured origin. */
+export function originPattern(origin: string): string {
+  const escaped = origin.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  // "https://*.example.com": one or more subdomain labels in place of the "*".
+  return escaped.replace('://*\\.', '://([a-z0-9-]+\\.)+');
+}
+
+/**
+ * VTL for the top of every response template when CORS is on: answers with Access-Control-Allow-Origin only when
+ * the request's Origin is one of `origins` (echoing it, with `Vary: Origin`), or `*` when that is the list.
+ * Returns "" when `origins` is empty (CORS off).
+ */
+export function corsResponsePrelude(origins: readonly string[]): string {
+  if (origins.length === 0) return '';
+  if (origins.length === 1 && origins[0] === '*') return `#set($context.responseOverride.header.Access-Control-Allow-Origin = '*')\n`;
+  const allowed = origins.map((o) => `$corsOrigin.matches('${originPattern(o)}')`).join(' || ');
+  return [
+    `#set($corsOrigin = "$!input.params('Origin')")`,
+    `#if($corsOrigin == '')#set($corsOrigin = "$!input.params('origin')")#end`,
+    `#if($corsOrigin != '' && (${allowed}))`,
+    `#set($context.responseOverride.header.Access-Control-Allow-Origin = $corsOrigin)`,
+    `#end`,
+    `#set($context.responseOverride.header.Vary = 'Origin')`,
+    '',
+  ].join('\n');
+}
+
 /** Answer when EventBridge itself refuses the call (4xx: the stack's own setup is wrong) — no internals leak. */
 export const INTEGRATION_ERROR_TEMPLATE = '{"message":"the events could not be forwarded; try again later","requestId":"$context.requestId"}';
 

@@ -9,7 +9,8 @@
  * The API Gateway variables are provided by `apiGatewayContext`: `$input.path/json/body` (a JSONPath subset:
  * `$`, `.key`, `[index]`), `$util.escapeJavaScript` (Apache Commons Lang 2 semantics: escapes ' " \ / and control
  * and non-ASCII characters as \uXXXX), `$context`, `$stageVariables`. Java String methods used on strings:
- * startsWith, replaceAll (Java regex), replace, length, contains, toString; lists: size, get, isEmpty.
+ * startsWith, replaceAll (Java regex), replace, matches, length, contains, toString; lists: size, get, isEmpty.
+ * `$input.params(name)` reads the request headers given.
  */
 
 type Value = unknown;
@@ -163,14 +164,15 @@ class Parser {
     }
     const braced = this.src[p] === '{';
     if (braced) p++;
-    const id = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.src.slice(p));
+    // Velocity 1.7 (API Gateway's) identifiers may contain "-" after the first character.
+    const id = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(this.src.slice(p));
     if (!id) return undefined;
     const root = id[0];
     p += root.length;
     this.pos = p;
     const parts: RefPart[] = [];
     for (;;) {
-      const m = /^\.([A-Za-z_][A-Za-z0-9_]*)/.exec(this.src.slice(this.pos));
+      const m = /^\.([A-Za-z_][A-Za-z0-9_-]*)/.exec(this.src.slice(this.pos));
       if (!m) break;
       this.pos += m[0].length;
       if (this.src[this.pos] === '(') {
@@ -287,6 +289,9 @@ function callMethod(target: Value, name: string, args: Value[]): Value {
         return target.replace(javaRegex(String(args[0])), () => String(args[1]));
       case 'replace':
         return target.split(String(args[0])).join(String(args[1]));
+      case 'matches':
+        // Java's String.matches: the whole string must match.
+        return new RegExp(`^(?:${String(args[0])})$`).test(target);
     }
   }
   if (Array.isArray(target)) {
@@ -468,11 +473,13 @@ export interface ApiGatewayRequest {
   readonly body: string;
   readonly context?: Record<string, unknown>;
   readonly stageVariables?: Record<string, string>;
+  /** Method request headers, as sent (`$input.params(name)` looks them up by exact name, "" when absent). */
+  readonly headers?: Record<string, string>;
 }
 
 /** Variables API Gateway gives a mapping template: $input, $util, $context, $stageVariables. */
 export function apiGatewayContext(req: ApiGatewayRequest): Scope {
-  const parsed = JSON.parse(req.body) as unknown;
+  const parsed = (req.body ? JSON.parse(req.body) : undefined) as unknown;
   return {
     input: {
       body: req.body,
@@ -481,6 +488,7 @@ export function apiGatewayContext(req: ApiGatewayRequest): Scope {
         const v = jsonPath(parsed, p);
         return v === undefined ? '' : JSON.stringify(v);
       },
+      params: (name: string) => req.headers?.[name] ?? '',
     },
     util: {
       escapeJavaScript,
