@@ -66,4 +66,34 @@ export class Alerts extends Construct {
       okActions: [this.topic.arn],
     });
   }
+
+  /** Fires when `queueName` holds any visible message (a dead-letter queue that should stay empty). */
+  queueNotEmpty(purpose: string, queueName: string, alarmDescription: string): CloudwatchMetricAlarm {
+    return this.alarm(purpose, {
+      alarmDescription,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: queueName },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+  }
+
+  /** Fires when an EventBridge rule counts any `metricName` (e.g. FailedInvocations) within 5 minutes. */
+  eventRuleFailure(purpose: string, rule: { eventBusName: string; ruleName: string }, metricName: string, alarmDescription: string): CloudwatchMetricAlarm {
+    return this.alarm(purpose, {
+      alarmDescription,
+      namespace: 'AWS/Events',
+      metricName,
+      dimensions: { EventBusName: rule.eventBusName, RuleName: rule.ruleName },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+  }
 }

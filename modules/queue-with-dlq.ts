@@ -70,17 +70,11 @@ export class QueueWithDlq extends Construct {
     new SqsQueuePolicy(this, 'policy', { queueUrl: this.queue.url, policy: queuePolicy(this.queue.arn, props.policyStatements) });
     new SqsQueuePolicy(this, 'dlq-policy', { queueUrl: this.dlq.url, policy: queuePolicy(this.dlq.arn, props.dlqPolicyStatements) });
 
-    props.alerts?.alarm(`${props.purpose}-dlq-depth`, {
-      alarmDescription: `Messages are waiting in ${props.purpose}'s dead-letter queue: inspect them, fix the cause, then redrive.`,
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: this.dlq.name },
-      statistic: 'Maximum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-    });
+    props.alerts?.queueNotEmpty(
+      `${props.purpose}-dlq-depth`,
+      this.dlq.name,
+      `Messages are waiting in ${props.purpose}'s dead-letter queue: inspect them, fix the cause, then redrive.`,
+    );
   }
 
   get arn(): string {

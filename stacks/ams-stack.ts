@@ -118,17 +118,11 @@ export class AmsStack extends TributaryStack {
       ],
       alerts,
     });
-    alerts.alarm(`${datasetId}-undelivered-depth`, {
-      alarmDescription: 'SNS could not deliver records to Firehose; they are kept in the undelivered queue.',
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: subscriptionDlq.queue.name },
-      statistic: 'Maximum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-    });
+    alerts.queueNotEmpty(
+      `${datasetId}-undelivered-depth`,
+      subscriptionDlq.queue.name,
+      'SNS could not deliver records to Firehose; they are kept in the undelivered queue.',
+    );
 
     const subscriptionRole = new IamRole(this, 'sns-firehose-role', {
       name: naming.name('iamRole', datasetId, 'sns-to-firehose'),

@@ -252,17 +252,12 @@ export class BuyWithPrimeStack extends TributaryStack {
       comparisonOperator: 'GreaterThanThreshold',
     });
     this.rules.forEach((rule, i) => {
-      alerts.alarm(`bwp-events-delivery-failures-${bwp.eventTypes[i].toLowerCase().replace(/_/g, '-')}`, {
-        alarmDescription: `EventBridge failed to deliver ${bwp.eventTypes[i]} events to the processor queue (they go to its DLQ, unless that fails too).`,
-        namespace: 'AWS/Events',
-        metricName: 'FailedInvocations',
-        dimensions: { EventBusName: this.bus.name, RuleName: rule.name },
-        statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-      });
+      alerts.eventRuleFailure(
+        `bwp-events-delivery-failures-${bwp.eventTypes[i].toLowerCase().replace(/_/g, '-')}`,
+        { eventBusName: this.bus.name, ruleName: rule.name },
+        'FailedInvocations',
+        `EventBridge failed to deliver ${bwp.eventTypes[i]} events to the processor queue (they go to its DLQ, unless that fails too).`,
+      );
     });
 
     this.output(BWP_OUTPUTS.publicBaseUrl, publicBaseUrl, 'Public origin of the install app');

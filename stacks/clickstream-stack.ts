@@ -233,19 +233,12 @@ export class ClickstreamStack extends TributaryStack {
       threshold: cs.iteratorAgeAlarmSeconds * 1000,
       comparisonOperator: 'GreaterThanThreshold',
     });
-    alerts.alarm('clickstream-process-failures-depth', {
-      alarmDescription:
-        'Batches the clickstream processor gave up on are described in the on-failure queue: read the shard and ' +
+    alerts.queueNotEmpty(
+      'clickstream-process-failures-depth',
+      this.failures.queue.name,
+      'Batches the clickstream processor gave up on are described in the on-failure queue: read the shard and ' +
         'sequence range from each message, fix the cause, and replay them from the stream (docs/clickstream.md).',
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: this.failures.queue.name },
-      statistic: 'Maximum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-    });
+    );
     alerts.alarm('clickstream-api-5xx', {
       alarmDescription: `POST /report returned ${cs.api5xxAlarmThreshold}+ server errors in 5 minutes: read the ingest function's log group and the API access logs.`,
       namespace: 'AWS/ApiGateway',

@@ -53,6 +53,7 @@ import type { TributaryConfig } from '../config/index.js';
 import { DataBucket } from '../modules/data-bucket.js';
 import { FirehoseToS3 } from '../modules/firehose-to-s3.js';
 import { LambdaFunction, type PolicyStatement } from '../modules/lambda-function.js';
+import { denyInsecureTransport } from '../modules/tls-only.js';
 import { TributaryStack } from './base.js';
 import {
   BAD_REQUEST_BODY_TEMPLATE, CLIENT_EVENTS_SOURCE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS,
@@ -589,39 +590,17 @@ export class ClientEventsStack extends TributaryStack {
             Resource: queue.arn,
             Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
           },
-          {
-            Sid: 'DenyInsecureTransport',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 'sqs:*',
-            Resource: queue.arn,
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
+          denyInsecureTransport('sqs:*', queue.arn),
         ],
       }),
     });
-    this.alerts.alarm(`${purpose}-dlq-depth`, {
-      alarmDescription,
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: queue.name },
-      statistic: 'Maximum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-    });
-    this.alerts.alarm(`${purpose}-dlq-failures`, {
-      alarmDescription: `EventBridge could not even write to the dead-letter queue of ${purpose}: events were lost; check the queue policy.`,
-      namespace: 'AWS/Events',
-      metricName: 'InvocationsFailedToBeSentToDlq',
-      dimensions: { EventBusName: this.bus.name, RuleName: rule.name },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-    });
+    this.alerts.queueNotEmpty(`${purpose}-dlq-depth`, queue.name, alarmDescription);
+    this.alerts.eventRuleFailure(
+      `${purpose}-dlq-failures`,
+      { eventBusName: this.bus.name, ruleName: rule.name },
+      'InvocationsFailedToBeSentToDlq',
+      `EventBridge could not even write to the dead-letter queue of ${purpose}: events were lost; check the queue policy.`,
+    );
     return queue;
   }
 
