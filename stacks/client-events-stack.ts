@@ -131,6 +131,22 @@ const assumeRole = (service: string) =>
 const policyDoc = (statements: PolicyStatement[]) =>
   JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', ...s })) });
 
+/** A rule target built by ClientEventsStack.ruleTarget. */
+interface RuleTargetProps {
+  /** Construct id prefix of the role, its policy and the target ("rule-all" -> rule-all-role, ...). */
+  readonly id: string;
+  /** Construct id prefix of the dead-letter queue. */
+  readonly dlqId: string;
+  /** Purpose segment of the role and queue names and of the alarms. */
+  readonly purpose: string;
+  readonly targetId: string;
+  readonly arn: string;
+  /** The one permission the role grants EventBridge. */
+  readonly statement: PolicyStatement & { readonly Sid: string };
+  readonly inputTransformer?: { inputPaths: Record<string, string>; inputTemplate: string };
+  readonly dlqAlarmDescription: string;
+}
+
 export class ClientEventsStack extends TributaryStack {
   readonly bus: CloudwatchEventBus;
   readonly bucket: DataBucket;
@@ -192,25 +208,15 @@ export class ClientEventsStack extends TributaryStack {
       eventBusName: this.bus.name,
       eventPattern: JSON.stringify({ source: [CLIENT_EVENTS_SOURCE] }),
     });
-    this.firehoseDlq = this.targetDlq('firehose-target', 'client-events-to-s3', allEvents,
-      'Client events EventBridge could not deliver to Firehose are kept here: check the delivery stream, then replay them with PutEvents.');
-    const toFirehoseRole = new IamRole(this, 'rule-all-role', {
-      name: naming.name('iamRole', 'client-events-to-s3', 'events'),
-      assumeRolePolicy: assumeRole('events.amazonaws.com'),
-    });
-    new IamRolePolicy(this, 'rule-all-role-policy', {
-      name: 'least-privilege',
-      role: toFirehoseRole.id,
-      policy: policyDoc([{ Sid: 'PutIntoFirehose', Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: this.firehose.arn }]),
-    });
-    new CloudwatchEventTarget(this, 'rule-all-target', {
-      rule: allEvents.name,
-      eventBusName: this.bus.name,
+    this.firehoseDlq = this.ruleTarget(allEvents, {
+      id: 'rule-all',
+      dlqId: 'firehose-target',
+      purpose: 'client-events-to-s3',
       targetId: 'firehose',
       arn: this.firehose.arn,
-      roleArn: toFirehoseRole.arn,
-      retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
-      deadLetterConfig: { arn: this.firehoseDlq.arn },
+      statement: { Sid: 'PutIntoFirehose', Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: this.firehose.arn },
+      dlqAlarmDescription:
+        'Client events EventBridge could not deliver to Firehose are kept here: check the delivery stream, then replay them with PutEvents.',
     });
 
     // --- Rule: loyalty purchases -> Zendesk ---
@@ -239,27 +245,17 @@ export class ClientEventsStack extends TributaryStack {
           detail: { eventType: [LOYALTY_PURCHASE_EVENT_TYPE], ticket: { subject: [{ exists: true }], body: [{ exists: true }] } },
         }),
       });
-      this.zendeskDlq = this.targetDlq('zendesk-target', 'client-events-zendesk', loyalty,
-        'Loyalty-purchase tickets EventBridge could not deliver to Zendesk are kept here. A 401 means the connection has no ' +
-          'credentials yet: run "npm run client-events:connect -- --region <region>" (docs/client-events.md), then replay.');
-      const invokeRole = new IamRole(this, 'rule-loyalty-role', {
-        name: naming.name('iamRole', 'client-events-zendesk', 'events'),
-        assumeRolePolicy: assumeRole('events.amazonaws.com'),
-      });
-      new IamRolePolicy(this, 'rule-loyalty-role-policy', {
-        name: 'least-privilege',
-        role: invokeRole.id,
-        policy: policyDoc([{ Sid: 'InvokeZendesk', Action: ['events:InvokeApiDestination'], Resource: this.apiDestination.arn }]),
-      });
-      new CloudwatchEventTarget(this, 'rule-loyalty-target', {
-        rule: loyalty.name,
-        eventBusName: this.bus.name,
+      this.zendeskDlq = this.ruleTarget(loyalty, {
+        id: 'rule-loyalty',
+        dlqId: 'zendesk-target',
+        purpose: 'client-events-zendesk',
         targetId: 'zendesk',
         arn: this.apiDestination.arn,
-        roleArn: invokeRole.arn,
+        statement: { Sid: 'InvokeZendesk', Action: ['events:InvokeApiDestination'], Resource: this.apiDestination.arn },
         inputTransformer: { inputPaths: { ...ZENDESK_INPUT_TRANSFORMER.inputPaths }, inputTemplate: ZENDESK_INPUT_TRANSFORMER.inputTemplate },
-        retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
-        deadLetterConfig: { arn: this.zendeskDlq.arn },
+        dlqAlarmDescription:
+          'Loyalty-purchase tickets EventBridge could not deliver to Zendesk are kept here. A 401 means the connection has no ' +
+          'credentials yet: run "npm run client-events:connect -- --region <region>" (docs/client-events.md), then replay.',
       });
     }
 
@@ -566,9 +562,32 @@ export class ClientEventsStack extends TributaryStack {
   }
 
   /**
-   * The dead-letter queue of one rule target: SSE, TLS only, writable by EventBridge for that rule only, retention
-   * from config, and an alarm as soon as it holds a message.
+   * One rule's target: a role EventBridge assumes with `statement` only, the target with the configured retry policy,
+   * and its dead-letter queue (SSE, TLS only, writable by EventBridge for that rule only, retention from config,
+   * alarmed as soon as it holds a message or EventBridge fails to write to it). Returns the dead-letter queue.
    */
+  private ruleTarget(rule: CloudwatchEventRule, t: RuleTargetProps): SqsQueue {
+    const ce = this.config.clientEvents;
+    const dlq = this.targetDlq(t.dlqId, t.purpose, rule, t.dlqAlarmDescription);
+    const role = new IamRole(this, `${t.id}-role`, {
+      name: this.naming.name('iamRole', t.purpose, 'events'),
+      assumeRolePolicy: assumeRole('events.amazonaws.com'),
+    });
+    new IamRolePolicy(this, `${t.id}-role-policy`, { name: 'least-privilege', role: role.id, policy: policyDoc([t.statement]) });
+    new CloudwatchEventTarget(this, `${t.id}-target`, {
+      rule: rule.name,
+      eventBusName: this.bus.name,
+      targetId: t.targetId,
+      arn: t.arn,
+      roleArn: role.arn,
+      inputTransformer: t.inputTransformer,
+      retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
+      deadLetterConfig: { arn: dlq.arn },
+    });
+    return dlq;
+  }
+
+  /** The dead-letter queue of one rule target (see ruleTarget). */
   private targetDlq(id: string, purpose: string, rule: CloudwatchEventRule, alarmDescription: string): SqsQueue {
     const ce = this.config.clientEvents;
     const queue = new SqsQueue(this, `${id}-dlq`, {
