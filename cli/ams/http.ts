@@ -3,6 +3,7 @@
  * failures are retried with exponential backoff and full jitter, honouring Retry-After (seconds or an HTTP
  * date) up to a cap; every other status is returned to the caller. Each attempt has its own timeout.
  */
+import { backoffMs } from '../../handlers/lib/backoff.js';
 import { ApiError } from './errors.js';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -80,7 +81,7 @@ export async function requestWithRetry(url: string, init: RequestInit, opts: Htt
       }
       reason = networkCause(err);
     }
-    const backoff = Math.round(random() * Math.min(cap, base * 2 ** (attempt - 1)));
+    const backoff = backoffMs(attempt, base, cap, random);
     const wait = Math.min(cap, delay ?? backoff);
     opts.onRetry?.({ attempt, delayMs: wait, reason, url });
     await sleep(wait);

@@ -3,6 +3,8 @@
  * a GraphQL `errors` array treated as failure, and exponential backoff with full jitter on throttling (HTTP 429
  * or 503, or a GraphQL error whose code says throttled), honouring Retry-After.
  */
+import { backoffMs } from './backoff.js';
+
 export interface GraphqlError {
   readonly message: string;
   readonly path?: readonly (string | number)[];
@@ -96,7 +98,7 @@ export class GraphqlClient {
         this.throttledAttempts++;
         if (attempt >= maxAttempts) throw new ThrottledError(attempt);
         const retryAfter = Number(res.headers.get('retry-after'));
-        const backoff = Math.floor(this.random() * Math.min(cap, base * 2 ** (attempt - 1)));
+        const backoff = backoffMs(attempt, base, cap, this.random);
         await this.sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, cap) : backoff);
         continue;
       }

@@ -7,10 +7,7 @@ export type Sleep = (ms: number) => Promise<void>;
 
 export const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Full-jitter exponential backoff: a random delay in [0, min(capMs, baseMs * 2^(attempt-1))]. */
-export function backoffMs(attempt: number, baseMs = 50, capMs = 2000, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1)));
-}
+export { backoffMs } from './backoff.js';
 
 /** Error names (SDK exception names and per-entry error codes) that mean "try again later". */
 export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
