@@ -5,8 +5,6 @@
  * of Secrets Manager and KMS reached through the SDK's AWS_ENDPOINT_URL_<SERVICE> variables.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -15,41 +13,15 @@ import { KmsDataKeyCipher } from '../handlers/lib/bwp-kms.js';
 import { TokenStore } from '../handlers/lib/bwp-token-store.js';
 import { TokenService } from '../handlers/lib/bwp-token-service.js';
 import { startDynalite, type Dynalite } from './helpers/dynalite.js';
+import { awsJsonError, startFakeAwsJson, type FakeAwsJson } from './helpers/fake-aws-json.js';
 import { FakeGraphqlServer, FakeKmsCipher, newSigningKey } from './helpers/bwp-fakes.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bwp-client-AbCdEf';
 const CLIENT_SECRET = 'entry-test-client-secret-value';
 
-/** A fake of an AWS JSON-protocol service: answers by X-Amz-Target. */
-async function fakeAwsJson(handlers: Record<string, (body: any) => Promise<unknown> | unknown>): Promise<{ url: string; calls: string[]; server: Server }> {
-  const calls: string[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const op = target.split('.').pop() ?? '';
-      calls.push(op);
-      const handler = handlers[op];
-      if (!handler) {
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'UnknownOperationException' }));
-        return;
-      }
-      try {
-        const out = await handler(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'));
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out));
-      } catch (err) {
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: (err as Error).name, message: (err as Error).message }));
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server };
-}
-
 let ddb: Dynalite;
-let sm: Awaited<ReturnType<typeof fakeAwsJson>>;
-let kms: Awaited<ReturnType<typeof fakeAwsJson>>;
+let sm: FakeAwsJson;
+let kms: FakeAwsJson;
 let gql: FakeGraphqlServer;
 let env: Record<string, string>;
 const cipher = new FakeKmsCipher();
@@ -58,13 +30,13 @@ beforeAll(async () => {
   const [d, key] = await Promise.all([startDynalite(), newSigningKey()]);
   ddb = d;
   await Promise.all([ddb.createTable('entry-tokens', { partitionKey: 'pk' }), ddb.createTable('entry-events', { partitionKey: 'event_id' })]);
-  sm = await fakeAwsJson({
+  sm = await startFakeAwsJson({
     GetSecretValue: (b) => {
-      if (b.SecretId !== SECRET_ARN) throw Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' });
+      if (b.SecretId !== SECRET_ARN) throw awsJsonError('ResourceNotFoundException', 'not found');
       return { ARN: SECRET_ARN, Name: 'bwp-client', SecretString: JSON.stringify({ client_secret: CLIENT_SECRET }), VersionId: 'v1' };
     },
   });
-  kms = await fakeAwsJson({
+  kms = await startFakeAwsJson({
     GenerateDataKey: async (b) => {
       const k = await cipher.generateDataKey(b.EncryptionContext ?? {});
       return { KeyId: b.KeyId, Plaintext: Buffer.from(k.plaintext).toString('base64'), CiphertextBlob: Buffer.from(k.encrypted).toString('base64') };
@@ -102,8 +74,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([
-    new Promise<void>((r) => sm?.server.close(() => r())),
-    new Promise<void>((r) => kms?.server.close(() => r())),
+    sm?.stop(),
+    kms?.stop(),
     gql?.stop(),
     ddb?.stop(),
   ]);
@@ -132,7 +104,7 @@ describe('install app Lambda entry', () => {
     expect(location.origin + location.pathname).toBe('https://auth.example.com/authorize');
     expect(location.searchParams.get('redirect_uri')).toBe('https://bwp.example.com/install');
     expect(location.searchParams.get('client_id')).toBe('entry-client');
-    expect(sm.calls).toContain('GetSecretValue');
+    expect(sm.calls.map((c) => c.op)).toContain('GetSecretValue');
     const items = (await ddb.client.send(new ScanCommand({ TableName: 'entry-tokens' }))).Items ?? [];
     expect(items.filter((i) => i.kind?.S === 'launch')).toHaveLength(1);
     const bad = await handler(apiEvent('GET', '/settings'));
@@ -211,7 +183,7 @@ describe('event processor Lambda entry', () => {
     const res = await handler(event);
     expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-2' }] });
     expect(gql.calls.map((c) => c.authorization)).toEqual(['Bearer entry-access-token', 'Bearer entry-access-token']);
-    expect(kms.calls).toContain('Decrypt');
+    expect(kms.calls.map((c) => c.op)).toContain('Decrypt');
     const stored = await ddb.client.send(new GetItemCommand({ TableName: 'entry-events', Key: { event_id: { S: 'ev-entry-1' } } }));
     expect(stored.Item?.site_id.S).toBe('site-e');
   });

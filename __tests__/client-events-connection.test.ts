@@ -4,8 +4,6 @@
  * secret's problems are explained by key, missing resources are explained, and the token is never printed.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   clients, connect, credentialsFromSecret, main, maskUsername, parseArgs, resolveTarget, SecretFormatError, UsageError,
@@ -13,61 +11,41 @@ import {
 } from '../cli/client-events-connection.js';
 import { configWith, loadConfig } from '../config/index.js';
 import { fromRoot } from '../lib/paths.js';
+import { awsJsonError, startFakeAwsJson, type AwsJsonCall, type FakeAwsJson } from './helpers/fake-aws-json.js';
 
 const TOKEN = 'zd-TOKEN-s3cr3t-value-0123456789';
 const FULL = 'config/examples/full.json';
 
-interface Call {
-  target: string;
-  body: Record<string, unknown>;
-}
-let server: Server;
+let fake: FakeAwsJson;
 let endpoint: string;
-let calls: Call[] = [];
 /** Secrets by SecretId (the SecretString), and connections by name (their AuthorizationType). */
 let secrets: Record<string, string> = {};
 let connections: Record<string, string> = {};
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      calls.push({ target, body });
-      const reply = (status: number, json: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(json));
-      };
-      const notFound = (what: string) => reply(400, { __type: 'ResourceNotFoundException', message: `${what} not found` });
-      switch (target) {
-        case 'secretsmanager.GetSecretValue': {
-          const s = secrets[String(body.SecretId)];
-          return s === undefined ? notFound('Secret') : reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}-AbCdEf`, Name: body.SecretId, SecretString: s });
-        }
-        case 'AWSEvents.DescribeConnection': {
-          const type = connections[String(body.Name)];
-          return type === undefined ? notFound('Connection') : reply(200, { Name: body.Name, AuthorizationType: type, ConnectionState: 'AUTHORIZED' });
-        }
-        case 'AWSEvents.UpdateConnection':
-          return reply(200, { ConnectionArn: `arn:aws:events:us-east-1:123456789012:connection/${body.Name}/abc`, ConnectionState: 'AUTHORIZING' });
-        default:
-          return reply(400, { __type: 'UnknownOperationException', message: target });
-      }
-    });
+  fake = await startFakeAwsJson({
+    GetSecretValue: (body) => {
+      const s = secrets[String(body.SecretId)];
+      if (s === undefined) throw awsJsonError('ResourceNotFoundException', 'Secret not found');
+      return { ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${body.SecretId}-AbCdEf`, Name: body.SecretId, SecretString: s };
+    },
+    DescribeConnection: (body) => {
+      const type = connections[String(body.Name)];
+      if (type === undefined) throw awsJsonError('ResourceNotFoundException', 'Connection not found');
+      return { Name: body.Name, AuthorizationType: type, ConnectionState: 'AUTHORIZED' };
+    },
+    UpdateConnection: (body) => ({ ConnectionArn: `arn:aws:events:us-east-1:123456789012:connection/${body.Name}/abc`, ConnectionState: 'AUTHORIZING' }),
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = fake.url;
 });
-afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-});
+afterAll(() => fake.stop());
+const calls = (): AwsJsonCall[] => fake.calls;
 
 const config = loadConfig(FULL);
 const target = resolveTarget(config, { region: 'us-east-1' });
 
 beforeEach(() => {
-  calls = [];
+  fake.calls.length = 0;
   secrets = { [config.clientEvents.zendesk.secretName]: JSON.stringify({ email: 'agent@example.com', token: TOKEN }) };
   connections = { [target.connectionName]: 'BASIC' };
 });
@@ -90,9 +68,9 @@ describe('client-events:connect', () => {
   it('email + token: sets basic auth with username <email>/token and the token as password, never printing it', async () => {
     const lines: string[] = [];
     const result = await connect(target, deps(lines));
-    expect(calls.map((c) => c.target)).toEqual(['AWSEvents.DescribeConnection', 'secretsmanager.GetSecretValue', 'AWSEvents.UpdateConnection']);
-    expect(calls[1].body).toEqual({ SecretId: 'tributary/zendesk-api' });
-    expect(calls[2].body).toEqual({
+    expect(calls().map((c) => c.target)).toEqual(['AWSEvents.DescribeConnection', 'secretsmanager.GetSecretValue', 'AWSEvents.UpdateConnection']);
+    expect(calls()[1].body).toEqual({ SecretId: 'tributary/zendesk-api' });
+    expect(calls()[2].body).toEqual({
       Name: 'tribx-use1-client-events-zendesk',
       AuthorizationType: 'BASIC',
       AuthParameters: { BasicAuthParameters: { Username: 'agent@example.com/token', Password: TOKEN } },
@@ -106,7 +84,7 @@ describe('client-events:connect', () => {
   it('username already in <email>/token form is used as is', async () => {
     secrets['tributary/zendesk-api'] = JSON.stringify({ username: 'ops@example.com/token', token: TOKEN });
     await connect(target, deps([]));
-    expect((calls[2].body.AuthParameters as { BasicAuthParameters: unknown }).BasicAuthParameters).toEqual({ Username: 'ops@example.com/token', Password: TOKEN });
+    expect((calls()[2].body.AuthParameters as { BasicAuthParameters: unknown }).BasicAuthParameters).toEqual({ Username: 'ops@example.com/token', Password: TOKEN });
   });
 
   it('a bad secret is explained by key, nothing is updated, and the token never appears in the message', async () => {
@@ -115,7 +93,7 @@ describe('client-events:connect', () => {
     expect(e).toBeInstanceOf(SecretFormatError);
     expect(String(e)).toMatch(/no "token" key/);
     expect(String(e)).not.toContain(TOKEN);
-    expect(calls.map((c) => c.target)).not.toContain('AWSEvents.UpdateConnection');
+    expect(calls().map((c) => c.target)).not.toContain('AWSEvents.UpdateConnection');
   });
 
   it('a missing connection says to deploy the stack; a missing secret says to create it', async () => {
@@ -161,7 +139,7 @@ describe('client-events:connect', () => {
     expect(code, output).toBe(0);
     expect(output).toContain('tribx-use1-client-events-zendesk (us-east-1): basic auth set');
     expect(output).not.toContain(TOKEN);
-    expect(calls.find((c) => c.target === 'AWSEvents.UpdateConnection')).toBeDefined();
+    expect(calls().find((c) => c.target === 'AWSEvents.UpdateConnection')).toBeDefined();
   });
 });
 
