@@ -6,7 +6,7 @@
  *
  *   tsx scripts/build-handlers.ts [name ...]
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
@@ -76,7 +76,12 @@ export async function buildHandlers(names = handlerNames()): Promise<BuiltHandle
       const data = await zip([{ name: 'index.mjs', data: code }]);
       const path = join(OUT_DIR, `${name}.zip`);
       const changed = !existsSync(path) || !readFileSync(path).equals(data);
-      if (changed) writeFileSync(path, data);
+      if (changed) {
+        // Write then rename: a reader (terraform, a test, another build) never sees half a zip.
+        const tmp = `${path}.${process.pid}.tmp`;
+        writeFileSync(tmp, data);
+        renameSync(tmp, path);
+      }
       return { name, bundleBytes: code.length, zipBytes: data.length, path, changed };
     }),
   );
