@@ -63,6 +63,41 @@ describe('record schema', () => {
     expect(validateRecord(null).ok).toBe(false);
   });
 
+  // Issue 12 item 9: field names are checked as the record's OWN keys against the schema's OWN keys. JSON
+  // (RFC 8259) makes "constructor", "toString", "hasOwnProperty" and "__proto__" ordinary member names, and
+  // JSON.parse (ECMA-262 InternalizeJSONProperty / CreateDataProperty) makes each an own property of the result,
+  // so each is an unknown field here.
+  it('inherited names are unknown fields too: constructor, toString, hasOwnProperty, __proto__ are refused', () => {
+    const base = JSON.stringify(good).slice(0, -1);
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__', '__defineGetter__']) {
+      const parsed = JSON.parse(`${base},${JSON.stringify(name)}:"x"}`);
+      expect(Object.keys(parsed)).toContain(name);
+      const r = validateRecord(parsed);
+      expect(r.ok, name).toBe(false);
+      expect(!r.ok && r.errors).toEqual([{ field: name, message: expect.stringContaining('unknown field') }]);
+    }
+    // An object-valued __proto__ member too (the classic pollution payload).
+    const r = validateRecord(JSON.parse(`${base},"__proto__":{"polluted":"yes"}}`));
+    expect(!r.ok && r.errors.map((e) => e.field)).toEqual(['__proto__']);
+  });
+
+  it('record keys cannot pollute prototypes or hide schema fields; "ignore" drops them and returns a plain record', () => {
+    const base = JSON.stringify(good).slice(0, -1);
+    const parsed = JSON.parse(`${base},"__proto__":{"polluted":"yes","ip":"203.0.113.66"},"constructor":{"prototype":{"polluted":"yes"}}}`);
+    const r = validateRecord(parsed, { unknownFields: 'ignore' });
+    expect(r).toEqual({ ok: true, record: good });
+    if (!r.ok) return;
+    expect(Object.getPrototypeOf(r.record)).toBe(Object.prototype);
+    expect(Object.keys(r.record).sort()).toEqual(Object.keys(good).sort());
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((r.record as unknown as Record<string, unknown>).polluted).toBeUndefined();
+    // A field the schema requires is read only as an own property: one inherited through a prototype does not count.
+    const { ip: _ip, ...noIp } = good;
+    const inherits = Object.assign(Object.create({ ip: '203.0.113.66' }), noIp);
+    const v = validateRecord(inherits);
+    expect(!v.ok && v.errors.map((e) => e.field)).toEqual(['ip']);
+  });
+
   it('fills ip from the source address only when missing', () => {
     const { ip: _ip, ...rest } = good;
     expect(validateRecord(rest, { sourceIp: '203.0.113.1' })).toEqual({ ok: true, record: { ...good, ip: '203.0.113.1' } });

@@ -35,6 +35,12 @@ export const FIELD_MAX_LENGTH: Readonly<Record<ClickstreamField, number>> = {
 };
 
 export const RECORD_FIELDS = Object.keys(FIELD_MAX_LENGTH) as ClickstreamField[];
+const RECORD_FIELD_SET: ReadonlySet<string> = new Set(RECORD_FIELDS);
+
+/** Whether `name` is one of the schema's fields (an own-name check: inherited names such as "constructor" are not). */
+export function isRecordField(name: string): name is ClickstreamField {
+  return RECORD_FIELD_SET.has(name);
+}
 /** Fields a record may omit: `ip` (filled from the source address when configured), `referrer` (""). */
 export const OPTIONAL_FIELDS: ReadonlySet<ClickstreamField> = new Set(['ip', 'referrer']);
 
@@ -115,13 +121,18 @@ export function validateRecord(value: unknown, opts: ValidateOptions = {}): Vali
   const input = value as Record<string, unknown>;
   const errors: FieldError[] = [];
   if ((opts.unknownFields ?? 'reject') === 'reject') {
+    // Own keys against the schema's own keys: `k in FIELD_MAX_LENGTH` would also match inherited names
+    // (constructor, toString, __proto__, ...), which JSON.parse makes ordinary own keys of a record.
     for (const k of Object.keys(input)) {
-      if (!(k in FIELD_MAX_LENGTH)) errors.push({ field: k, message: `unknown field; allowed fields are: ${RECORD_FIELDS.join(', ')}` });
+      if (!isRecordField(k)) errors.push({ field: k, message: `unknown field; allowed fields are: ${RECORD_FIELDS.join(', ')}` });
     }
   }
+  // Only the schema's fields are copied, by name, into a fresh object: no record key is ever used as a property
+  // name on our side, so none can reach a prototype.
   const out: Partial<ClickstreamRecord> = {};
   for (const field of RECORD_FIELDS) {
-    let v = input[field];
+    // Own properties only: a value inherited through a prototype is not part of the record.
+    let v = Object.hasOwn(input, field) ? input[field] : undefined;
     if (v === undefined || v === null) {
       if (field === 'ip' && opts.sourceIp) v = opts.sourceIp;
       else if (field === 'referrer') v = '';
