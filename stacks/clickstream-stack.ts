@@ -164,7 +164,10 @@ export class ClickstreamStack extends TributaryStack {
         { Sid: 'KeepRejects', Action: ['sqs:SendMessage'], Resource: this.rejects.arn },
       ],
     });
+    // TRIM_HORIZON: a new mapping (first deploy, or a re-created one) also reads what was written before it existed.
+    // Safe because the processor's writes are idempotent (a record's item key holds its sequence number).
     addKinesisEventSource(this.processor, 'stream-source', this.stream, {
+      startingPosition: 'TRIM_HORIZON',
       batchSize: cs.batchSize,
       maxBatchingWindowSeconds: cs.maxBatchingWindowSeconds,
       maximumRetryAttempts: cs.maximumRetryAttempts,
