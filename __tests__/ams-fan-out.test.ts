@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import '../lib/fast-synth.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configWith } from '../config/index.js';
 import { classify, MAX_RECORD_BYTES, planBatches, preview, SNS_MAX_MESSAGE_BYTES } from '../handlers/ams-fan-out/core.js';
 import { fanOut, type FanOutPorts, type PublishBatchResult, type PublishEntry } from '../handlers/ams-fan-out/fan-out.js';
 import { MemoryLogger } from '../handlers/lib/log.js';
 import { notificationEnvelope, spTrafficRecord } from './helpers/ams-records.js';
 import { sqsRecord } from './helpers/sqs-records.js';
+import { deliverBuffer, textRows, type FirehoseStreamJson } from './helpers/ams-firehose-model.js';
+import { resources, synthConfig } from './helpers/synth.js';
 
 const confirmationBody = JSON.stringify({
   Type: 'SubscriptionConfirmation',
@@ -19,30 +23,31 @@ const confirmationBody = JSON.stringify({
 });
 
 describe('classify', () => {
-  it('unwraps a Notification envelope into its record, newline-terminated and byte for byte', () => {
+  it('unwraps a Notification envelope into its record, byte for byte and without a delimiter (Firehose appends one)', () => {
     const record = spTrafficRecord(3);
     const inner = JSON.stringify(record);
     const c = classify(JSON.stringify(notificationEnvelope(record)));
-    expect(c).toEqual({ kind: 'record', source: 'notification', message: `${inner}\n`, bytes: Buffer.byteLength(inner) + 1 });
+    expect(c).toEqual({ kind: 'record', source: 'notification', message: inner, bytes: Buffer.byteLength(inner) });
   });
 
   it('publishes a bare record as is', () => {
     const body = JSON.stringify(spTrafficRecord(4));
-    expect(classify(body)).toMatchObject({ kind: 'record', source: 'bare', message: `${body}\n` });
+    expect(classify(body)).toMatchObject({ kind: 'record', source: 'bare', message: body });
   });
 
   it('compacts a multi-line record so that each S3 line is one record', () => {
     const record = { idempotency_id: 'a', keyword_text: 'x\ny', clicks: 1 };
     const pretty = JSON.stringify(record, null, 2);
     const c = classify(JSON.stringify({ Type: 'Notification', TopicArn: 't', Message: pretty }));
-    expect(c).toMatchObject({ kind: 'record', message: `${JSON.stringify(record)}\n` });
-    expect((c as { message: string }).message.split('\n')).toHaveLength(2);
-    expect(classify(`${JSON.stringify(record)}\n`)).toMatchObject({ kind: 'record', message: `${JSON.stringify(record)}\n` });
+    expect(c).toMatchObject({ kind: 'record', message: JSON.stringify(record) });
+    expect((c as { message: string }).message).not.toContain('\n');
+    // A record that arrives with a trailing newline of its own is compacted too: no delimiter of ours reaches Firehose.
+    expect(classify(`${JSON.stringify(record)}\n`)).toMatchObject({ kind: 'record', message: JSON.stringify(record) });
   });
 
   it('counts UTF-8 bytes, not characters', () => {
     const body = JSON.stringify({ keyword_text: 'wasserflasche für kinder ✓' });
-    expect(classify(body)).toMatchObject({ bytes: Buffer.byteLength(body) + 1 });
+    expect(classify(body)).toMatchObject({ bytes: Buffer.byteLength(body) });
   });
 
   it('recognises SubscriptionConfirmation and UnsubscribeConfirmation', () => {
@@ -75,7 +80,7 @@ describe('classify', () => {
 
   it('refuses records above the cap and accepts one exactly at it', () => {
     const filler = (n: number) => JSON.stringify({ pad: 'x'.repeat(n) });
-    const overhead = filler(0).length + 1; // + newline
+    const overhead = filler(0).length;
     const atCap = filler(MAX_RECORD_BYTES - overhead);
     expect(classify(atCap)).toMatchObject({ kind: 'record', bytes: MAX_RECORD_BYTES });
     const over = classify(filler(MAX_RECORD_BYTES - overhead + 1));
@@ -158,14 +163,14 @@ describe('fanOut', () => {
       return { record: r, sqs: sqsRecord(JSON.stringify(notificationEnvelope(r)), `msg-${from + i}`) };
     });
 
-  it('publishes 25 records in 3 PublishBatch calls of at most 10, every message newline-terminated', async () => {
+  it('publishes 25 records in 3 PublishBatch calls of at most 10, every message the record itself', async () => {
     const input = records(25);
     const ports = fakePorts();
     const res = await fanOut(input.map((r) => r.sqs), ports);
     expect(res.batchItemFailures).toEqual([]);
     expect(ports.calls.map((c) => c.entries.length).sort()).toEqual([10, 10, 5]);
     const published = ports.calls.flatMap((c) => c.entries.map((e) => e.Message));
-    expect(published.sort()).toEqual(input.map((r) => `${JSON.stringify(r.record)}\n`).sort());
+    expect(published.sort()).toEqual(input.map((r) => JSON.stringify(r.record)).sort());
     for (const c of ports.calls) expect(new Set(c.entries.map((e) => e.Id)).size).toBe(c.entries.length);
     expect(res.summary).toMatchObject({ records: 25, published: 25, failed: 0 });
   });
@@ -222,7 +227,7 @@ describe('fanOut', () => {
     // Each failed record is one whose message was in a failed entry.
     for (const f of res.batchItemFailures) {
       const rec = input.find((r) => r.sqs.messageId === f.itemIdentifier)!;
-      const entry = ports.calls.flatMap((c) => c.entries).find((e) => e.Message === `${JSON.stringify(rec.record)}\n`)!;
+      const entry = ports.calls.flatMap((c) => c.entries).find((e) => e.Message === JSON.stringify(rec.record))!;
       expect(['r2', 'r7']).toContain(entry.Id);
     }
     expect(res.summary.published).toBe(10);
@@ -258,5 +263,44 @@ describe('fanOut', () => {
     const res = await fanOut([sqsRecord(confirmationBody, 'c1'), ...records(1).map((r) => r.sqs)], ports);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'c1' }]);
     expect(ports.log.text()).not.toContain('secret-token-value');
+  });
+});
+
+// Issue 11 item 2: what a user saw was every sqs-variant record stored followed by an empty line, which Athena's
+// JSON SerDe reads as an all-NULL row. Contract: Firehose appends its AppendDelimiterToRecord delimiter to every
+// record it receives, and SNS raw delivery hands it the published message as is (AWS Firehose and SNS developer
+// guides; see helpers/ams-firehose-model.ts). The stream and subscription come from the synthesized sqs stack.
+describe('records stored by the sqs variant (fan-out -> SNS raw delivery -> Firehose -> S3)', () => {
+  let synth: ReturnType<typeof synthConfig>;
+  let stream: FirehoseStreamJson;
+  beforeAll(() => {
+    synth = synthConfig(configWith({ ams: { regions: ['NA'], datasets: ['sp-traffic'], delivery: 'sqs' } }));
+    const s = synth.stacks[0];
+    const streams = Object.entries(resources(s, 'aws_kinesis_firehose_delivery_stream'));
+    expect(streams).toHaveLength(1);
+    const [streamId, streamJson] = streams[0];
+    const subscriptions = Object.values(resources(s, 'aws_sns_topic_subscription'));
+    // The data topic's only subscriber is this stream, with raw message delivery (the body only, no envelope).
+    expect(subscriptions).toEqual([
+      expect.objectContaining({ protocol: 'firehose', endpoint: `\${aws_kinesis_firehose_delivery_stream.${streamId}.arn}`, raw_message_delivery: true }),
+    ]);
+    stream = streamJson as unknown as FirehoseStreamJson;
+  });
+  afterAll(() => synth?.cleanup());
+
+  it('stores one line per record and no empty line', async () => {
+    const input = Array.from({ length: 25 }, (_, i) => spTrafficRecord(i));
+    const ports = fakePorts();
+    const res = await fanOut(input.map((r, i) => sqsRecord(i % 2 ? JSON.stringify(r) : JSON.stringify(notificationEnvelope(r)), `m-${i}`)), ports);
+    expect(res.batchItemFailures).toEqual([]);
+    const published = ports.calls.flatMap((c) => c.entries.map((e) => e.Message));
+    const object = deliverBuffer(stream, published, new Date(Date.UTC(2026, 10, 30, 7, 5)));
+    expect(object.key).toMatch(/^sp-traffic\/year=2026\/month=11\/day=30\/hour=07\/[^/]+\.gz$/);
+    const rows = textRows(object);
+    expect(rows.filter((r) => r.trim() === '')).toEqual([]);
+    expect(rows).toHaveLength(input.length);
+    expect(rows.map((r) => JSON.parse(r)).sort((a, b) => a.idempotency_id.localeCompare(b.idempotency_id))).toEqual(
+      [...input].sort((a, b) => String(a.idempotency_id).localeCompare(String(b.idempotency_id))),
+    );
   });
 });

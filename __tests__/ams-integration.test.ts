@@ -139,7 +139,7 @@ async function runConfirm(): Promise<{ bodies: string[]; failed: string[] }> {
 }
 
 describe('AMS ingress -> fan-out -> data topic / confirmation queue -> confirmation', () => {
-  it('delivers every record newline-terminated to the topic subscriber and confirms the subscription', async () => {
+  it('delivers every record, as is and without a delimiter of ours, to the topic subscriber and confirms the subscription', async () => {
     const records = Array.from({ length: 23 }, (_, i) => spTrafficRecord(i));
     const confirmation = JSON.stringify(
       signedConfirmation(cert.privateKey, { certUrl: `https://sns.us-east-1.amazonaws.com${CERT_URL_SUFFIX}`, token: 'tok-integration-secret' }),
@@ -153,11 +153,11 @@ describe('AMS ingress -> fan-out -> data topic / confirmation queue -> confirmat
     expect(response.batchItemFailures).toEqual([]);
     expect(await emu.depth(ingress)).toEqual({ visible: 0, inFlight: 0 });
 
-    // The Firehose stand-in receives exactly the records, each one line ending in "\n".
+    // The Firehose stand-in receives exactly the records, one line each and no delimiter: Firehose's
+    // AppendDelimiterToRecord processor adds the one "\n" (a second one was an empty line in S3; issue 11).
     const delivered = await emu.receiveAll(firehoseStandIn);
-    expect(delivered.map((m) => m.Body).sort()).toEqual(records.map((r) => `${JSON.stringify(r)}\n`).sort());
-    const ndjson = delivered.map((m) => m.Body).join('');
-    expect(ndjson.split('\n').filter(Boolean).map((l) => JSON.parse(l).idempotency_id).sort()).toEqual(records.map((r) => r.idempotency_id).sort());
+    expect(delivered.map((m) => m.Body).sort()).toEqual(records.map((r) => JSON.stringify(r)).sort());
+    for (const m of delivered) expect(m.Body).not.toMatch(/[\r\n]/);
 
     // The confirmation lands in the confirmation queue unchanged, and the confirmation Lambda confirms it in the
     // TopicArn's region with its Token.
@@ -197,7 +197,7 @@ describe('AMS ingress -> fan-out -> data topic / confirmation queue -> confirmat
     const first = await runFanOut();
     expect(first.response.batchItemFailures).toHaveLength(bad.length);
     expect(first.kept.map((m) => m.Body).sort()).toEqual([...bad].sort());
-    expect((await emu.receiveAll(firehoseStandIn)).map((m) => m.Body).sort()).toEqual(good.map((g) => `${JSON.stringify(g)}\n`).sort());
+    expect((await emu.receiveAll(firehoseStandIn)).map((m) => m.Body).sort()).toEqual(good.map((g) => JSON.stringify(g)).sort());
 
     // Refused messages are still in the ingress queue; with maxReceiveCount 1 the next receive redrives them.
     expect((await emu.depth(ingress)).visible).toBe(bad.length);

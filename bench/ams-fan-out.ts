@@ -39,7 +39,7 @@ export async function run(): Promise<BenchRow[]> {
   const raw = await time(() => {
     for (const b of bodies) {
       const env = JSON.parse(b) as { Message: string };
-      sink += (JSON.stringify(JSON.parse(env.Message)) + '\n').length;
+      sink += JSON.stringify(JSON.parse(env.Message)).length;
     }
   });
 

@@ -11,15 +11,17 @@
  *   above MAX_RECORD_BYTES) -> invalid, with a reason; the caller reports it as a batch item failure so the body
  *   reaches the DLQ intact.
  *
- * Published messages end with "\n", so Firehose (raw delivery) writes newline-delimited JSON to S3. A record that
- * is already one line is published byte for byte; one that spans lines (pretty-printed, or with surrounding
- * whitespace) is re-serialized compactly so each S3 line stays one record.
+ * Published messages carry no delimiter: SNS raw delivery hands each one to Firehose as is, and the stream's
+ * AppendDelimiterToRecord processor (modules/firehose-to-s3.ts) appends exactly one "\n", so S3 holds one line per
+ * record (a "\n" of our own as well gave an empty line per record, read by Athena as an all-NULL row; issue 11). A
+ * record that is already one line is published byte for byte; one that spans lines (pretty-printed, or with
+ * surrounding whitespace or a trailing newline) is re-serialized compactly so each S3 line stays one record.
  */
 
 /** SNS's message size limit, which is also the PublishBatch aggregate payload limit (256 KiB). */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
 /**
- * The largest record accepted, newline included: SNS's 256 KiB message limit. Amazon documents every record as
+ * The largest record accepted: SNS's 256 KiB message limit. Amazon documents every record as
  * below 6 KB, so anything near this cap is not a Marketing Stream record and is refused (kept in the DLQ).
  */
 export const MAX_RECORD_BYTES = SNS_MAX_MESSAGE_BYTES;
@@ -71,11 +73,10 @@ function invalid(reason: string, detail: Record<string, unknown>): Classified {
 
 /**
  * Turns a record's JSON text (known to parse to `parsed`) into the published message: the text itself when it is a
- * single line, else its compact form; plus "\n". Refuses records above MAX_RECORD_BYTES.
+ * single line, else its compact form; no delimiter (Firehose appends it). Refuses records above MAX_RECORD_BYTES.
  */
 function recordMessage(text: string, parsed: Record<string, unknown>, source: 'notification' | 'bare', body: string): Classified {
-  const line = text.includes('\n') || text.includes('\r') ? JSON.stringify(parsed) : text;
-  const message = `${line}\n`;
+  const message = text.includes('\n') || text.includes('\r') ? JSON.stringify(parsed) : text;
   // A JS string's UTF-8 size is at most 3 bytes per UTF-16 unit: skip the exact count when it cannot reach the cap.
   const bytes = message.length * 3 <= MAX_RECORD_BYTES ? -1 : utf8Bytes(message);
   if (bytes > MAX_RECORD_BYTES) {
