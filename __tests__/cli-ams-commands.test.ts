@@ -100,11 +100,12 @@ describe('create', () => {
     expect(fake.tokenRequests()[0].path).toBe('/eu/auth/o2/token');
   });
 
-  it('DSP datasets use /dsp/streams/subscriptions with the Amazon-Ads-AccountId header', async () => {
+  it('DSP datasets use /dsp/streams/subscriptions with the Amazon-Ads-Account-ID header (Amazon\'s OpenAPI spec)', async () => {
     ok(await runAms(fake, ['create', '--dataset', 'adsp-traffic', '--region', 'NA', '--queue-arn', QUEUE, '--ads-account-id', fake.adsAccounts[0]]));
     const post = fake.adsRequests().find((q) => q.method === 'POST')!;
     expect(post.path).toBe('/na/dsp/streams/subscriptions');
-    expect(post.headers['amazon-ads-accountid']).toBe(fake.adsAccounts[0]);
+    expect(post.headers['amazon-ads-account-id']).toBe(fake.adsAccounts[0]);
+    expect(post.headers['amazon-ads-accountid']).toBeUndefined();
     expect(fake.subscriptions[0]).toMatchObject({ dataSetId: 'adsp-traffic', dsp: true });
     // from the environment (python-ad-api style key) as well
     ok(await runAms(fake, ['create', '--dataset', 'adsp-conversion', '--region', 'NA', '--queue-arn', QUEUE], { env: { AD_API_ADS_ACCOUNT_ID: fake.adsAccounts[0] } }));

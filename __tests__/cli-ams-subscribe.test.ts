@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith } from '../config/index.js';
 import { terraformRunner, type TfOutputs } from '../cli/ams/outputs.js';
@@ -301,6 +301,7 @@ if (!hasTerraform || !mirror) console.warn('cli-ams-subscribe.test.ts: no terraf
 describe('with the real terraform binary', () => {
   it.skipIf(!hasTerraform || !mirror)('reads `terraform output -json` of initialized stack folders holding local state', { timeout: 120_000 }, async () => {
     const s = synthConfig(configWith({ ams: { ...AMS, delivery: 'sqs' } }));
+    let statePath: string | undefined;
     try {
       const rc = join(tmp, 'terraformrc');
       writeFileSync(
@@ -320,8 +321,11 @@ describe('with the real terraform binary', () => {
       }
       const na = s.stacks.find((st) => st.name === 'ams-sp-traffic-na')!;
       const outputs = Object.fromEntries(Object.entries(deployedOutputs(na)).map(([k, o]) => [k, { value: o.value, type: 'string' }]));
+      // The local backend's path as synthesized (relative to the stack folder), wherever the state layout puts it.
+      statePath = join(na.dir, String((na.json.terraform as { backend: { local: { path: string } } }).backend.local.path));
+      mkdirSync(dirname(statePath), { recursive: true });
       writeFileSync(
-        join(na.dir, 'terraform.ams-sp-traffic-na.tfstate'),
+        statePath,
         JSON.stringify({ version: 4, terraform_version: '1.10.0', serial: 1, lineage: '6f1c2e3d-0000-4000-8000-000000000001', outputs, resources: [], check_results: null }),
       );
       const r = await runAms(fake, ['subscribe', '--from-outputs', '--cdktf-out', s.outdir, '--config', synths.sqs.config, ...DSP, '--json'], { env });
@@ -333,6 +337,8 @@ describe('with the real terraform binary', () => {
       expect(res.find((x) => x.stack === 'ams-adsp-traffic-na')!.detail).toMatch(/^terraform output failed: Error: Backend initialization required/);
     } finally {
       s.cleanup();
+      // The state may live beside the output folder rather than in it: remove the file this test wrote.
+      if (statePath) rmSync(statePath, { force: true });
     }
   });
 });

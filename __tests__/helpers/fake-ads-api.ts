@@ -1,22 +1,30 @@
 /**
  * A local fake of the Amazon Ads API's Marketing Stream subscription endpoints and the Login with Amazon token
- * endpoint (node:http on 127.0.0.1, port 0), implementing the documented contract the CLI relies on:
+ * endpoint (node:http on 127.0.0.1, port 0).
  *
+ * Contract source: Amazon's OpenAPI spec of the subscription API, __tests__/fixtures/ams/ams-subscriptions-openapi.json
+ * (see the README there). Every Ads API request is checked against it by helpers/openapi-contract.ts before
+ * anything else: a request the spec refuses (unknown path or method, a required header missing, e.g.
+ * Amazon-Ads-Account-ID on /dsp/streams/subscriptions, a Content-Type or Accept other than
+ * application/vnd.amazonmarketingstreamsubscriptions.v1+json, a body outside the operation's schema) gets HTTP 400
+ * with the spec's error shape {code, message} (InvalidRequestErrorResponseContent). The fake's own answers are
+ * checked against the spec's response schemas too; violations are collected in `responseViolations`.
+ *
+ * Beyond the spec, the fake models what the service does with a valid request:
  *   POST /auth/o2/token       form grant_type=refresh_token, client_id, client_secret, refresh_token
  *                             -> {access_token, refresh_token, token_type: "bearer", expires_in}; 400 invalid_grant /
  *                                401 invalid_client otherwise
- *   POST|GET /[dsp/]streams/subscriptions, GET|PUT /[dsp/]streams/subscriptions/{id}
- *     headers  Amazon-Advertising-API-ClientId, Authorization: Bearer <token>, Amazon-Advertising-API-Scope (profile,
- *              required for sponsored-ads), Amazon-Ads-AccountId (required on /dsp), Accept / Content-Type
- *              application/vnd.amazonmarketingstreamsubscriptions.v1+json
- *     create   {clientRequestToken (22-36 chars), dataSetId, destination: {sqsDestination: {queueArn}} |
- *              {firehoseDestination: {deliveryStreamArn, subscriberRoleArn, subscriptionRoleArn}}, notes? (<=128)}
- *              -> {subscriptionId, clientRequestToken}; the same token with the same request returns the same
- *              subscription, with a different request a 400
- *     list     ?maxResults (1-5000)&startingToken -> {subscriptions, nextToken?}
- *     update   {status?: "ARCHIVED", notes?}
- *   Errors are JSON {code, details}. Paths may carry a region prefix (/na, /eu, /fe) so one server stands in for
- *   the three regional hosts (the CLI's endpoint override accepts a {region} placeholder).
+ *   Authorization: Bearer <token> from that endpoint (401 otherwise); Amazon-Advertising-API-ClientId must be the
+ *   token's client (401); sponsored-ads paths need a profile (Amazon-Advertising-API-Scope) or Amazon-Ads-AccountId
+ *   (400), and a profile/DSP account the login may use (403).
+ *   create   a known dataSetId of the path's family, exactly one of sqsDestination / firehoseDestination;
+ *            -> {subscriptionId, clientRequestToken}; the same token with the same request returns the same
+ *            subscription, with a different request a 400
+ *   get      -> {subscription}
+ *   list     ?maxResults (1-5000)&startingToken -> {subscriptions, nextToken?}
+ *   update   {status?: "ARCHIVED", notes?} -> 200, no body
+ *   Paths may carry a region prefix (/na, /eu, /fe) so one server stands in for the three regional hosts (the CLI's
+ *   endpoint override accepts a {region} placeholder).
  *
  * Faults can be queued (`inject`) to answer the next matching requests with 429/5xx (+Retry-After), 401 or a
  * dropped connection. Every request is recorded.
@@ -25,6 +33,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AMS_DATASETS } from '../../lib/ams.js';
+import { OpenApiContract } from './openapi-contract.js';
 
 export const MEDIA_TYPE = 'application/vnd.amazonmarketingstreamsubscriptions.v1+json';
 
@@ -78,6 +87,8 @@ export interface FakeAdsApiOptions {
 }
 
 const SUB_PATH = /^(?:\/(na|eu|fe))?(\/dsp)?\/streams\/subscriptions(?:\/([^/]+))?$/;
+const REGION_PREFIX = /^\/(?:na|eu|fe)(?=\/)/;
+let contract: OpenApiContract | undefined;
 const TOKEN_PATH = /^(?:\/(na|eu|fe))?\/auth\/o2\/token$/;
 
 export class FakeAdsApi {
@@ -87,6 +98,11 @@ export class FakeAdsApi {
   readonly requests: RecordedRequest[] = [];
   readonly faults: Fault[] = [];
   readonly issuedTokens: string[] = [];
+  /** The fake's own answers that the spec's response schemas refuse (should stay empty). */
+  readonly responseViolations: string[] = [];
+  /** Requests the spec refused (answered 400/404/405), with the reasons. */
+  readonly contractRejections: { method: string; path: string; errors: readonly string[] }[] = [];
+  readonly contract: OpenApiContract;
   private readonly validTokens = new Set<string>();
   private counter = 0;
   readonly clientId: string;
@@ -101,6 +117,7 @@ export class FakeAdsApi {
     this.refreshToken = opts.refreshToken ?? 'Atzr|fake-refresh-token-QWERTYUIOP0987654321';
     this.profiles = opts.profiles ?? ['3211234567890123'];
     this.adsAccounts = opts.adsAccounts ?? ['ENTITY1FAKEDSP'];
+    this.contract = contract ??= OpenApiContract.load();
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -164,8 +181,17 @@ export class FakeAdsApi {
     res.writeHead(status, { 'content-type': type, ...headers }).end(text);
   }
 
-  private error(res: ServerResponse, status: number, code: string, details: string): void {
-    this.send(res, status, { code, details }, {}, 'application/json');
+  /** An error in the spec's shape ({code, message}, e.g. InvalidRequestErrorResponseContent). */
+  private error(res: ServerResponse, status: number, code: string, message: string): void {
+    this.send(res, status, { code, message });
+  }
+
+  /** Sends an Ads API answer after checking it against the spec's response schema for the operation. */
+  private answer(res: ServerResponse, rec: RecordedRequest, status: number, body?: unknown): void {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const check = this.contract.validateResponse(rec.method, rec.path.replace(REGION_PREFIX, ''), status, MEDIA_TYPE, text);
+    if (!check.ok) this.responseViolations.push(`${rec.method} ${rec.path} -> ${status}: ${check.errors.join('; ')}`);
+    this.send(res, status, body);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -181,26 +207,36 @@ export class FakeAdsApi {
         return;
       }
       if (fault.status === 401) this.revokeAccessTokens();
-      this.send(res, fault.status ?? 500, fault.body ?? { code: 'FAULT', details: `injected HTTP ${fault.status}` }, fault.headers, 'application/json');
+      this.send(res, fault.status ?? 500, fault.body ?? { code: 'FAULT', message: `injected HTTP ${fault.status}` }, fault.headers);
       return;
     }
     if (isToken) return this.token(req, res, body);
+    const apiPath = u.pathname.replace(REGION_PREFIX, '');
     const m = SUB_PATH.exec(u.pathname);
+    const bearer = String(req.headers.authorization ?? '');
+    if (m && (!bearer.startsWith('Bearer ') || !this.validTokens.has(bearer.slice(7)))) {
+      return this.error(res, 401, 'UNAUTHORIZED', 'Not authorized to access this advertiser');
+    }
+    const check = this.contract.validateRequest({ method: rec.method, path: apiPath, query: u.searchParams, headers: req.headers, body });
+    if (!check.ok) {
+      this.contractRejections.push({ method: rec.method, path: u.pathname, errors: check.errors });
+      if (!check.routeFound) {
+        const known = this.contract.match(rec.method, apiPath);
+        return known ? this.error(res, 405, 'METHOD_NOT_ALLOWED', check.errors.join('; ')) : this.error(res, 404, 'NOT_FOUND', `no route ${rec.method} ${u.pathname}`);
+      }
+      return this.error(res, 400, 'BAD_REQUEST', check.errors.join('; '));
+    }
     if (!m) return this.error(res, 404, 'NOT_FOUND', `no route ${req.method} ${u.pathname}`);
     const [, regionKey = '', dspPart, id] = m;
     const dsp = Boolean(dspPart);
     if (!this.authorized(req, res, dsp)) return;
-    if (req.headers.accept !== MEDIA_TYPE) return this.error(res, 406, 'NOT_ACCEPTABLE', `Accept must be ${MEDIA_TYPE}`);
-    if ((req.method === 'POST' || req.method === 'PUT') && req.headers['content-type'] !== MEDIA_TYPE) {
-      return this.error(res, 415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${MEDIA_TYPE}`);
-    }
     const scoped = this.subscriptions.filter((s) => s.region === regionKey && s.dsp === dsp);
-    if (!id && req.method === 'POST') return this.create(res, body, regionKey, dsp, scoped);
-    if (!id && req.method === 'GET') return this.list(res, u.searchParams, scoped);
+    if (!id && req.method === 'POST') return this.create(res, rec, body, regionKey, dsp, scoped);
+    if (!id && req.method === 'GET') return this.list(res, rec, u.searchParams, scoped);
     const sub = id ? scoped.find((s) => s.subscriptionId === decodeURIComponent(id)) : undefined;
     if (id && !sub) return this.error(res, 404, 'NOT_FOUND', `subscription ${decodeURIComponent(id)} not found`);
-    if (sub && req.method === 'GET') return this.send(res, 200, this.view(sub));
-    if (sub && req.method === 'PUT') return this.update(res, body, sub);
+    if (sub && req.method === 'GET') return this.answer(res, rec, 200, { subscription: this.view(sub) });
+    if (sub && req.method === 'PUT') return this.update(res, rec, body, sub);
     return this.error(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed`);
   }
 
@@ -222,19 +258,15 @@ export class FakeAdsApi {
     this.send(res, 200, { access_token: token, refresh_token: this.refreshToken, token_type: 'bearer', expires_in: this.opts.expiresIn ?? 3600 }, {}, 'application/json');
   }
 
+  /** What the service checks beyond the spec: the client, the profile or DSP account the login may use. */
   private authorized(req: IncomingMessage, res: ServerResponse, dsp: boolean): boolean {
-    const auth = String(req.headers.authorization ?? '');
-    if (!auth.startsWith('Bearer ') || !this.validTokens.has(auth.slice(7))) {
-      this.error(res, 401, 'UNAUTHORIZED', 'Not authorized to access this advertiser');
-      return false;
-    }
     if (req.headers['amazon-advertising-api-clientid'] !== this.clientId) {
       this.error(res, 401, 'UNAUTHORIZED', 'Amazon-Advertising-API-ClientId does not match the access token');
       return false;
     }
     const scope = req.headers['amazon-advertising-api-scope'];
-    if (!dsp && !scope) {
-      this.error(res, 400, 'BAD_REQUEST', 'Amazon-Advertising-API-Scope header is required');
+    if (!dsp && !scope && !req.headers['amazon-ads-accountid']) {
+      this.error(res, 400, 'BAD_REQUEST', 'Amazon-Advertising-API-Scope (profile) or Amazon-Ads-AccountId header is required');
       return false;
     }
     if (scope !== undefined && !this.profiles.includes(String(scope))) {
@@ -242,12 +274,9 @@ export class FakeAdsApi {
       return false;
     }
     if (dsp) {
-      const account = req.headers['amazon-ads-accountid'];
-      if (!account) {
-        this.error(res, 400, 'BAD_REQUEST', 'Amazon-Ads-AccountId header is required');
-        return false;
-      }
-      if (!this.adsAccounts.includes(String(account))) {
+      // Presence is the spec's (required header parameter), checked before this.
+      const account = String(req.headers['amazon-ads-account-id']);
+      if (!this.adsAccounts.includes(account)) {
         this.error(res, 403, 'FORBIDDEN', 'Advertiser account is not accessible');
         return false;
       }
@@ -260,7 +289,7 @@ export class FakeAdsApi {
     return rest;
   }
 
-  private create(res: ServerResponse, body: string, region: string, dsp: boolean, scoped: FakeSubscription[]): void {
+  private create(res: ServerResponse, rec: RecordedRequest, body: string, region: string, dsp: boolean, scoped: FakeSubscription[]): void {
     let b: Record<string, unknown>;
     try {
       b = JSON.parse(body) as Record<string, unknown>;
@@ -279,13 +308,13 @@ export class FakeAdsApi {
     const fh = d?.firehoseDestination;
     const validSqs = keys.length === 1 && sqs && typeof sqs.queueArn === 'string' && /^arn:aws:sqs:/.test(sqs.queueArn);
     const validFh = keys.length === 1 && fh && ['deliveryStreamArn', 'subscriberRoleArn', 'subscriptionRoleArn'].every((k) => typeof fh[k] === 'string');
-    if (!validSqs && !validFh) return this.error(res, 422, 'UNPROCESSABLE_ENTITY', 'destination must hold exactly one of sqsDestination.queueArn or firehoseDestination');
+    if (!validSqs && !validFh) return this.error(res, 400, 'BAD_REQUEST', 'destination must hold exactly one of sqsDestination.queueArn or firehoseDestination');
     const same = scoped.find((s) => s.clientRequestToken === token);
     if (same) {
       if (same.dataSetId !== ds.dataSetId || JSON.stringify(same.destination) !== JSON.stringify(d)) {
         return this.error(res, 400, 'BAD_REQUEST', 'clientRequestToken was already used for a different request');
       }
-      return this.send(res, 200, { subscriptionId: same.subscriptionId, clientRequestToken: token });
+      return this.answer(res, rec, 200, { subscriptionId: same.subscriptionId, clientRequestToken: token });
     }
     const sub = this.seed({
       dataSetId: ds.dataSetId,
@@ -296,10 +325,10 @@ export class FakeAdsApi {
       region,
       dsp,
     });
-    this.send(res, 200, { subscriptionId: sub.subscriptionId, clientRequestToken: token });
+    this.answer(res, rec, 200, { subscriptionId: sub.subscriptionId, clientRequestToken: token });
   }
 
-  private list(res: ServerResponse, q: URLSearchParams, scoped: FakeSubscription[]): void {
+  private list(res: ServerResponse, rec: RecordedRequest, q: URLSearchParams, scoped: FakeSubscription[]): void {
     const max = q.has('maxResults') ? Number(q.get('maxResults')) : 5000;
     if (!Number.isInteger(max) || max < 1 || max > 5000) return this.error(res, 400, 'BAD_REQUEST', 'maxResults must be 1-5000');
     const size = Math.min(max, this.opts.pageLimit ?? 5000);
@@ -312,10 +341,10 @@ export class FakeAdsApi {
     }
     const page = scoped.slice(start, start + size).map((s) => this.view(s));
     const next = start + size < scoped.length ? `page-${start + size}` : undefined;
-    this.send(res, 200, { subscriptions: page, ...(next ? { nextToken: next } : {}) });
+    this.answer(res, rec, 200, { subscriptions: page, ...(next ? { nextToken: next } : {}) });
   }
 
-  private update(res: ServerResponse, body: string, sub: FakeSubscription): void {
+  private update(res: ServerResponse, rec: RecordedRequest, body: string, sub: FakeSubscription): void {
     let b: Record<string, unknown>;
     try {
       b = JSON.parse(body) as Record<string, unknown>;
@@ -327,7 +356,7 @@ export class FakeAdsApi {
     if (b.status) sub.status = 'ARCHIVED';
     if (typeof b.notes === 'string') sub.notes = b.notes;
     sub.updatedDate = new Date(Date.UTC(2026, 0, 2, 0, 0, ++this.counter)).toISOString();
-    this.send(res, 200, {});
+    this.answer(res, rec, 200);
   }
 }
 

@@ -6,7 +6,10 @@
  *   GET  /streams/subscriptions            list, ?maxResults=&startingToken= -> {subscriptions, nextToken?}
  *   GET  /streams/subscriptions/{id}       get
  *   PUT  /streams/subscriptions/{id}       update {status?: "ARCHIVED", notes?}
- *   /dsp/streams/subscriptions[...]         the same for DSP (adsp-*) datasets, with the Amazon-Ads-AccountId header
+ *   /dsp/streams/subscriptions[...]         the same for DSP (adsp-*) datasets, with the Amazon-Ads-Account-ID header
+ *
+ * Contract: Amazon's OpenAPI spec of the subscription API (copy with source note in __tests__/fixtures/ams/); the
+ * tests validate every request this client sends against it.
  *
  * Every request carries Amazon-Advertising-API-ClientId, Authorization: Bearer and, when a profile is configured,
  * Amazon-Advertising-API-Scope. A 401 refreshes the access token once and retries.
@@ -19,7 +22,11 @@ import { ApiError, AuthError, ConfigurationError } from './errors.js';
 import { requestWithRetry, type HttpOptions } from './http.js';
 
 export const SUBSCRIPTIONS_MEDIA_TYPE = 'application/vnd.amazonmarketingstreamsubscriptions.v1+json';
-export const DSP_ACCOUNT_HEADER = 'Amazon-Ads-AccountId';
+/**
+ * The DSP advertiser account header of /dsp/streams/subscriptions, as Amazon's OpenAPI spec names it (required
+ * there). Not `Amazon-Ads-AccountId`, which is the optional account header of the sponsored-ads /streams paths.
+ */
+export const DSP_ACCOUNT_HEADER = 'Amazon-Ads-Account-ID';
 
 export const SUBSCRIPTION_STATUSES = [
   'PROVISIONING', 'PENDING_CONFIRMATION', 'ACTIVE', 'ARCHIVED', 'FAILED_CONFIRMATION', 'FAILED_PROVISIONING', 'SUSPENDED',

@@ -30,7 +30,7 @@ export interface AdsCredentials {
   readonly clientSecret: string;
   /** Advertising profile, sent as Amazon-Advertising-API-Scope (required for sponsored-ads datasets). */
   readonly profileId?: string;
-  /** DSP advertiser account, sent as Amazon-Ads-AccountId (required for adsp-* datasets). */
+  /** DSP advertiser account, sent as Amazon-Ads-Account-ID (required for adsp-* datasets). */
   readonly adsAccountId?: string;
   readonly account: string;
   /** Where the values came from, for messages (never the values themselves). */

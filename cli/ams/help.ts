@@ -39,7 +39,7 @@ export const COMMAND_HELP: Record<string, string> = {
          [--notes <text>] [--client-request-token <token>]
 
 Creates a subscription: POST /streams/subscriptions, or /dsp/streams/subscriptions for adsp-* datasets (with
-the Amazon-Ads-AccountId header). Without --client-request-token a token is derived from the profile, region,
+the Amazon-Ads-Account-ID header). Without --client-request-token a token is derived from the profile, region,
 dataset and destination, so running the same command again returns the same subscription, not a duplicate.
 
 Examples:
