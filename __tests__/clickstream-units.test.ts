@@ -10,7 +10,7 @@ import { normalizeTimestamp, parseIsoTimestamp, validateRecord, type Clickstream
 import { MAX_MESSAGE_BYTES, reassemble, rejectMessages, sqsRejectsSink, type Reject, type RejectMessage, type RejectsSink } from '../handlers/lib/clickstream-rejects.js';
 import { backoffMs, isRetryable } from '../handlers/lib/clickstream-retry.js';
 import { sampleRecords } from '../handlers/lib/clickstream-sample.js';
-import { firstInvalidUtf8, ingest, type IngestSettings, type PutRecordsFn, type PutRecordsInput } from '../handlers/clickstream-ingest/ingest.js';
+import { entryBytes, firstInvalidUtf8, ingest, putAll, PUT_RECORD_MAX_BYTES, PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES, type IngestSettings, type PutRecordsFn, type PutRecordsInput } from '../handlers/clickstream-ingest/ingest.js';
 import { ingestSettingsFromEnv } from '../handlers/clickstream-ingest/entry.js';
 import { processRecords, toItem, type BatchWriteFn, type BatchWriteInput } from '../handlers/clickstream-process/process.js';
 import { processSettingsFromEnv } from '../handlers/clickstream-process/entry.js';
@@ -220,6 +220,69 @@ describe('ingest core', () => {
     const fatal = await run(JSON.stringify(good), async () => { throw Object.assign(new Error('no stream'), { name: 'ResourceNotFoundException' }); });
     expect(fatal.statusCode).toBe(500);
     expect(fatal.body).not.toContain('no stream');
+  });
+
+  // Issue 12 items 4 and 5. Limits: PutRecords API reference (500 records and 5 MiB per call, 1 MiB per record,
+  // partition keys included); a 4xx tells a client the body is refused for good, so it is only answered once kept.
+  it('putAll plans calls by count and by bytes (data + partition key); a record over 1 MiB is not sent and not retried', async () => {
+    const sizes: { n: number; bytes: number }[] = [];
+    const put: PutRecordsFn = async (input) => {
+      sizes.push({ n: input.Records.length, bytes: input.Records.reduce((b, r) => b + entryBytes(r), 0) });
+      return okPut(input);
+    };
+    const key = 'k'.repeat(36);
+    // 12 entries of 1 MiB - 36 bytes of data: 1 MiB each with the key, so at most 5 per call.
+    const big = Array.from({ length: 12 }, () => ({ Data: Buffer.alloc(PUT_RECORD_MAX_BYTES - 36), PartitionKey: key }));
+    const small = Array.from({ length: 700 }, () => ({ Data: Buffer.from('{}'), PartitionKey: key }));
+    const tooBig = { Data: Buffer.alloc(PUT_RECORD_MAX_BYTES - 35), PartitionKey: key };
+    const out = await putAll([...big, tooBig, ...small], { streamName: 's', putMaxAttempts: 3 }, { putRecords: put, log: new MemoryLogger(), sleep: async () => {} });
+    for (const c of sizes) {
+      expect(c.n).toBeLessThanOrEqual(PUT_RECORDS_MAX);
+      expect(c.bytes).toBeLessThanOrEqual(PUT_RECORDS_MAX_BYTES);
+    }
+    expect(sizes.reduce((n, c) => n + c.n, 0)).toBe(712);
+    expect(sizes.map((c) => c.n)).toEqual([5, 5, 2 + 498, 202]);
+    expect(out.notRetryable).toEqual([12]);
+    expect(out.results[12]).toMatchObject({ Index: 12, ErrorCode: 'InvalidArgumentException' });
+    expect(out.results.filter((r) => 'SequenceNumber' in r)).toHaveLength(712);
+  });
+
+  it('a refusal that cannot be kept is answered 503 + Retry-After with the refusal inside, never the 4xx', async () => {
+    const broken: RejectsSink = { put: async (r) => ({ failed: r.map((_, i) => i) }) };
+    const throwing: RejectsSink = { put: async () => { throw new Error('sqs down'); } };
+    for (const rejects of [broken, throwing]) {
+      const res = await ingest({ body: '{', headers: {}, requestId: 'r' }, settings, { putRecords: okPut, rejects, log: new MemoryLogger() });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(JSON.parse(res.body)).toMatchObject({ Code: 'ServiceUnavailable', Refused: { Code: 'MalformedRequest' } });
+    }
+  });
+
+  it('some records written, the rest refused with a non-retryable error: 207, the body kept (put-failed), no service message to the client', async () => {
+    kept.length = 0;
+    let call = 0;
+    // Call 1: the first entry is written, the others are throttled; their retry is refused for good (the stream's
+    // KMS key was disabled meanwhile: KMSDisabledException, a 400 in the PutRecords API reference).
+    const put: PutRecordsFn = async (input) => {
+      if (++call === 1) return { FailedRecordCount: 2, Records: input.Records.map((_, i) => (i === 0 ? { ShardId: 'shardId-0', SequenceNumber: '1' } : { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded' })) };
+      throw Object.assign(new Error('arn:aws:kms:us-east-1:123456789012:key/abc is disabled'), { name: 'KMSDisabledException', $metadata: { httpStatusCode: 400 } });
+    };
+    const body = JSON.stringify([good, good, good]);
+    const res = await run(body, put);
+    expect(res.statusCode).toBe(207);
+    expect(call).toBe(2);
+    const out = JSON.parse(res.body);
+    expect(out.FailedRecordCount).toBe(2);
+    expect(out.Records[0]).toMatchObject({ Index: 0, SequenceNumber: '1' });
+    expect(out.Records.slice(1)).toEqual([
+      { Index: 1, ErrorCode: 'InternalFailure', ErrorMessage: 'not written; the request was kept for redrive' },
+      { Index: 2, ErrorCode: 'InternalFailure', ErrorMessage: 'not written; the request was kept for redrive' },
+    ]);
+    expect(res.body).not.toContain('123456789012');
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ reason: 'put-failed', detail: expect.stringContaining('KMSDisabledException') });
+    expect(kept[0].errors).toEqual([expect.objectContaining({ Index: 1, ErrorCode: 'KMSDisabledException' }), expect.objectContaining({ Index: 2, ErrorCode: 'KMSDisabledException' })]);
+    expect(Buffer.from(kept[0].payload).toString()).toBe(body);
   });
 
   it('UTF-8 error offsets', () => {

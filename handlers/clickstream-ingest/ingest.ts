@@ -3,17 +3,23 @@
  *
  *   size check (413) -> strict UTF-8 decode (400) -> JSON parse (400) -> one record or an array of up to
  *   maxBatchRecords (413 beyond) -> schema validation of every record (400 with the field errors of each) ->
- *   PutRecords with a random partition key per record, retrying only the entries Kinesis refused
- *   (FailedRecordCount), with backoff -> 200 / 207 (some records refused after retries) / 503 + Retry-After.
+ *   PutRecords with a random partition key per record, in calls of at most 500 records and 5 MiB (data +
+ *   partition keys), retrying only the entries Kinesis refused (FailedRecordCount), with backoff
+ *   -> 200 / 207 (some records refused after retries) / 503 + Retry-After.
  *
- * Every refused body is kept in the rejects sink with its reason before the error is answered. A batch with any
- * invalid record is refused whole (nothing is written), so a client can fix it and resend it without duplicates.
+ * Every refused body is kept in the rejects sink with its reason before the error is answered; when it cannot be
+ * kept the answer is 503 + Retry-After (the client still holds the body and resends it), never a 4xx that would
+ * lose it. A body whose records Kinesis refused with a non-retryable error is kept too (reason `put-failed`).
+ * A batch with any invalid record is refused whole (nothing is written), so a client can fix it and resend it
+ * without duplicates.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../lib/log.js';
 import { formatErrors, validateRecord, type ClickstreamRecord, type FieldError } from '../lib/clickstream-record.js';
 import type { Reject, RejectReason, RejectsSink } from '../lib/clickstream-rejects.js';
 import { backoffMs, errorName, isRetryable, sleep as realSleep, THROTTLING_ERRORS, type Sleep } from '../lib/clickstream-retry.js';
+// The one count-and-bytes batch planner of the handlers (also AMS fan-out's PublishBatch planner): pure, no imports.
+import { planBatches } from '../ams-fan-out/core.js';
 
 export interface IngestSettings {
   readonly streamName: string;
@@ -67,8 +73,19 @@ export interface IngestPorts {
   readonly partitionKey?: (record: ClickstreamRecord) => string;
 }
 
-/** Most records in one PutRecords call. */
+/**
+ * PutRecords limits (API reference, https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html):
+ * at most 500 records and 5 MiB per call, 1 MiB per record (the stream's default maximum record size), partition
+ * keys included in both sizes. A call over 5 MiB is refused whole (400 InvalidArgumentException).
+ */
 export const PUT_RECORDS_MAX = 500;
+export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+export const PUT_RECORD_MAX_BYTES = 1024 * 1024;
+
+/** What a PutRecords entry weighs against the limits: its data plus its partition key (UTF-8). */
+export function entryBytes(entry: { readonly Data: Uint8Array; readonly PartitionKey: string }): number {
+  return entry.Data.byteLength + Buffer.byteLength(entry.PartitionKey, 'utf8');
+}
 /** Seconds a client should wait after a 503 / 207. */
 export const RETRY_AFTER_SECONDS = 1;
 
@@ -85,10 +102,23 @@ function respond(statusCode: number, body: unknown, headers: Record<string, stri
 export type RecordResult =
   | { Index: number; ShardId: string; SequenceNumber: string }
   | { Index: number; ErrorCode: string; ErrorMessage: string };
+type FailedResult = Extract<RecordResult, { ErrorCode: string }>;
+
+/** What putAll did: one result per entry, in order, and which failures are not worth retrying. */
+export interface PutOutcome {
+  readonly results: RecordResult[];
+  /** Indexes of entries refused with a non-retryable error (or over the per-record limit); never retried. */
+  readonly notRetryable: number[];
+  /** The first non-retryable error thrown, for the log. */
+  readonly error?: unknown;
+}
 
 export async function ingest(req: IngestRequest, settings: IngestSettings, ports: IngestPorts): Promise<IngestResponse> {
   const headers = req.headers ?? {};
   const context = { requestId: req.requestId, sourceIp: req.sourceIp, contentType: headers['content-type'] };
+  const retryAfter = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+  const unavailable = (message: string, extra: Record<string, unknown> = {}): IngestResponse =>
+    respond(503, { Code: 'ServiceUnavailable', Message: message, ...extra }, retryAfter);
   const bytes = req.body === undefined || req.body === null ? Buffer.alloc(0) : Buffer.from(req.body, req.isBase64Encoded ? 'base64' : 'utf8');
 
   const refuse = async (
@@ -105,8 +135,14 @@ export async function ingest(req: IngestRequest, settings: IngestSettings, ports
       kept = false;
       ports.log.error('rejects sink failed', { reason, error: err });
     }
+    const refusal = { Code: codeOf(reason), Message: message, ...(errors !== undefined ? { Errors: errors } : {}) };
+    if (!kept) {
+      // A 4xx would tell the client to drop a body nobody kept: ask it to resend later instead.
+      ports.log.error('refused request could not be kept; answering 503', { statusCode, reason, bytes: bytes.length, requestId: req.requestId, detail: message });
+      return unavailable(`the request was refused (${refusal.Code}) but could not be recorded; retry after ${RETRY_AFTER_SECONDS} s`, { Refused: refusal });
+    }
     ports.log.warn('request refused', { statusCode, reason, bytes: bytes.length, requestId: req.requestId, kept, detail: message });
-    return respond(statusCode, { Code: codeOf(reason), Message: message, ...(errors !== undefined ? { Errors: errors } : {}) });
+    return respond(statusCode, refusal);
   };
 
   const contentType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -158,14 +194,42 @@ export async function ingest(req: IngestRequest, settings: IngestSettings, ports
 
   const partitionKey = ports.partitionKey ?? (() => randomUUID());
   const entries = records.map((r) => ({ Data: Buffer.from(JSON.stringify(r), 'utf8'), PartitionKey: partitionKey(r) }));
-  let results: RecordResult[];
-  try {
-    results = await putAll(entries, settings, ports);
-  } catch (err) {
-    ports.log.error('PutRecords failed with a non-retryable error', { error: err, stream: settings.streamName });
-    return respond(500, { Code: 'InternalError', Message: 'the record could not be written; the error was logged' });
+  const outcome = await putAll(entries, settings, ports);
+  let results = outcome.results;
+  if (outcome.notRetryable.length) {
+    // Valid records Kinesis will not take (permissions, a missing stream, ...): keep the body to redrive once fixed.
+    const lost = outcome.notRetryable.map((i) => results[i] as FailedResult);
+    const codes = [...new Set(lost.map((r) => r.ErrorCode))];
+    const reject: Reject = {
+      source: 'ingest',
+      reason: 'put-failed',
+      detail: `PutRecords failed with a non-retryable error (${codes.join(', ')}): ${lost.length} of ${results.length} records not written`,
+      errors: lost,
+      context,
+      payload: bytes,
+    };
+    let kept = false;
+    try {
+      kept = (await ports.rejects.put([reject])).failed.length === 0;
+    } catch (err) {
+      ports.log.error('rejects sink failed', { reason: 'put-failed', error: err });
+    }
+    ports.log.error('PutRecords failed with a non-retryable error', {
+      codes, failed: lost.length, total: results.length, kept, stream: settings.streamName, requestId: req.requestId, error: outcome.error,
+    });
+    if (lost.length === results.length) {
+      if (!kept) return unavailable(`the records could not be written; retry after ${RETRY_AFTER_SECONDS} s`);
+      return respond(500, { Code: 'InternalError', Message: 'the records could not be written; the request was kept for redrive and the error was logged' });
+    }
+    // Some were written: the 207 below lists the others. The service's message stays in the log and the rejects queue.
+    const notRetryable = new Set(outcome.notRetryable);
+    results = results.map((r) =>
+      notRetryable.has(r.Index)
+        ? { Index: r.Index, ErrorCode: 'InternalFailure', ErrorMessage: kept ? 'not written; the request was kept for redrive' : 'not written' }
+        : r,
+    );
   }
-  const failed = results.filter((r): r is Extract<RecordResult, { ErrorCode: string }> => 'ErrorCode' in r);
+  const failed = results.filter((r): r is FailedResult => 'ErrorCode' in r);
   if (failed.length) {
     ports.log.warn('records refused by Kinesis after retries', {
       failed: failed.length,
@@ -174,7 +238,6 @@ export async function ingest(req: IngestRequest, settings: IngestSettings, ports
       requestId: req.requestId,
     });
   }
-  const retryAfter = { 'retry-after': String(RETRY_AFTER_SECONDS) };
 
   if (!isBatch) {
     const r = results[0];
@@ -241,36 +304,58 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 /**
- * Writes every entry, PUT_RECORDS_MAX per call, retrying only the entries that failed (per-entry ErrorCode, or
- * every entry of a call that threw a retryable error) up to `putMaxAttempts` attempts with full-jitter backoff.
- * Throws on a non-retryable error. Resolves with one result per entry, in order.
+ * Writes every entry in calls of at most PUT_RECORDS_MAX entries and PUT_RECORDS_MAX_BYTES (data + partition keys),
+ * retrying only the entries that failed (per-entry ErrorCode, or every entry of a call that threw a retryable error)
+ * up to `putMaxAttempts` attempts with full-jitter backoff. Entries over PUT_RECORD_MAX_BYTES, and entries of a call
+ * that threw a non-retryable error, fail without retry and are listed in `notRetryable`. Never throws for an AWS
+ * error: every entry gets a result.
  */
 export async function putAll(
   entries: readonly { Data: Uint8Array; PartitionKey: string }[],
   settings: Pick<IngestSettings, 'streamName' | 'putMaxAttempts'>,
   ports: Pick<IngestPorts, 'putRecords' | 'sleep' | 'log'>,
-): Promise<RecordResult[]> {
+): Promise<PutOutcome> {
   const sleep = ports.sleep ?? realSleep;
   const results: RecordResult[] = new Array(entries.length);
-  let pending = entries.map((_, i) => i);
+  const notRetryable: number[] = [];
+  let firstError: unknown;
+  const sizes = entries.map(entryBytes);
+  let pending: number[] = [];
+  sizes.forEach((size, i) => {
+    if (size <= PUT_RECORD_MAX_BYTES) pending.push(i);
+    else {
+      results[i] = { Index: i, ErrorCode: 'InvalidArgumentException', ErrorMessage: `record is ${size} bytes with its partition key; Kinesis accepts at most ${PUT_RECORD_MAX_BYTES}` };
+      notRetryable.push(i);
+    }
+  });
   for (let attempt = 1; pending.length > 0; attempt++) {
     const retry: number[] = [];
     let throttled = false;
-    for (let start = 0; start < pending.length; start += PUT_RECORDS_MAX) {
-      const idx = pending.slice(start, start + PUT_RECORDS_MAX);
+    for (const positions of planBatches(pending.map((i) => sizes[i]), PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES)) {
+      const idx = positions.map((p) => pending[p]);
       let out: PutRecordsOutput;
       try {
         out = await ports.putRecords({ StreamName: settings.streamName, Records: idx.map((i) => entries[i]) });
       } catch (err) {
-        if (!isRetryable(err)) throw err;
         const code = errorName(err);
-        throttled ||= THROTTLING_ERRORS.has(code);
         for (const i of idx) results[i] = { Index: i, ErrorCode: code, ErrorMessage: (err as Error).message ?? code };
+        if (!isRetryable(err)) {
+          firstError ??= err;
+          notRetryable.push(...idx);
+          continue;
+        }
+        throttled ||= THROTTLING_ERRORS.has(code);
         retry.push(...idx);
         continue;
       }
       const recs = out.Records ?? [];
-      if (recs.length !== idx.length) throw new Error(`PutRecords returned ${recs.length} results for ${idx.length} records`);
+      if (recs.length !== idx.length) {
+        // A response that does not match the request: nothing can be told about these entries; do not resend blindly.
+        firstError ??= new Error(`PutRecords returned ${recs.length} results for ${idx.length} records`);
+        for (const i of idx) results[i] = { Index: i, ErrorCode: 'InternalFailure', ErrorMessage: 'unexpected PutRecords response' };
+        notRetryable.push(...idx);
+        continue;
+      }
       recs.forEach((r, k) => {
         const i = idx[k];
         if (r.ErrorCode || !r.SequenceNumber) {
@@ -286,7 +371,8 @@ export async function putAll(
     if (retry.length === 0 || attempt >= settings.putMaxAttempts) break;
     ports.log.info('retrying records refused by PutRecords', { attempt, retry: retry.length, throttled });
     await sleep(backoffMs(attempt, throttled ? 100 : 50));
-    pending = retry;
+    pending = retry.sort((a, b) => a - b);
   }
-  return results;
+  notRetryable.sort((a, b) => a - b);
+  return { results, notRetryable, ...(firstError !== undefined ? { error: firstError } : {}) };
 }

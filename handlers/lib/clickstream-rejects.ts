@@ -20,7 +20,9 @@ export type RejectReason =
   | 'too-large'
   | 'too-many-records'
   | 'empty-batch'
-  | 'unsupported-media-type';
+  | 'unsupported-media-type'
+  /** Valid records Kinesis refused with a non-retryable error (e.g. permissions, a missing stream): kept to redrive. */
+  | 'put-failed';
 
 export interface Reject {
   /** Stable id (e.g. `<shard>:<sequence number>`) so a re-delivered record's reject can be recognized; random when absent. */
