@@ -11,6 +11,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+// The one count-and-bytes batch planner of the handlers (pure, no imports).
+import { planBatches } from '../ams-fan-out/core.js';
 
 /** Why a payload was refused. */
 export type RejectReason =
@@ -192,21 +194,15 @@ export function sqsRejectsSink(sqs: Pick<SQSClient, 'send'>, queueUrl: string, o
   };
 }
 
-/** Groups entries into SendMessageBatch calls: at most 10 entries and MAX_MESSAGE_BYTES of bodies each. */
+/**
+ * SendMessageBatch limits (SQS API reference): at most 10 entries, and 256 KiB for the sum of the messages
+ * (bodies and attributes). Each body here is at most MAX_MESSAGE_BYTES; 100 bytes more per entry cover its two
+ * attributes.
+ */
+const SEND_BATCH_MAX_ENTRIES = 10;
+const SEND_BATCH_MAX_BYTES = 262_144;
+
+/** Groups entries into SendMessageBatch calls with the shared count-and-bytes planner. */
 function batches<T extends { body: string }>(entries: readonly T[]): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    const size = Buffer.byteLength(e.body) + 100;
-    if (cur.length > 0 && (cur.length === 10 || bytes + size > MAX_MESSAGE_BYTES)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(e);
-    bytes += size;
-  }
-  if (cur.length) out.push(cur);
-  return out;
+  return planBatches(entries.map((e) => Buffer.byteLength(e.body) + 100), SEND_BATCH_MAX_ENTRIES, SEND_BATCH_MAX_BYTES).map((b) => b.map((i) => entries[i]));
 }
