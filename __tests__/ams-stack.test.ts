@@ -9,10 +9,7 @@ import { configWith } from '../config/index.js';
 import { AMAZON_REVIEWER_ROLE, AMAZON_SUBSCRIBER_ROLE, publisherAccount } from '../lib/ams.js';
 import { HIVE_TIME_PARTITIONS } from '../modules/firehose-to-s3.js';
 import { AMS_OUTPUTS } from '../stacks/ams-stack.js';
-import {
-  AMS_CATALOG_OUTPUTS, AMS_RECORD_SCHEMAS, JOIN_KEYS, PARTITION_PROJECTION, amsGlueNames, dedupSumSql, hourlyTotalsQuery,
-  trafficConversionJoinQuery,
-} from '../stacks/ams-catalog.js';
+import { AMS_CATALOG_OUTPUTS } from '../stacks/ams-catalog.js';
 import { Naming } from '../modules/naming.js';
 import { resources, synthConfig, type SynthStack } from './helpers/synth.js';
 
@@ -179,119 +176,7 @@ describe('sqs delivery (default)', () => {
     expect(new Set(roles).size).toBe(roles.length);
   });
 
-  it('query layer: a Glue database per stack, projected tables for documented schemas only', () => {
-    const dbs = synth.stacks.map((s) => one(s, 'aws_glue_catalog_database', 'catalog')[1].name);
-    expect(new Set(dbs).size).toBe(synth.stacks.length);
-    expect(dbs).toContain('trib_use1_ams_sp_traffic');
-    expect(dbs).toContain('trib_euw1_ams_sp_conversion');
-    expect(resources(byName(synth.stacks, `ams-${LONGEST}-na`), 'aws_glue_catalog_table')).toEqual({});
-    expect(resources(byName(synth.stacks, `ams-${LONGEST}-na`), 'aws_athena_named_query')).toEqual({});
-    for (const s of synth.stacks) expect(resources(s, 'aws_glue_catalog_crawler')).toEqual({});
-
-    for (const dataset of ['sp-traffic', 'sp-conversion']) {
-      const s = byName(synth.stacks, `ams-${dataset}-na`);
-      const [bucketId] = one(s, 'aws_s3_bucket', 'data_bucket');
-      const bucket = ref('aws_s3_bucket', bucketId, 'bucket');
-      const [dbId] = one(s, 'aws_glue_catalog_database', 'catalog');
-      const [, table] = one(s, 'aws_glue_catalog_table', 'catalog');
-      expect(table).toMatchObject({ name: dataset.replace('-', '_'), database_name: ref('aws_glue_catalog_database', dbId, 'name'), table_type: 'EXTERNAL_TABLE' });
-      const sd = table.storage_descriptor as Body;
-      expect(sd.location).toBe(`s3://${bucket}/${dataset}/`);
-      expect(sd.input_format).toBe('org.apache.hadoop.mapred.TextInputFormat');
-      expect((sd.ser_de_info as Body).serialization_library).toBe('org.openx.data.jsonserde.JsonSerDe');
-      const columns = (sd.columns as Body[]).map((c) => `${c.name}:${c.type}`);
-      expect(columns).toEqual(AMS_RECORD_SCHEMAS[dataset].columns.map((c) => `${c.name}:${c.type}`));
-      expect(table.partition_keys).toEqual(['year', 'month', 'day', 'hour'].map((name) => ({ name, type: 'string' })));
-      const p = table.parameters as Record<string, string>;
-      expect(p).toMatchObject({
-        classification: 'json', compressionType: 'gzip', 'projection.enabled': 'true',
-        'projection.year.type': 'integer', 'projection.year.range': '2022,2099', 'projection.year.digits': '4',
-        'projection.month.type': 'integer', 'projection.month.range': '1,12', 'projection.month.digits': '2',
-        'projection.day.type': 'integer', 'projection.day.range': '1,31', 'projection.day.digits': '2',
-        'projection.hour.type': 'integer', 'projection.hour.range': '0,23', 'projection.hour.digits': '2',
-      });
-      // Terraform "$${x}" is a literal "${x}" for Athena; it matches the Firehose prefix year=!{timestamp:yyyy}/...
-      expect(p['storage.location.template']).toBe(`s3://${bucket}/${dataset}/year=$\${year}/month=$\${month}/day=$\${day}/hour=$\${hour}/`);
-      expect(Object.keys(p).filter((k) => k.startsWith('projection.') && k.endsWith('.type'))).toHaveLength(PARTITION_PROJECTION.length);
-      const [, wg] = one(s, 'aws_athena_workgroup', 'catalog');
-      expect(wg).toMatchObject({
-        name: `trib-use1-ams-${dataset}`,
-        configuration: { enforce_workgroup_configuration: true, result_configuration: { output_location: `s3://${bucket}/athena-results/`, encryption_configuration: { encryption_option: 'SSE_S3' } } },
-      });
-    }
-  });
-
-  it('named queries: hourly totals in each stack, and the traffic-conversion join in sp-conversion referencing sp-traffic of the same region', () => {
-    const traffic = byName(synth.stacks, 'ams-sp-traffic-eu');
-    const tq = Object.values(resources(traffic, 'aws_athena_named_query'));
-    expect(tq.map((x) => x.name)).toEqual(['trib-euw1-ams-sp-traffic-hourly']);
-    expect(String(tq[0].query)).toContain('FROM "trib_euw1_ams_sp_traffic"."sp_traffic" r');
-
-    const conversion = byName(synth.stacks, 'ams-sp-conversion-eu');
-    const cq = Object.fromEntries(Object.values(resources(conversion, 'aws_athena_named_query')).map((x) => [x.name, x]));
-    expect(Object.keys(cq).sort()).toEqual(['trib-euw1-ams-sp-conversion-hourly', 'trib-euw1-ams-sp-traffic-conversion']);
-    const join = String(cq['trib-euw1-ams-sp-traffic-conversion'].query);
-    expect(join).toContain('FROM "trib_euw1_ams_sp_traffic"."sp_traffic" r');
-    expect(join).toContain('FROM "trib_euw1_ams_sp_conversion"."sp_conversion" r');
-    expect(join).not.toContain('use1');
-    const [wgId] = one(conversion, 'aws_athena_workgroup', 'catalog');
-    expect(cq['trib-euw1-ams-sp-traffic-conversion'].workgroup).toBe(ref('aws_athena_workgroup', wgId, 'name'));
-  });
-});
-
-describe('query SQL', () => {
-  const naming = new Naming('trib', 'us-east-1');
-  const t = amsGlueNames(naming, 'sp-traffic');
-  const c = amsGlueNames(naming, 'sp-conversion');
-  const norm = (sql: string) => sql.replace(/\s+/g, ' ').toLowerCase();
-
-  it('deduplicates by idempotency_id before summing, and sums every metric (negative corrections kept)', () => {
-    const sql = norm(hourlyTotalsQuery(t, 'sp-traffic', AMS_RECORD_SCHEMAS['sp-traffic']));
-    expect(sql).toContain('row_number() over (partition by idempotency_id)');
-    expect(sql).toMatch(/where occurrence = 1 group by/);
-    expect(sql.indexOf('row_number()')).toBeLessThan(sql.indexOf('group by'));
-    for (const m of ['impressions', 'clicks', 'cost']) expect(sql).toContain(`sum(${m}) as ${m}`);
-    // Nothing filters out negative deltas.
-    expect(sql).not.toMatch(/>\s*0|>=\s*0|abs\(|greatest\(/);
-    const keys = 'advertiser_id, marketplace_id, time_window_start, campaign_id, ad_group_id, ad_id, keyword_id, placement, currency, keyword_text';
-    expect(sql).toContain(`group by ${keys}`);
-    const conv = norm(dedupSumSql(c, AMS_RECORD_SCHEMAS['sp-conversion']));
-    expect(AMS_RECORD_SCHEMAS['sp-conversion'].metrics).toHaveLength(24);
-    for (const m of AMS_RECORD_SCHEMAS['sp-conversion'].metrics) expect(conv).toContain(`sum(${m}) as ${m}`);
-    expect(conv).not.toContain('keyword_text');
-  });
-
-  it('LEFT JOINs deduplicated, summed traffic to conversion on every shared aggregation key', () => {
-    const sql = norm(trafficConversionJoinQuery(t, c));
-    expect(sql).toMatch(/^.*with traffic as \(.*\), conversion as \(.*\) select .* from traffic t left join conversion c on /);
-    expect(sql.match(/row_number\(\) over \(partition by idempotency_id\)/g)).toHaveLength(2);
-    for (const k of JOIN_KEYS) expect(sql).toContain(`t.${k} is not distinct from c.${k}`);
-    expect(sql).not.toContain('c.keyword_text');
-    expect(sql).toContain('from "trib_use1_ams_sp_traffic"."sp_traffic" r');
-    expect(sql).toContain('from "trib_use1_ams_sp_conversion"."sp_conversion" r');
-  });
-
-  it('the join query exists only when sp-traffic is configured in that region', () => {
-    const synth = synthConfig(configWith({ ams: { regions: ['NA'], datasets: ['sp-conversion'] } }));
-    try {
-      const names = Object.values(resources(synth.stacks[0], 'aws_athena_named_query')).map((q) => q.name);
-      expect(names).toEqual(['trib-use1-ams-sp-conversion-hourly']);
-    } finally {
-      synth.cleanup();
-    }
-  });
-
-  it('glue: false leaves the query layer out', () => {
-    const synth = synthConfig(configWith({ ams: { regions: ['NA'], datasets: ['sp-traffic'], glue: false } }));
-    try {
-      for (const type of ['aws_glue_catalog_database', 'aws_glue_catalog_table', 'aws_athena_workgroup', 'aws_athena_named_query']) {
-        expect(resources(synth.stacks[0], type), type).toEqual({});
-      }
-      expect(synth.stacks[0].json.output![AMS_CATALOG_OUTPUTS.database]).toBeUndefined();
-    } finally {
-      synth.cleanup();
-    }
-  });
+  // The query layer (Glue tables, partition projection, named queries) is tested in ams-catalog.test.ts and ams-data.test.ts.
 });
 
 describe('firehose delivery', () => {
@@ -315,34 +200,49 @@ describe('firehose delivery', () => {
     expect((stream.extended_s3_configuration as Body).prefix).toBe(`sp-traffic/${HIVE_TIME_PARTITIONS}`);
   });
 
-  it('the subscription role is trusted by sns.amazonaws.com for the publisher account and may only put into the stream', () => {
+  // Statement-by-statement comparison with Amazon's Firehose template: ams-contract-templates.test.ts.
+  it('the subscription role is trusted by sns.amazonaws.com (publisher or own source account, when given) and Amazon\'s ReviewerRole; it may put into the stream', () => {
     for (const [name, dataset, region] of [['ams-sp-traffic-na', 'sp-traffic', 'NA'], ['ams-sp-conversion-fe', 'sp-conversion', 'FE']] as const) {
       const s = byName(synth.stacks, name);
       const [roleId, role] = one(s, 'aws_iam_role', 'subscription-role');
-      expect(statements(role.assume_role_policy)).toEqual([{
-        Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': publisherAccount(dataset, region) } },
-      }]);
+      expect(statements(role.assume_role_policy)).toEqual([
+        {
+          Sid: 'AmazonSnsDelivers', Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sts:AssumeRole',
+          Condition: { StringEqualsIfExists: { 'aws:SourceAccount': [publisherAccount(dataset, region), '${local.account_id}'] } },
+        },
+        { Sid: 'AmazonReviewerChecks', Effect: 'Allow', Principal: { AWS: AMAZON_REVIEWER_ROLE }, Action: 'sts:AssumeRole' },
+      ]);
       const [streamId] = one(s, 'aws_kinesis_firehose_delivery_stream', 'firehose_stream');
       const [, policy] = one(s, 'aws_iam_role_policy', 'subscription-policy');
       expect(policy.role).toBe(ref('aws_iam_role', roleId, 'id'));
-      expect(statements(policy.policy)).toEqual([expect.objectContaining({
-        Effect: 'Allow', Action: ['firehose:PutRecord', 'firehose:PutRecordBatch', 'firehose:DescribeDeliveryStream'],
-        Resource: ref('aws_kinesis_firehose_delivery_stream', streamId, 'arn'),
-      })]);
+      expect(statements(policy.policy)).toEqual([
+        {
+          Sid: 'PutIntoFirehose', Effect: 'Allow',
+          Action: ['firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream', 'firehose:PutRecord', 'firehose:PutRecordBatch'],
+          Resource: ref('aws_kinesis_firehose_delivery_stream', streamId, 'arn'),
+        },
+        { Sid: 'ListDeliveryStreams', Effect: 'Allow', Action: 'firehose:ListDeliveryStreams', Resource: '*' },
+      ]);
     }
   });
 
-  it('the subscriber role is trusted by Amazon\'s SubscriberRole and may pass only the subscription role to SNS', () => {
+  it('the subscriber role is trusted by Amazon\'s SubscriberRole (AssumeRole, TagSession), passes only the subscription role to SNS and subscribes only to the publisher\'s topics', () => {
     const s = byName(synth.stacks, 'ams-sp-traffic-na');
     const [, role] = one(s, 'aws_iam_role', 'subscriber-role');
-    expect(statements(role.assume_role_policy)).toEqual([{ Effect: 'Allow', Principal: { AWS: AMAZON_SUBSCRIBER_ROLE }, Action: 'sts:AssumeRole' }]);
+    expect(statements(role.assume_role_policy)).toEqual([
+      { Sid: 'AmazonSubscriber', Effect: 'Allow', Principal: { AWS: AMAZON_SUBSCRIBER_ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] },
+    ]);
     const [subscriptionRoleId] = one(s, 'aws_iam_role', 'subscription-role');
-    const st = statements(one(s, 'aws_iam_role_policy', 'subscriber-policy')[1].policy);
-    expect(st.find((x) => x.Sid === 'PassSubscriptionRoleToSns')).toEqual({
-      Sid: 'PassSubscriptionRoleToSns', Effect: 'Allow', Action: 'iam:PassRole', Resource: ref('aws_iam_role', subscriptionRoleId, 'arn'),
-      Condition: { StringEquals: { 'iam:PassedToService': 'sns.amazonaws.com' } },
-    });
+    expect(statements(one(s, 'aws_iam_role_policy', 'subscriber-policy')[1].policy)).toEqual([
+      {
+        Sid: 'PassSubscriptionRoleToSns', Effect: 'Allow', Action: 'iam:PassRole', Resource: ref('aws_iam_role', subscriptionRoleId, 'arn'),
+        Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'sns.amazonaws.com' } },
+      },
+      {
+        Sid: 'SubscribeToPublisherTopics', Effect: 'Allow', Action: ['sns:Subscribe', 'sns:Unsubscribe'],
+        Resource: `arn:aws:sns:us-east-1:${publisherAccount('sp-traffic', 'NA')}:*`,
+      },
+    ]);
   });
 
   it('outputs the stream and both role ARNs (the firehoseDestination), not a queue', () => {

@@ -118,7 +118,7 @@ describe('defaults', () => {
       enabled: true, delivery: 'sqs', regions: ['NA', 'EU', 'FE'], datasets: [...AMS_DATASET_IDS], dataRetentionDays: 0,
       bufferingSizeMiB: 64, bufferingIntervalSeconds: 300, fanOutMemoryMb: 256, fanOutTimeoutSeconds: 30, batchSize: 100,
       maxBatchingWindowSeconds: 5, maxReceiveCount: 5, visibleMessagesAlarmThreshold: 10000, oldestMessageAgeAlarmSeconds: 3600,
-      glue: true,
+      glue: true, partitionStartDate: '2024-01-01',
     });
   });
 

@@ -36,14 +36,35 @@ export interface AmsConfig {
   readonly oldestMessageAgeAlarmSeconds: number;
   /** Glue database/tables and Athena named queries. Default true. */
   readonly glue: boolean;
+  /**
+   * First day (YYYY-MM-DD, 2020-01-01 or later) of the data the Glue tables project: partition projection covers
+   * the years from this date's year to NOW. Default "2024-01-01"; set it to the year of your first deployment.
+   */
+  readonly partitionStartDate: string;
 }
 
 const KEYS = [
   'enabled', 'delivery', 'regions', 'datasets', 'dataRetentionDays', 'bufferingSizeMiB',
   'bufferingIntervalSeconds', 'fanOutMemoryMb', 'fanOutTimeoutSeconds', 'batchSize',
   'maxBatchingWindowSeconds', 'maxReceiveCount', 'visibleMessagesAlarmThreshold',
-  'oldestMessageAgeAlarmSeconds', 'glue',
+  'oldestMessageAgeAlarmSeconds', 'glue', 'partitionStartDate',
 ] as const;
+
+/** Default first day of the projected partitions (config `ams.partitionStartDate`). */
+export const DEFAULT_PARTITION_START_DATE = '2024-01-01';
+
+function startDate(o: Raw, path: string): string {
+  const v = o.partitionStartDate;
+  if (v === undefined) return DEFAULT_PARTITION_START_DATE;
+  const key = join(path, 'partitionStartDate');
+  const m = typeof v === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(v) : null;
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!m || !d || d.toISOString().slice(0, 10) !== v) {
+    throw new ConfigError(key, `${JSON.stringify(v)} is not a date; use YYYY-MM-DD, e.g. "${DEFAULT_PARTITION_START_DATE}"`);
+  }
+  if (v < '2020-01-01' || v > '2099-12-31') throw new ConfigError(key, `${v} is outside 2020-01-01..2099-12-31`);
+  return v;
+}
 
 export function parseAmsConfig(raw: unknown, path = 'ams'): AmsConfig {
   const o: Raw = section(raw, path);
@@ -64,6 +85,7 @@ export function parseAmsConfig(raw: unknown, path = 'ams'): AmsConfig {
     visibleMessagesAlarmThreshold: int(o, path, 'visibleMessagesAlarmThreshold', 10000, { min: 1, max: 100_000_000 }),
     oldestMessageAgeAlarmSeconds: int(o, path, 'oldestMessageAgeAlarmSeconds', 3600, { min: 60, max: 1_209_600 }),
     glue: bool(o, path, 'glue', true),
+    partitionStartDate: startDate(o, path),
   };
   // The ingress visibility timeout is 6x the fan-out timeout: the 900 s Lambda maximum gives 5400 s, well inside
   // the 12-hour SQS limit, so the timeout's range is the only check needed.

@@ -1,9 +1,16 @@
 /**
- * The query-ready layer of an AMS stack (config `ams.glue`, default on): a Glue catalog database per stack and,
- * for each dataset whose record schema Amazon documents, a Glue table over `s3://<bucket>/<dataset>/` with
- * partition projection (no crawler), an Athena workgroup whose results stay in the stack's bucket, and Athena
- * named queries implementing Amazon's aggregation guidance: deduplicate by idempotency_id, sum the hourly
- * deltas per aggregation key (negative corrections kept), and LEFT JOIN traffic to conversion.
+ * The query-ready layer of an AMS stack (config `ams.glue`, default on): a Glue catalog database per stack, a Glue
+ * table over `s3://<bucket>/<dataset>/` for each of the 23 datasets (columns from Amazon's documented record schema,
+ * lib/ams-schemas.json; nested objects as structs) with partition projection (no crawler), an Athena workgroup whose
+ * results stay in the stack's bucket, and Athena named queries per dataset family, each over a default time window:
+ *
+ * - performance (traffic, conversion, clickstream, rich media): deduplicate by idempotency_id (at-least-once
+ *   delivery), then sum the hourly deltas (negative corrections kept) per id key; mutable text such as
+ *   keyword_text is carried as its latest value, never grouped by (Amazon's aggregating-data and querying-data
+ *   guides); sp-conversion also LEFT JOINs sp-traffic to sp-conversion.
+ * - campaign-management: the latest version of each entity (max(version); records are full entity states).
+ * - budget-usage and recommendations: the latest record per budget scope / campaign / recommendation (point-in-time
+ *   states, never summed; dataset pages).
  */
 import { Construct } from 'constructs';
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
@@ -11,70 +18,74 @@ import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
 import { AthenaNamedQuery } from '@cdktf/provider-aws/lib/athena-named-query';
 import type { AdvertisingRegion } from '../lib/ams.js';
+import { AMS_SCHEMAS, type AmsDatasetSchema, type AmsField } from '../lib/ams-schemas.js';
 import type { DataBucket } from '../modules/data-bucket.js';
 import { NAME_LIMITS, type Naming } from '../modules/naming.js';
 import type { TributaryStack } from './base.js';
 
-export type GlueType = 'string' | 'bigint' | 'double';
-
-export interface RecordSchema {
-  readonly columns: readonly { readonly name: string; readonly type: GlueType }[];
-  /** Keys the hourly deltas are summed by (Amazon's aggregation keys). */
-  readonly aggregationKeys: readonly string[];
-  /** Numeric columns that are summed. */
-  readonly metrics: readonly string[];
-}
-
-/** Aggregation keys shared by sp-traffic and sp-conversion: the LEFT JOIN condition. */
+/** Aggregation keys shared by sp-traffic and sp-conversion (Amazon's aggregating-data guide): the LEFT JOIN condition. */
 export const JOIN_KEYS = [
   'advertiser_id', 'marketplace_id', 'time_window_start', 'campaign_id', 'ad_group_id', 'ad_id', 'keyword_id',
   'placement', 'currency',
 ] as const;
 
-const COMMON_STRINGS = [
-  'idempotency_id', 'dataset_id', 'marketplace_id', 'currency', 'advertiser_id', 'campaign_id', 'ad_group_id', 'ad_id',
-  'keyword_id',
-] as const;
+/** Default time window of the performance queries: hours (time_window_start) of the last 7 days. */
+export const PERFORMANCE_WINDOW_DAYS = 7;
 
-const CONVERSION_WINDOWS = ['1d', '7d', '14d', '30d'] as const;
-const conversionMetrics: { name: string; type: GlueType }[] = CONVERSION_WINDOWS.flatMap((w) => [
-  { name: `attributed_conversions_${w}`, type: 'bigint' as const },
-  { name: `attributed_conversions_${w}_same_sku`, type: 'bigint' as const },
-  { name: `attributed_sales_${w}`, type: 'double' as const },
-  { name: `attributed_sales_${w}_same_sku`, type: 'double' as const },
-  { name: `attributed_units_ordered_${w}`, type: 'bigint' as const },
-  { name: `attributed_units_ordered_${w}_same_sku`, type: 'bigint' as const },
-]);
+/** Glue/Hive name of a JSON key: the OpenX JSON SerDe matches keys case-insensitively (case.insensitive=true) and Athena lower-cases names. */
+export const columnName = (key: string): string => key.toLowerCase();
 
-const str = (name: string) => ({ name, type: 'string' as const });
+/** Glue (Hive DDL) type of a documented field: struct<...>, array<...>, map<...>, string, bigint, double, boolean. */
+export function glueType(field: Pick<AmsField, 'type' | 'fields' | 'items' | 'keyType' | 'valueType'>): string {
+  switch (field.type) {
+    case 'struct':
+      return `struct<${field.fields!.map((f) => `${columnName(f.name)}:${glueType(f)}`).join(',')}>`;
+    case 'array':
+      return `array<${glueType(field.items!)}>`;
+    case 'map':
+      return `map<${field.keyType},${field.valueType}>`;
+    default:
+      return field.type;
+  }
+}
+
+/** Table columns of a dataset: one per top-level field, lower-cased, nested objects as structs. */
+export function tableColumns(schema: AmsDatasetSchema): { name: string; type: string }[] {
+  const cols = schema.fields.map((f) => ({ name: columnName(f.name), type: glueType(f) }));
+  const seen = new Set<string>();
+  for (const c of cols) {
+    if (seen.has(c.name)) throw new Error(`two fields map to the column ${c.name}`);
+    seen.add(c.name);
+  }
+  return cols;
+}
 
 /**
- * Record schemas Amazon documents (Amazon Ads Marketing Stream data guide). Datasets not listed get the
- * database only; add their columns here when Amazon documents them.
+ * Partition keys written by Firehose (UTC arrival hour, zero-padded strings: HIVE_TIME_PARTITIONS) and their
+ * projection. `year` is a date projection from the configured start year to NOW, so an unfiltered query lists only
+ * the hours up to now (about 8,800 a year) instead of 2022-2099 (~700,000). Athena's date type cannot span the split
+ * year=/month=/day=/hour= keys (Athena guide, "How to choose partition keys"), so month/day/hour stay integer ranges.
  */
-export const AMS_RECORD_SCHEMAS: Readonly<Record<string, RecordSchema>> = {
-  'sp-traffic': {
-    columns: [
-      ...COMMON_STRINGS.map(str), str('keyword_text'), str('match_type'), str('placement'), str('time_window_start'),
-      { name: 'clicks', type: 'bigint' }, { name: 'impressions', type: 'bigint' }, { name: 'cost', type: 'double' },
-    ],
-    aggregationKeys: [...JOIN_KEYS, 'keyword_text'],
-    metrics: ['impressions', 'clicks', 'cost'],
-  },
-  'sp-conversion': {
-    columns: [...COMMON_STRINGS.map(str), str('placement'), str('time_window_start'), ...conversionMetrics],
-    aggregationKeys: [...JOIN_KEYS],
-    metrics: conversionMetrics.map((c) => c.name),
-  },
-};
-
-/** Partition keys written by Firehose (UTC arrival hour, zero-padded) and their projection ranges. */
-export const PARTITION_PROJECTION = [
-  { key: 'year', range: '2022,2099', digits: 4 },
-  { key: 'month', range: '1,12', digits: 2 },
-  { key: 'day', range: '1,31', digits: 2 },
-  { key: 'hour', range: '0,23', digits: 2 },
-] as const;
+export function partitionProjection(startDate: string): Record<string, string> {
+  const startYear = startDate.slice(0, 4);
+  return {
+    'projection.year.type': 'date',
+    'projection.year.format': 'yyyy',
+    'projection.year.range': `${startYear},NOW`,
+    'projection.year.interval': '1',
+    'projection.year.interval.unit': 'YEARS',
+    'projection.month.type': 'integer',
+    'projection.month.range': '1,12',
+    'projection.month.digits': '2',
+    'projection.day.type': 'integer',
+    'projection.day.range': '1,31',
+    'projection.day.digits': '2',
+    'projection.hour.type': 'integer',
+    'projection.hour.range': '0,23',
+    'projection.hour.digits': '2',
+  };
+}
+export const PARTITION_KEYS = ['year', 'month', 'day', 'hour'] as const;
 
 export interface AmsGlueNames {
   /** Glue database of the (dataset, region) stack, e.g. trib_use1_ams_sp_traffic. */
@@ -94,66 +105,113 @@ export function amsGlueNames(naming: Naming, datasetId: string): AmsGlueNames {
   return { database: naming.glue('ams', datasetId), table };
 }
 
-const q = (id: string): string => `"${id.replace(/"/g, '""')}"`;
+/** A double-quoted SQL identifier (Athena/Trino and DuckDB alike). */
+export const q = (id: string): string => `"${id.replace(/"/g, '""')}"`;
 const fq = (names: AmsGlueNames): string => `${q(names.database)}.${q(names.table)}`;
+/** 'yyyy-MM-dd' of `days` days before today (UTC), in SQL both Athena (Trino) and DuckDB evaluate alike. */
+const daysAgo = (days: number): string => `CAST(CAST(current_date - INTERVAL '${days}' DAY AS date) AS varchar)`;
+/** The arrival day of a row from its partition columns, 'yyyy-MM-dd'. */
+const ARRIVAL_DAY = `concat(r."year", '-', r."month", '-', r."day")`;
+const ARRIVAL_HOUR = `concat(r."year", '-', r."month", '-', r."day", 'T', r."hour")`;
+const ARRIVAL_ORDER = `r."year" DESC, r."month" DESC, r."day" DESC, r."hour" DESC`;
 
 /**
- * SQL of a CTE body that deduplicates `names` by idempotency_id (at-least-once delivery) and sums the hourly
- * deltas per aggregation key. Restatements carry new idempotency_ids and negative values are corrections, so
- * every remaining row is summed as it is.
+ * SQL of a query body that deduplicates a performance dataset by idempotency_id and sums its hourly deltas per id
+ * key over hours (time_window_start) of the last `windowDays` days, scanning only the arrival partitions that can
+ * hold them (the window plus the dataset's lateness plus a day for the profile's time zone).
  */
-export function dedupSumSql(names: AmsGlueNames, schema: RecordSchema, indent = ''): string {
-  const keys = schema.aggregationKeys.join(', ');
-  const sums = schema.metrics.map((m) => `sum(${m}) AS ${m}`).join(`,\n${indent}       `);
+export function dedupSumSql(names: AmsGlueNames, schema: AmsDatasetSchema, windowDays = PERFORMANCE_WINDOW_DAYS, indent = ''): string {
+  const keys = schema.sumBy!.map(q).join(', ');
+  const carried = schema.latestOf!.map((c) => `max_by(${q(c)}, arrival_hour) AS ${q(c)}`);
+  const sums = schema.metrics!.map((m) => `sum(${q(m)}) AS ${q(m)}`);
+  const scanDays = windowDays + schema.lateDays! + 1;
   return [
     `${indent}SELECT ${keys},`,
-    `${indent}       ${sums}`,
+    `${indent}       ${[...carried, ...sums].join(`,\n${indent}       `)}`,
     `${indent}FROM (`,
-    `${indent}  SELECT r.*, row_number() OVER (PARTITION BY idempotency_id) AS occurrence`,
+    `${indent}  SELECT r.*, ${ARRIVAL_HOUR} AS arrival_hour,`,
+    `${indent}         row_number() OVER (PARTITION BY r."idempotency_id") AS occurrence`,
     `${indent}  FROM ${fq(names)} r`,
+    `${indent}  WHERE ${ARRIVAL_DAY} >= ${daysAgo(scanDays)}`,
+    `${indent}    AND substr(r."time_window_start", 1, 10) >= ${daysAgo(windowDays)}`,
     `${indent}) deduplicated`,
-    `${indent}WHERE occurrence = 1`,
+    `${indent}WHERE occurrence = 1 OR "idempotency_id" IS NULL`,
     `${indent}GROUP BY ${keys}`,
   ].join('\n');
 }
 
-/** Named query: the hourly totals of one dataset. */
-export function hourlyTotalsQuery(names: AmsGlueNames, datasetId: string, schema: RecordSchema): string {
+/** Named query of a performance dataset: deduplicated hourly totals per id key. */
+export function hourlyTotalsQuery(names: AmsGlueNames, datasetId: string, schema: AmsDatasetSchema): string {
   return [
-    `-- Amazon Marketing Stream ${datasetId}: hourly totals per aggregation key.`,
-    '-- 1. Delivery is at-least-once: keep one row per idempotency_id (row_number() ... = 1).',
+    `-- Amazon Marketing Stream ${datasetId}: hourly totals per id key, hours of the last ${PERFORMANCE_WINDOW_DAYS} days.`,
+    '-- 1. Delivery is at-least-once: keep one row per idempotency_id (a row without one is kept as it is).',
     '-- 2. Records are hourly deltas: sum them per key. Restatements carry new idempotency_ids and negative values',
-    '--    are legitimate corrections, so they are summed too.',
-    '-- To scan less, filter the arrival partitions (year, month, day, hour; UTC) inside the innermost SELECT.',
+    '--    are corrections, so they are summed too.',
+    `-- 3. Keys are ids (${schema.sumBy!.join(', ')});`,
+    schema.latestOf!.length
+      ? `--    ${schema.latestOf!.join(', ')} can change for the same id: the latest value (by arrival) is shown, not grouped by.`
+      : '--    no mutable text column is grouped by.',
+    `-- Scans arrival partitions of the last ${PERFORMANCE_WINDOW_DAYS + schema.lateDays! + 1} days (${schema.lateNote}); change both windows together.`,
     dedupSumSql(names, schema),
-    'ORDER BY time_window_start',
+    'ORDER BY "time_window_start"',
   ].join('\n');
 }
 
 /** Named query: sp-traffic LEFT JOIN sp-conversion on the shared aggregation keys, both deduplicated and summed. */
 export function trafficConversionJoinQuery(traffic: AmsGlueNames, conversion: AmsGlueNames): string {
-  const t = AMS_RECORD_SCHEMAS['sp-traffic'];
-  const c = AMS_RECORD_SCHEMAS['sp-conversion'];
+  const t = AMS_SCHEMAS['sp-traffic'];
+  const c = AMS_SCHEMAS['sp-conversion'];
   // Null-safe equality: a key Amazon leaves empty (e.g. keyword_id of an ad without keyword) still matches.
-  const on = JOIN_KEYS.map((k) => `t.${k} IS NOT DISTINCT FROM c.${k}`).join('\n   AND ');
+  const on = JOIN_KEYS.map((k) => `t.${q(k)} IS NOT DISTINCT FROM c.${q(k)}`).join('\n   AND ');
   return [
-    '-- Amazon Marketing Stream: sp-traffic joined to sp-conversion per hour and ad entity, as Amazon recommends.',
+    `-- Amazon Marketing Stream: sp-traffic joined to sp-conversion per hour and ad entity, hours of the last ${PERFORMANCE_WINDOW_DAYS} days.`,
     '-- Each side is deduplicated by idempotency_id and its hourly deltas are summed (negative corrections kept);',
-    '-- then traffic is LEFT JOINed to conversion on the shared aggregation keys (hours without conversions keep',
-    '-- their traffic). Conversions keep arriving for up to 60 days, so recent hours still change.',
+    '-- then traffic is LEFT JOINed to conversion on the shared keys (hours without conversions keep their traffic).',
+    '-- Conversions keep arriving for up to 60 days, so recent hours still change.',
     'WITH traffic AS (',
-    dedupSumSql(traffic, t, '  '),
+    dedupSumSql(traffic, t, PERFORMANCE_WINDOW_DAYS, '  '),
     '),',
     'conversion AS (',
-    dedupSumSql(conversion, c, '  '),
+    dedupSumSql(conversion, c, PERFORMANCE_WINDOW_DAYS, '  '),
     ')',
-    `SELECT ${t.aggregationKeys.map((k) => `t.${k}`).join(', ')},`,
-    `       ${t.metrics.map((m) => `t.${m}`).join(', ')},`,
-    `       ${c.metrics.map((m) => `c.${m}`).join(',\n       ')}`,
+    `SELECT ${t.sumBy!.map((k) => `t.${q(k)}`).join(', ')},`,
+    `       ${[...t.latestOf!, ...t.metrics!].map((m) => `t.${q(m)}`).join(', ')},`,
+    `       ${c.metrics!.map((m) => `c.${q(m)}`).join(',\n       ')}`,
     'FROM traffic t',
     'LEFT JOIN conversion c',
     `    ON ${on}`,
-    'ORDER BY t.time_window_start',
+    'ORDER BY t."time_window_start"',
+  ].join('\n');
+}
+
+/** SQL of one entity-key part: a column, or `$targetType` (which of adsp-adgroup-targets' target arrays a record holds). */
+function keyExpression(schema: AmsDatasetSchema, key: string): string {
+  if (key !== '$targetType') return `r.${q(columnName(key))}`;
+  const arrays = schema.fields.filter((f) => f.type === 'array' && f.name.endsWith('Targets'));
+  return `CASE ${arrays.map((f) => `WHEN r.${q(columnName(f.name))} IS NOT NULL THEN '${f.name}'`).join(' ')} END`;
+}
+
+/** Named query of a state dataset (campaign management, budget usage, recommendations): the latest record per entity. */
+export function latestPerEntityQuery(names: AmsGlueNames, datasetId: string, schema: AmsDatasetSchema): string {
+  const partition = schema.entityKey!.map((k) => keyExpression(schema, k)).join(', ');
+  const order = [...schema.latestBy!.map((c) => `r.${q(columnName(c))} DESC NULLS LAST`), ARRIVAL_ORDER].join(', ');
+  const what: Record<string, string> = {
+    'campaign-management': 'records are full entity states sent on every change; the highest version is the current one',
+    'budget-usage': 'records are point-in-time budget usage (never sum them); the latest evaluation is the current one',
+    recommendations: 'records are point-in-time recommendations (never sum them); the latest one is the current one',
+  };
+  return [
+    `-- Amazon Marketing Stream ${datasetId}: the latest record per ${schema.entityKey!.join(' + ')} (${what[schema.family]}).`,
+    `-- Latest = highest ${schema.latestBy!.join(', ')}, then the latest arrival; duplicates collapse to one row.`,
+    `-- Window: records that arrived in the last ${schema.windowDays} days; an entity with no record in the window is not listed, so widen it for a full inventory (cost grows with it).`,
+    'SELECT *',
+    'FROM (',
+    `  SELECT r.*, row_number() OVER (PARTITION BY ${partition} ORDER BY ${order}) AS recency`,
+    `  FROM ${fq(names)} r`,
+    `  WHERE ${ARRIVAL_DAY} >= ${daysAgo(schema.windowDays!)}`,
+    ') latest',
+    'WHERE recency = 1',
+    `ORDER BY ${schema.entityKey!.filter((k) => !k.startsWith('$')).map((k) => q(columnName(k))).join(', ')}`,
   ].join('\n');
 }
 
@@ -164,6 +222,8 @@ export interface AmsCatalogProps {
   readonly bucket: DataBucket;
   /** Datasets configured in this region: the join query is made when sp-traffic is one of them. */
   readonly configuredDatasets: readonly string[];
+  /** First day (YYYY-MM-DD) whose data the tables project (config `ams.partitionStartDate`). */
+  readonly partitionStartDate: string;
 }
 
 /** Terraform outputs of the query layer. */
@@ -177,13 +237,15 @@ export const AMS_CATALOG_OUTPUTS = {
 export class AmsCatalog extends Construct {
   readonly names: AmsGlueNames;
   readonly database: GlueCatalogDatabase;
-  readonly table?: GlueCatalogTable;
-  readonly workgroup?: AthenaWorkgroup;
+  readonly table: GlueCatalogTable;
+  readonly workgroup: AthenaWorkgroup;
   readonly queries: AthenaNamedQuery[] = [];
 
   constructor(scope: TributaryStack, id: string, props: AmsCatalogProps) {
     super(scope, id);
     const { naming, datasetId, region, bucket } = props;
+    const schema = AMS_SCHEMAS[datasetId];
+    if (!schema) throw new Error(`no record schema for Amazon Marketing Stream dataset ${datasetId}`);
     this.names = amsGlueNames(naming, datasetId);
     this.database = new GlueCatalogDatabase(this, 'database', {
       name: this.names.database,
@@ -191,30 +253,23 @@ export class AmsCatalog extends Construct {
     });
     scope.output(AMS_CATALOG_OUTPUTS.database, this.database.name, 'Glue database of this dataset (query it in Athena)');
 
-    const schema = AMS_RECORD_SCHEMAS[datasetId];
-    if (!schema) return;
-
     const location = `s3://${bucket.name}/${datasetId}/`;
     const parameters: Record<string, string> = {
       EXTERNAL: 'TRUE',
       classification: 'json',
       compressionType: 'gzip',
       'projection.enabled': 'true',
+      ...partitionProjection(props.partitionStartDate),
       // "$${...}" is Terraform's escape for a literal "${...}", which Athena substitutes per partition.
-      'storage.location.template': `${location}${PARTITION_PROJECTION.map((p) => `${p.key}=$\${${p.key}}`).join('/')}/`,
+      'storage.location.template': `${location}${PARTITION_KEYS.map((k) => `${k}=$\${${k}}`).join('/')}/`,
     };
-    for (const p of PARTITION_PROJECTION) {
-      parameters[`projection.${p.key}.type`] = 'integer';
-      parameters[`projection.${p.key}.range`] = p.range;
-      parameters[`projection.${p.key}.digits`] = String(p.digits);
-    }
     this.table = new GlueCatalogTable(this, 'table', {
       databaseName: this.database.name,
       name: this.names.table,
-      description: `Amazon Marketing Stream ${datasetId} records (GZIP JSON lines, partitioned by UTC arrival hour)`,
+      description: `Amazon Marketing Stream ${datasetId} records (GZIP JSON lines, partitioned by UTC arrival hour)${schema.complete ? '' : '; Amazon documents this schema only in part: see docs/ams.md'}`,
       tableType: 'EXTERNAL_TABLE',
       parameters,
-      partitionKeys: PARTITION_PROJECTION.map((p) => ({ name: p.key, type: 'string' })),
+      partitionKeys: PARTITION_KEYS.map((k) => ({ name: k, type: 'string' })),
       storageDescriptor: {
         location,
         inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
@@ -223,9 +278,10 @@ export class AmsCatalog extends Construct {
         serDeInfo: {
           name: 'json',
           serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+          // case.insensitive: camelCase keys (campaignId) fill lower-case columns (campaignid), nested ones too.
           parameters: { 'serialization.format': '1', 'case.insensitive': 'true' },
         },
-        columns: schema.columns.map((c) => ({ name: c.name, type: c.type })),
+        columns: tableColumns(schema),
       },
     });
     scope.output(AMS_CATALOG_OUTPUTS.table, this.names.table, 'Glue table of the raw records (partition projection, no crawler)');
@@ -245,12 +301,17 @@ export class AmsCatalog extends Construct {
     });
     scope.output(AMS_CATALOG_OUTPUTS.workgroup, this.workgroup.name, 'Athena workgroup holding the named queries');
 
-    this.namedQuery(naming, `${datasetId}-hourly`, `Deduplicated hourly ${datasetId} totals per aggregation key`,
-      hourlyTotalsQuery(this.names, datasetId, schema));
-
+    if (schema.family === 'performance') {
+      this.namedQuery(naming, `${datasetId}-hourly`,
+        `Deduplicated hourly ${datasetId} totals per id key, last ${PERFORMANCE_WINDOW_DAYS} days`, hourlyTotalsQuery(this.names, datasetId, schema));
+    } else {
+      this.namedQuery(naming, `${datasetId}-latest`,
+        `Latest ${datasetId} record per ${schema.entityKey!.join(' + ')}, arrivals of the last ${schema.windowDays} days`,
+        latestPerEntityQuery(this.names, datasetId, schema));
+    }
     if (datasetId === 'sp-conversion' && props.configuredDatasets.includes('sp-traffic')) {
       const traffic = amsGlueNames(naming, 'sp-traffic');
-      this.namedQuery(naming, 'sp-traffic-conversion', 'sp-traffic LEFT JOIN sp-conversion per hour and ad entity (deduplicated, summed)',
+      this.namedQuery(naming, 'sp-traffic-conversion', `sp-traffic LEFT JOIN sp-conversion per hour and ad entity, last ${PERFORMANCE_WINDOW_DAYS} days`,
         trafficConversionJoinQuery(traffic, this.names));
     }
   }
@@ -261,7 +322,7 @@ export class AmsCatalog extends Construct {
         name: naming.name('athenaQuery', 'ams', purpose),
         description,
         database: this.database.name,
-        workgroup: this.workgroup!.name,
+        workgroup: this.workgroup.name,
         query,
       }),
     );

@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { Fn, TerraformLocal } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
@@ -16,6 +17,7 @@ import { QueueWithDlq } from '../modules/queue-with-dlq.js';
 import { AmsCatalog } from './ams-catalog.js';
 import { TributaryStack } from './base.js';
 import { denyInsecureTransport } from '../modules/tls-only.js';
+import { suppress } from '../policy/suppress.js';
 
 export interface AmsStackProps {
   readonly config: TributaryConfig;
@@ -73,7 +75,7 @@ export class AmsStack extends TributaryStack {
     this.output(AMS_OUTPUTS.delivery, ams.delivery, 'Delivery variant (sqs or firehose)');
     this.output(AMS_OUTPUTS.bucketName, this.bucket.name, 'S3 bucket holding the raw records');
     if (ams.glue) {
-      new AmsCatalog(this, 'catalog', { naming, datasetId, region, bucket: this.bucket, configuredDatasets: ams.datasets });
+      new AmsCatalog(this, 'catalog', { naming, datasetId, region, bucket: this.bucket, configuredDatasets: ams.datasets, partitionStartDate: ams.partitionStartDate });
     }
 
     if (ams.delivery === 'sqs') this.sqsDelivery(props);
@@ -268,34 +270,70 @@ export class AmsStack extends TributaryStack {
     this.output(AMS_OUTPUTS.topicArn, topic.arn, 'Our SNS data topic that feeds Firehose');
   }
 
+  /**
+   * The two roles of Amazon's Firehose template (`Stream_Firehose_CF_Template.yaml` in amzn/ads-advanced-tools-docs,
+   * FirehoseSubscriptionRole and FirehoseSubscriberRole; a copy is __tests__/fixtures/ams/), statement by statement.
+   * Deliberate differences, each unable to refuse a call Amazon's template allows:
+   * - subscription role trust, sns.amazonaws.com: `StringEqualsIfExists aws:SourceAccount` in [publisher account of
+   *   this dataset and region, our account]. SNS assumes the role for deliveries from Amazon's topic (whose owner is
+   *   the publisher account) and, when the subscription is created, on behalf of the subscriber role in our account;
+   *   AWS documents no source-account value for either, so both accounts are allowed and a request without the key
+   *   is not refused. It refuses only SNS acting for a topic of a third account.
+   * - `firehose:ListDeliveryStreams` has no resource-level permissions (Service Authorization Reference, Amazon Kinesis
+   *   Firehose: no resource type), so on the stream ARN, as the template writes it, it grants nothing. It gets its own
+   *   statement on "*" so Amazon's check works; it lists stream names of this account and region, no data.
+   * - subscriber policy, iam:PassRole: `StringEqualsIfExists iam:PassedToService = sns.amazonaws.com` (only SNS
+   *   may receive the role; a request without the key is not refused).
+   */
   private firehoseDelivery({ datasetId, region }: AmsStackProps): void {
     const naming = this.naming;
+    // Our account id without a data source (aws_caller_identity would break the offline plan): from an ARN we own,
+    // in a local so the policy JSON holds a plain reference (${local.x}) the policy checks can parse.
+    const ownAccount = new TerraformLocal(this, 'account_id', Fn.element(Fn.split(':', this.firehose.arn), 4)).asString;
     const subscriptionRole = new IamRole(this, 'subscription-role', {
       name: naming.name('iamRole', datasetId, 'ams-subscription'),
-      description: "Assumed by Amazon's SNS topic to put records into our Firehose stream",
+      description: "Assumed by Amazon's SNS topic (and Amazon's ReviewerRole) to put records into our Firehose stream",
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
           {
+            Sid: 'AmazonSnsDelivers',
             Effect: 'Allow',
             Principal: { Service: 'sns.amazonaws.com' },
             Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': publisherAccount(datasetId, region) } },
+            Condition: { StringEqualsIfExists: { 'aws:SourceAccount': [publisherAccount(datasetId, region), ownAccount] } },
           },
+          { Sid: 'AmazonReviewerChecks', Effect: 'Allow', Principal: { AWS: AMAZON_REVIEWER_ROLE }, Action: 'sts:AssumeRole' },
         ],
       }),
     });
-    new IamRolePolicy(this, 'subscription-policy', {
+    const subscriptionPolicy = new IamRolePolicy(this, 'subscription-policy', {
       name: 'least-privilege',
       role: subscriptionRole.id,
-      policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...this.firehose.putRecordStatement() }] }),
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'PutIntoFirehose',
+            Effect: 'Allow',
+            Action: ['firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream', 'firehose:PutRecord', 'firehose:PutRecordBatch'],
+            Resource: this.firehose.arn,
+          },
+          { Sid: 'ListDeliveryStreams', Effect: 'Allow', Action: 'firehose:ListDeliveryStreams', Resource: '*' },
+        ],
+      }),
     });
+    suppress(
+      subscriptionPolicy,
+      'iam-no-wildcard',
+      'firehose:ListDeliveryStreams supports no resource-level permissions: AWS requires Resource "*" for it (Amazon\'s template grants it; every other action is scoped to the stream).',
+    );
     const subscriberRole = new IamRole(this, 'subscriber-role', {
       name: naming.name('iamRole', datasetId, 'ams-subscriber'),
       description: "Assumed by Amazon Marketing Stream's SubscriberRole to subscribe our Firehose stream",
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: AMAZON_SUBSCRIBER_ROLE }, Action: 'sts:AssumeRole' }],
+        Statement: [{ Sid: 'AmazonSubscriber', Effect: 'Allow', Principal: { AWS: AMAZON_SUBSCRIBER_ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
       }),
     });
     new IamRolePolicy(this, 'subscriber-policy', {
@@ -309,9 +347,14 @@ export class AmsStack extends TributaryStack {
             Effect: 'Allow',
             Action: 'iam:PassRole',
             Resource: subscriptionRole.arn,
-            Condition: { StringEquals: { 'iam:PassedToService': 'sns.amazonaws.com' } },
+            Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'sns.amazonaws.com' } },
           },
-          { Sid: 'DescribeStream', Effect: 'Allow', Action: 'firehose:DescribeDeliveryStream', Resource: this.firehose.arn },
+          {
+            Sid: 'SubscribeToPublisherTopics',
+            Effect: 'Allow',
+            Action: ['sns:Subscribe', 'sns:Unsubscribe'],
+            Resource: publisherTopicArnPattern(datasetId, region),
+          },
         ],
       }),
     });
