@@ -1,6 +1,8 @@
 # Tributary — every target installs what it needs from package.json (npm ci) first.
 #   make            build handler zips and synthesize every stack (the main job; no AWS account needed)
-#   make test       typecheck, unit + integration + synth/policy tests, then offline terraform validate/plan
+#   make test       typecheck, unit + integration + synth/policy tests, then the offline terraform check tier
+# The deploy lifecycle (docs/deploy.md): make synth CONFIG=<file> -> make check -> make plan -> review
+# plans/summary.md -> make apply. Select stacks with STACKS='ams-*-na' (globs), REGION=us-east-1, CHANGED_SINCE=<ref>.
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
@@ -23,10 +25,29 @@ SYNTH_BUNDLE_FLAGS := --bundle --platform=node --format=esm --target=node22 --ex
 	--log-level=warning --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 FULL_CONFIG := config/examples/full.json
 FULL_OUT := cdktf.out.full
-STACK ?=
+FARGATE_CONFIG := config/examples/fargate.json
+FARGATE_OUT := cdktf.out.fargate
 JOBS ?=
 
-.PHONY: all install build synth typecheck test unit plan validate deploy destroy bench clean distclean
+# Which environment: CONFIG=<config file> on any target (TRIBUTARY_CONFIG works too). synth and check use
+# config/default.json when it is unset; plan/apply/deploy/destroy then use the config cdktf.out was synthesized from
+# (cdktf.out/tributary-manifest.json), and refuse when CONFIG names another one or the output is stale.
+CONFIG ?= $(TRIBUTARY_CONFIG)
+SYNTH_CONFIG := $(or $(CONFIG),config/default.json)
+OUTDIR ?= cdktf.out
+# Saved plans, their JSON and the review summary (plans/summary.md): what make apply applies.
+PLANS ?= plans
+# Stack selection: names or globs (STACK=<name> still works), the stacks' AWS region, or only the stacks whose
+# synthesized output differs from a git ref's.
+STACK ?=
+STACKS ?= $(STACK)
+REGION ?=
+CHANGED_SINCE ?=
+LIFECYCLE = $(TSX) scripts/lifecycle.ts --outdir $(OUTDIR) --plans $(PLANS) $(if $(CONFIG),--config $(CONFIG)) \
+	$(if $(STACKS),--stacks '$(STACKS)') $(if $(REGION),--region $(REGION)) $(if $(CHANGED_SINCE),--changed-since $(CHANGED_SINCE)) \
+	$(if $(JOBS),--jobs $(JOBS))
+
+.PHONY: all install build synth typecheck test unit check plan apply deploy destroy bench clean distclean
 
 all: synth
 
@@ -45,8 +66,10 @@ build: install
 	$(TSX) scripts/build-handlers.ts
 	node_modules/.bin/esbuild main.ts $(SYNTH_BUNDLE_FLAGS) --outfile=$(SYNTH)
 
+# Also moves local state left inside cdktf.out by older releases to state/<prefix>/, removes stack folders the
+# config no longer has and writes cdktf.out/tributary-manifest.json.
 synth: build
-	node $(SYNTH)
+	TRIBUTARY_CONFIG=$(SYNTH_CONFIG) CDKTF_OUTDIR=$(OUTDIR) node $(SYNTH)
 
 typecheck: install
 	node_modules/.bin/tsc --noEmit -p tsconfig.json
@@ -54,37 +77,49 @@ typecheck: install
 unit: build
 	node_modules/.bin/vitest run
 
-# Offline terraform tier: the default config (every AMS stack) and the full example config (every pipeline).
+# Offline check tier: the default config (every AMS stack), the full example config (every pipeline) and the
+# Fargate example (Buy with Prime on Fargate).
 test: typecheck build
 	node_modules/.bin/vitest run
-	node $(SYNTH)
+	TRIBUTARY_CONFIG=config/default.json CDKTF_OUTDIR=cdktf.out node $(SYNTH)
 	TRIBUTARY_CONFIG=$(FULL_CONFIG) CDKTF_OUTDIR=$(FULL_OUT) node $(SYNTH)
+	TRIBUTARY_CONFIG=$(FARGATE_CONFIG) CDKTF_OUTDIR=$(FARGATE_OUT) node $(SYNTH)
 	$(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS))
 	$(TSX) scripts/tf-check.ts --outdir $(FULL_OUT) $(if $(JOBS),--jobs $(JOBS))
+	$(TSX) scripts/tf-check.ts --outdir $(FARGATE_OUT) $(if $(JOBS),--jobs $(JOBS))
 
-plan: synth
-	$(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS)) $(STACK)
+# Offline check tier, no AWS account needed: terraform init/validate/plan with dummy credentials, run by
+# scripts/tf-check.ts in a throwaway copy (cdktf.out is left as synth wrote it). Not a review plan: see make plan.
+check: synth
+	@set -euo pipefail; names=""; \
+	if [ -n "$(STACKS)$(REGION)$(CHANGED_SINCE)" ]; then \
+	  names="$$($(LIFECYCLE) select)"; \
+	  if [ -z "$$names" ]; then echo "check: no stack selected (nothing changed since $(CHANGED_SINCE)?)"; exit 0; fi; \
+	fi; \
+	$(TSX) scripts/tf-check.ts --outdir $(OUTDIR) $(if $(JOBS),--jobs $(JOBS)) $$names
 
-validate: synth
-	$(TSX) scripts/tf-check.ts --validate-only $(STACK)
+# The review plan: with your AWS credentials and the configured backend, terraform init + plan -out per selected
+# stack into $(PLANS)/ (<stack>.tfplan, <stack>.plan.json), and one summary: $(PLANS)/summary.md and summary.json.
+plan: install
+	$(LIFECYCLE) plan
 
-# Deploys one stack with your AWS credentials: terraform init (real backend) + apply in its synthesized folder.
-deploy: synth
-	@test -n "$(STACK)" || { echo "usage: make deploy STACK=<name>  (stacks: ls cdktf.out/stacks)"; exit 2; }
-	@test -d cdktf.out/stacks/$(STACK) || { echo "no stack $(STACK); see ls cdktf.out/stacks"; exit 2; }
-	rm -f cdktf.out/stacks/$(STACK)/zz_offline_override.tf.json cdktf.out/stacks/$(STACK)/offline.tfplan
-	cd cdktf.out/stacks/$(STACK) && terraform init -input=false && terraform apply
+# Applies exactly the saved plans in $(PLANS)/, non-interactively; refuses a plan whose stack changed since.
+apply: install
+	$(LIFECYCLE) apply
 
-destroy: synth
-	@test -n "$(STACK)" || { echo "usage: make destroy STACK=<name>"; exit 2; }
-	rm -f cdktf.out/stacks/$(STACK)/zz_offline_override.tf.json
-	cd cdktf.out/stacks/$(STACK) && terraform init -input=false && terraform destroy
+# Without a saved plan: terraform init + interactive terraform apply per selected stack (STACKS or REGION needed).
+deploy: install
+	$(LIFECYCLE) deploy
+
+destroy: install
+	$(LIFECYCLE) destroy
 
 bench: build
 	$(TSX) scripts/bench.ts
 
+# Build output only: local Terraform state (state/) is never deleted by clean or distclean.
 clean:
-	rm -rf dist cdktf.out $(FULL_OUT) bench-out
+	rm -rf dist cdktf.out $(FULL_OUT) $(FARGATE_OUT) bench-out $(PLANS)
 
 distclean: clean
 	rm -rf node_modules .tools

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { TributaryConfig } from '../config/index.js';
+import { localStatePath } from '../lib/state.js';
 import { Alerts } from '../modules/alarms.js';
 import { Naming } from '../modules/naming.js';
 
@@ -17,7 +18,8 @@ export interface TributaryStackProps {
 
 /**
  * Base of every Tributary stack: one AWS provider pinned to the stack's region with default tags, the state
- * backend from config (local by default, relative path; or S3 with a lockfile), the naming helper and the
+ * backend from config (local by default: state/<prefix>/<stack>.tfstate beside the output folder, as a path
+ * relative to the stack folder; or S3 with a lockfile), the naming helper and the
  * stack's alerts topic.
  */
 export class TributaryStack extends TerraformStack {
@@ -57,7 +59,8 @@ export class TributaryStack extends TerraformStack {
       });
       if (backend.useLockfile) this.addOverride('terraform.backend.s3.use_lockfile', true);
     } else {
-      new LocalBackend(this, { path: `terraform.${stackName}.tfstate` });
+      // Outside the generated output (lib/state.ts): synth, make clean and cdktf never delete it.
+      new LocalBackend(this, { path: localStatePath(props.config.prefix, stackName) });
     }
 
     this.alerts = new Alerts(this, 'alerts', { naming: this.naming, email: props.config.alarmEmail });
