@@ -9,7 +9,7 @@ const BASE = {
   clientId: 'client-1',
   clientSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bwp-client-AbCdEf',
   verificationPublicKey: PEM,
-  partnerEventSource: 'aws.partner/buywithprime.com/p1/events',
+  partnerEventSource: 'aws.partner/buywithprime/p1-events',
 };
 
 describe('buyWithPrime config', () => {
@@ -28,7 +28,9 @@ describe('buyWithPrime config', () => {
       tokenUrl: 'https://api.buywithprime.amazon.com/token',
       issuer: 'https://api.buywithprime.amazon.com',
       apiUrl: 'https://api.buywithprime.amazon.com/graphql',
-      eventTypes: ['ORDER_PLACED', 'ORDER_UPDATED', 'REFUND_SUCCESS'],
+      // Documented names (documents.buywithprime.amazon.com/bwp-api/docs/event-types).
+      eventTypes: ['ORDER_CONFIRMED', 'REFUND_REQUESTED', 'REFUND_COMPLETED', 'RETURN_STARTED', 'RETURN_COMPLETED', 'PACKAGE_DELIVERED', 'PACKAGE_DELIVERY_CANCELLED', 'PERSONAL_DATA_DELETION_TASK_COMPLETED'],
+      eventRetentionDays: 90,
       launchTtlSeconds: 600,
       refreshAheadSeconds: 120,
       batchSize: 10,
@@ -57,7 +59,8 @@ describe('buyWithPrime config', () => {
     [{ ...BASE, publicBaseUrl: 'http://bwp.example.com' }, 'buyWithPrime.publicBaseUrl', 'https:// origin'],
     [{ ...BASE, publicBaseUrl: 'https://bwp.example.com/app' }, 'buyWithPrime.publicBaseUrl', 'without path'],
     [{ ...BASE, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', publicBaseUrl: 'https://a.example.com' }, 'buyWithPrime.certificateArn', 'deployment region us-east-1'],
-    [{ ...BASE, eventTypes: ['ORDER_PLACED', 'ORDER_PLACED'] }, 'buyWithPrime.eventTypes[1]', 'listed twice'],
+    [{ ...BASE, eventTypes: ['REFUND_REQUESTED', 'REFUND_REQUESTED'] }, 'buyWithPrime.eventTypes[1]', 'listed twice'],
+    [{ ...BASE, eventTypes: ['ORDER_PLACED'] }, 'buyWithPrime.eventTypes[0]', 'not a documented Buy with Prime event type'],
     [{ ...BASE, eventTypes: ['order placed'] }, 'buyWithPrime.eventTypes[0]', 'upper case'],
     [{ ...BASE, oauthTimeoutSeconds: 30 }, 'buyWithPrime.oauthTimeoutSeconds', 'between 3 and 29'],
     [{ ...BASE, batchSize: 50 }, 'buyWithPrime.batchSize', 'between 1 and 10'],

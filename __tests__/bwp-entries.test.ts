@@ -161,7 +161,7 @@ describe('event processor Lambda entry', () => {
         throw new Error('no refresh expected');
       },
     });
-    await tokens.saveInstallation('inst-entry', { accessToken: 'entry-access-token', refreshToken: 'entry-refresh-token', expiresIn: 900 });
+    await tokens.saveInstallation('inst-entry', { accessToken: 'entry-access-token', refreshToken: 'entry-refresh-token', expiresIn: 900 }, 'bp-entry');
     gql.respond = (c) =>
       c.query.includes('buyWithPrimeStore')
         ? { body: { data: { buyWithPrimeStore: { siteId: 'site-e', widgetId: 'w' } } } }
@@ -171,8 +171,9 @@ describe('event processor Lambda entry', () => {
         {
           messageId: 'm-1',
           body: JSON.stringify({
-            id: 'ev-entry-1', 'detail-type': 'ORDER_PLACED', source: 'aws.partner/buywithprime.com/x/y', time: '2026-11-24T00:00:00Z', resources: [],
-            detail: { eventType: 'ORDER_PLACED', contextKeys: { installationId: 'inst-entry' }, orderIdentifier: { orderId: 'o-entry' } },
+            // Documented EventBridge form (documents.buywithprime.amazon.com/bwp-api/docs/refund_requested).
+            id: 'ev-entry-1', 'detail-type': 'REFUND_REQUESTED', source: 'aws.partner/buywithprime/x', time: '2026-11-24T00:00:00Z',
+            resources: ['businessProduct/bp-entry/order/o-entry/refund/rf-entry'], detail: {},
           }),
           attributes: { ApproximateReceiveCount: '1' },
         },

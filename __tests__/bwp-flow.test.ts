@@ -20,6 +20,7 @@ import { EventsStore } from '../handlers/bwp-events/events-store.js';
 import { processBatch } from '../handlers/bwp-events/processor.js';
 import { GraphqlClient } from '../handlers/lib/bwp-graphql.js';
 import { createLog, MemoryLog, type Log, type LogAttributes } from '../handlers/lib/bwp-log.js';
+import { BWP_METRICS, MemoryMetrics } from '../handlers/lib/bwp-metrics.js';
 import { OAuthClient } from '../handlers/lib/bwp-oauth-client.js';
 import { installationKey, TokenStore } from '../handlers/lib/bwp-token-store.js';
 import { ReauthorizationRequiredError, TokenService } from '../handlers/lib/bwp-token-service.js';
@@ -109,6 +110,7 @@ async function installRequest(rawQuery: string, installationId: string, opts: { 
     rawQuery: opts.hashQuery ?? rawQuery,
     installationId,
     expiresIn: opts.expiresIn,
+    claims: { businessProductId: bpOf(installationId) },
   });
   return call(`/install?${rawQuery}&verification-token=${encodeURIComponent(token)}`);
 }
@@ -124,19 +126,25 @@ function sqsEvent(...bodies: unknown[]): SQSEvent {
   };
 }
 
-function orderEvent(id: string, installationId: string, orderId: string, eventType = 'ORDER_PLACED') {
+/** The business product an installation of these tests acts for (a verification-token claim at install). */
+const bpOf = (installationId: string) => `bp-${installationId}`;
+
+/** A documented thin event (documents.buywithprime.amazon.com/bwp-api/docs/refund_requested: EventBridge schema). */
+function orderEvent(id: string, installationId: string, orderId: string, eventType = 'ORDER_CONFIRMED') {
   return {
     version: '0',
     id,
     'detail-type': eventType,
-    source: 'aws.partner/buywithprime.com/test/events',
+    source: 'aws.partner/buywithprime/test-events',
     account: '123456789012',
     time: '2026-11-24T08:00:00Z',
     region: 'us-east-1',
-    resources: [],
-    detail: { eventType, contextKeys: { installationId }, orderIdentifier: { orderId } },
+    resources: [`businessProduct/${bpOf(installationId)}/order/${orderId}${eventType.startsWith('REFUND') ? '/refund/rf-1' : ''}`],
+    detail: {},
   };
 }
+
+const metrics = new MemoryMetrics();
 
 beforeAll(async () => {
   // Capture everything written to stdout/stderr (Powertools writes JSON lines there).
@@ -329,10 +337,13 @@ describe('install flow', () => {
     const ok = await call('/uninstall', { method: 'POST', body, headers: { 'verification-token': uninstallToken, 'content-type': 'application/json' } });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.text)).toMatchObject({ status: 'uninstalled', installationId: 'inst-2' });
-    expect(await installationItem('inst-2')).toBeUndefined();
+    // The tokens are gone; the item stays as an uninstalled tombstone (its events are acknowledged, not retried).
+    const tombstone = await installationItem('inst-2');
+    expect(tombstone?.state.S).toBe('uninstalled');
+    expect(tombstone?.access_token_enc ?? tombstone?.refresh_token_enc ?? tombstone?.data_key_enc).toBeUndefined();
 
     const after = await call('/settings', { headers: { 'verification-token': settingsToken } });
-    expect(after.text).toContain('inst-2 is not connected');
+    expect(after.text).toContain('inst-2 is not connected (uninstalled)');
   });
 
   it('serves /health, 404 and 405', async () => {
@@ -392,6 +403,7 @@ describe('partner events', () => {
   let events: EventsStore;
   let graphql: GraphqlClient;
   const sleeps: number[] = [];
+  const deps = (t: TokenService) => ({ tokens: t, installations: store, graphql, events, log, metrics });
 
   beforeAll(() => {
     events = new EventsStore(ddb.client, EVENTS_TABLE);
@@ -411,8 +423,8 @@ describe('partner events', () => {
     gql.respond = okReplies;
     gql.calls.length = 0;
 
-    const batch = sqsEvent(orderEvent('ev-1', 'inst-e', 'order-1'), orderEvent('ev-2', 'inst-e', 'order-2', 'ORDER_UPDATED'));
-    const res = await processBatch(batch, { tokens: newTokenService(), graphql, events, log });
+    const batch = sqsEvent(orderEvent('ev-1', 'inst-e', 'order-1'), orderEvent('ev-2', 'inst-e', 'order-2', 'REFUND_REQUESTED'));
+    const res = await processBatch(batch, deps(newTokenService()));
     expect(res.batchItemFailures).toEqual([]);
     expect(res.outcomes).toEqual({ 'm-0': 'stored', 'm-1': 'stored' });
     // One store lookup per installation per batch, one order query per event.
@@ -423,14 +435,14 @@ describe('partner events', () => {
       expect(c.installationId).toBe('inst-e');
     }
     const stored = await ddb.client.send(new GetItemCommand({ TableName: EVENTS_TABLE, Key: { event_id: { S: 'ev-2' } } }));
-    expect(stored.Item?.event_type.S).toBe('ORDER_UPDATED');
+    expect(stored.Item?.event_type.S).toBe('REFUND_REQUESTED');
     expect(stored.Item?.site_id.S).toBe('site-9');
     expect(stored.Item?.order_id.S).toBe('order-2');
     expect(JSON.parse(stored.Item!.order_json.S!)).toMatchObject({ id: 'order-2' });
 
     // Redelivery: stored once, no further API calls.
     const calls = gql.calls.length;
-    const again = await processBatch(batch, { tokens: newTokenService(), graphql, events, log });
+    const again = await processBatch(batch, deps(newTokenService()));
     expect(again.outcomes).toEqual({ 'm-0': 'duplicate', 'm-1': 'duplicate' });
     expect(gql.calls.length).toBe(calls);
   });
@@ -439,7 +451,7 @@ describe('partner events', () => {
     const svc = newTokenService(() => Date.now() + 1_000_000);
     const before = oauthServer.countOf('refresh_token');
     gql.respond = okReplies;
-    const res = await processBatch(sqsEvent(orderEvent('ev-3', 'inst-e', 'order-3')), { tokens: svc, graphql, events, log });
+    const res = await processBatch(sqsEvent(orderEvent('ev-3', 'inst-e', 'order-3')), deps(svc));
     expect(res.batchItemFailures).toEqual([]);
     expect(oauthServer.countOf('refresh_token')).toBe(before + 1);
     const fresh = oauthServer.issuedAccessTokens.at(-1)!;
@@ -452,9 +464,7 @@ describe('partner events', () => {
       c.variables.orderId === 'order-bad'
         ? { body: { data: { order: null }, errors: [{ message: 'Order not found', extensions: { code: 'NOT_FOUND' } }] } }
         : okReplies(c);
-    const res = await processBatch(sqsEvent(orderEvent('ev-4', 'inst-e', 'order-bad'), orderEvent('ev-5', 'inst-e', 'order-5')), {
-      tokens: newTokenService(), graphql, events, log,
-    });
+    const res = await processBatch(sqsEvent(orderEvent('ev-4', 'inst-e', 'order-bad'), orderEvent('ev-5', 'inst-e', 'order-5')), deps(newTokenService()));
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: 'm-0' }]);
     expect(res.outcomes).toEqual({ 'm-0': 'failed', 'm-1': 'stored' });
     const missing = await ddb.client.send(new GetItemCommand({ TableName: EVENTS_TABLE, Key: { event_id: { S: 'ev-4' } } }));
@@ -466,7 +476,7 @@ describe('partner events', () => {
     gql.respond = okReplies;
     sleeps.length = 0;
     gql.queue.push({ status: 429, body: { message: 'slow down' } }, { body: { errors: [{ message: 'Rate exceeded', extensions: { code: 'THROTTLED' } }] } });
-    const res = await processBatch(sqsEvent(orderEvent('ev-6', 'inst-e', 'order-6')), { tokens: newTokenService(), graphql, events, log });
+    const res = await processBatch(sqsEvent(orderEvent('ev-6', 'inst-e', 'order-6')), deps(newTokenService()));
     expect(res.batchItemFailures).toEqual([]);
     expect(sleeps).toHaveLength(2);
     expect(graphql.throttledAttempts).toBeGreaterThanOrEqual(2);
@@ -477,25 +487,32 @@ describe('partner events', () => {
     const calls = gql.calls.length;
     const res = await processBatch(
       sqsEvent(orderEvent('ev-7', 'inst-e', 'order-7'), orderEvent('ev-8', 'inst-e', 'order-8'), orderEvent('ev-9', 'inst-e', 'order-9')),
-      { tokens: newTokenService(), graphql, events, log },
+      deps(newTokenService()),
     );
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m-0', 'm-1', 'm-2']);
     expect(res.outcomes).toEqual({ 'm-0': 'failed', 'm-1': 'skipped', 'm-2': 'skipped' });
     expect(gql.calls.length - calls).toBe(3); // maxAttempts for the first record only
   });
 
-  it('rejects bad records with a reason and keeps them for the DLQ', async () => {
+  it('keeps malformed records for the DLQ and acknowledges (and counts) events no installation here can take', async () => {
     gql.respond = okReplies;
-    const noInstallation = { ...orderEvent('ev-10', 'x', 'o'), detail: { eventType: 'ORDER_PLACED', orderIdentifier: { orderId: 'o' } } };
-    const notInstalled = orderEvent('ev-11', 'inst-unknown', 'order-11');
+    const noBusinessProduct = { ...orderEvent('ev-10', 'x', 'o'), resources: [], detail: { data: { order: { id: 'o' } } } };
+    const unknownBusinessProduct = orderEvent('ev-11', 'inst-unknown', 'order-11');
+    const noOrder = { ...orderEvent('ev-12', 'inst-e', 'o'), resources: [`businessProduct/${bpOf('inst-e')}`] };
+    const calls = gql.calls.length;
+    const before = metrics.total(BWP_METRICS.unroutableEvents);
     const res = await processBatch(
-      { Records: [...sqsEvent(noInstallation, notInstalled).Records, { ...sqsEvent({}).Records[0], messageId: 'm-2', body: 'not json' }] },
-      { tokens: newTokenService(), graphql, events, log },
+      { Records: [...sqsEvent(noBusinessProduct, unknownBusinessProduct, noOrder).Records, { ...sqsEvent({}).Records[0], messageId: 'm-3', body: 'not json' }] },
+      deps(newTokenService()),
     );
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m-0', 'm-1', 'm-2']);
+    expect(res.outcomes).toEqual({ 'm-0': 'acknowledged', 'm-1': 'acknowledged', 'm-2': 'failed', 'm-3': 'failed' });
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m-2', 'm-3']);
+    expect(metrics.total(BWP_METRICS.unroutableEvents) - before).toBe(2);
+    expect(gql.calls.length).toBe(calls);
     const text = memory.text();
-    expect(text).toContain('names no installation');
-    expect(text).toContain('inst-unknown has no stored tokens');
+    expect(text).toContain('names no business product');
+    expect(text).toContain('business product bp-inst-unknown belongs to no installation');
+    expect(text).toContain('names no order');
     expect(text).toContain('not JSON');
   });
 });

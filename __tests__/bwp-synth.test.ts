@@ -13,14 +13,14 @@ import { resources, synthConfig, type SynthStack } from './helpers/synth.js';
 const PEM = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9NrnQefbdiD4Tk65eY2r/fXtf4VV\nPIBdR7qP73NhRBdNhUNfERayW67OP+ufvhpgdWUcbxXQkos8KkwL8yRMzQ==\n-----END PUBLIC KEY-----\n';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bwp/client-AbCdEf';
 const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
-const SOURCE = 'aws.partner/buywithprime.com/partner-1/events';
+const SOURCE = 'aws.partner/buywithprime/partner-1-events';
 const BASE = {
   enabled: true,
   clientId: 'client-1',
   clientSecretArn: SECRET_ARN,
   verificationPublicKey: PEM,
   partnerEventSource: SOURCE,
-  eventTypes: ['ORDER_PLACED', 'REFUND_SUCCESS'],
+  eventTypes: ['ORDER_CONFIRMED', 'REFUND_REQUESTED'],
   processorTimeoutSeconds: 45,
 };
 
@@ -55,6 +55,8 @@ function expectCommonParts(stack: SynthStack): void {
     expect(t.server_side_encryption.enabled).toBe(true);
   }
   expect(tables.find((t) => t.name.endsWith('tokens'))!.ttl).toEqual({ enabled: true, attribute_name: 'ttl' });
+  // Stored raw event details expire (eventRetentionDays).
+  expect(tables.find((t) => t.name.endsWith('events'))!.ttl).toEqual({ enabled: true, attribute_name: 'expires_at' });
   const key = one(stack, 'aws_kms_key');
   expect(key.enable_key_rotation).toBe(true);
 
@@ -63,7 +65,11 @@ function expectCommonParts(stack: SynthStack): void {
   expect(bus.name).toBe(SOURCE);
   expect(bus.event_source_name).toBe(SOURCE);
   const rules = Object.values(resources(stack, 'aws_cloudwatch_event_rule')) as Record<string, any>[];
-  expect(rules.map((r) => JSON.parse(r.event_pattern).$or[1].detail.eventType[0]).sort()).toEqual(['ORDER_PLACED', 'REFUND_SUCCESS']);
+  // Routed by detail-type from the configured source (documents.buywithprime.amazon.com/bwp-api/docs/subscribe-to-events).
+  expect(rules.map((r) => JSON.parse(r.event_pattern)).sort((a, b) => a['detail-type'][0].localeCompare(b['detail-type'][0]))).toEqual([
+    { source: [SOURCE], 'detail-type': ['ORDER_CONFIRMED'] },
+    { source: [SOURCE], 'detail-type': ['REFUND_REQUESTED'] },
+  ]);
   for (const r of rules) expect(r.name.length).toBeLessThanOrEqual(64);
   const queues = resources(stack, 'aws_sqs_queue');
   const [queueId] = Object.entries(queues).find(([, q]) => q.name === 'trib-use1-bwp-events')!;
@@ -90,7 +96,11 @@ function expectCommonParts(stack: SynthStack): void {
   const policies = resources(stack, 'aws_iam_role_policy');
   const processorPolicy = policyOf(Object.entries(policies).find(([id]) => id.startsWith('processor_policy'))![1]);
   const actions = processorPolicy.Statement.flatMap((s) => [s.Action].flat());
-  expect(actions).not.toContain('dynamodb:DeleteItem');
+  // Delete only on the events table (personal data deletion), never on the token store.
+  const tokenStmt = processorPolicy.Statement.find((s) => s.Sid === 'TokenLeaseAndRefresh')!;
+  expect([tokenStmt.Action].flat()).not.toContain('dynamodb:DeleteItem');
+  const eventsStmt = processorPolicy.Statement.find((s) => s.Sid === 'EventsTable')!;
+  expect(eventsStmt.Resource).toMatch(/aws_dynamodb_table\.events-table_table_[0-9A-F]+\.arn|events-table/);
   expect(actions.every((a: string) => !a.includes('*'))).toBe(true);
   const secretStmt = processorPolicy.Statement.find((s) => s.Sid === 'ReadClientSecret')!;
   expect(secretStmt.Resource).toEqual([SECRET_ARN, `${SECRET_ARN}-??????`]);

@@ -24,7 +24,7 @@ describe('buy-with-prime fargate target, offline terraform plan', () => {
         clientId: 'client-1',
         clientSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bwp/client-AbCdEf',
         verificationPublicKey: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9NrnQefbdiD4Tk65eY2r/fXtf4VV\nPIBdR7qP73NhRBdNhUNfERayW67OP+ufvhpgdWUcbxXQkos8KkwL8yRMzQ==\n-----END PUBLIC KEY-----\n',
-        partnerEventSource: 'aws.partner/buywithprime.com/partner-1/events',
+        partnerEventSource: 'aws.partner/buywithprime/partner-1-events',
         publicBaseUrl: 'https://bwp.example.com',
         certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
         fargate: { natGateways: 2 },

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../handlers/bwp-oauth/app.js';
 import { fromApiGateway, toApiGateway } from '../handlers/bwp-oauth/http.js';
-import { idempotencyKeyOf, installationIdOf, isOrderEvent, orderIdOf, parsePartnerEvent, BadEventError } from '../handlers/bwp-events/processor.js';
+import { idempotencyKeyOf, installationIdOf, resourcesOf, orderIdOf, parsePartnerEvent, BadEventError } from '../handlers/bwp-events/processor.js';
 import { GraphqlClient, GraphqlRequestError, ThrottledError } from '../handlers/lib/bwp-graphql.js';
 import { open, seal } from '../handlers/lib/bwp-kms.js';
 import { MemoryLog, REDACTED, redact } from '../handlers/lib/bwp-log.js';
@@ -169,11 +169,13 @@ describe('partner event parsing', () => {
     expect(installationIdOf(e)).toBe('i-1');
     expect(orderIdOf(e)).toBe('o-1');
     expect(idempotencyKeyOf(e)).toBe('k-1');
-    expect(isOrderEvent(e)).toBe(true);
-    const r = ev({ eventType: 'ORDER_UPDATED', installationId: 'i-2' }, { resources: ['arn:aws:buywithprime::order/o-77'] });
+    // Documented paths (documents.buywithprime.amazon.com/bwp-api/docs/refund_requested): the order is not the last segment.
+    const r = ev({}, { resources: ['businessProduct/bp-1/order/o-77/refund/rf-1'] });
     expect(orderIdOf(r)).toBe('o-77');
+    expect(resourcesOf(r)).toMatchObject({ businessProductId: 'bp-1', orderId: 'o-77', refundId: 'rf-1' });
     expect(idempotencyKeyOf(r)).toBe('e-1');
-    expect(isOrderEvent(ev({ eventType: 'CATALOG_UPDATED', installationId: 'i' }))).toBe(false);
+    // detail.data.order.id of the 2024-11-01 body (order_confirmed page) when no path names the order.
+    expect(orderIdOf(ev({ data: { order: { id: 'o-9' } } }))).toBe('o-9');
   });
 
   it('rejects what is not an event', () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_EVENT_TYPES, ROUTES } from '../handlers/bwp-events/routing.js';
 import { AWS_REGIONS, ConfigError, bool, describe, int, join, oneOf, onlyKeys, optStr, regions, section, str, strList, type AwsRegion, type Raw } from './validate.js';
 
 export const BWP_DEPLOY_TARGETS = ['lambda', 'fargate'] as const;
@@ -8,7 +9,8 @@ export const BWP_DEFAULTS = {
   authorizeUrl: 'https://console.buywithprime.amazon.com/marketplace/authorize',
   tokenUrl: 'https://api.buywithprime.amazon.com/token',
   apiUrl: 'https://api.buywithprime.amazon.com/graphql',
-  eventTypes: ['ORDER_PLACED', 'ORDER_UPDATED', 'REFUND_SUCCESS'],
+  /** Documented event types (documents.buywithprime.amazon.com/bwp-api/docs/event-types) the processor acts on. */
+  eventTypes: DEFAULT_EVENT_TYPES,
 } as const;
 
 /** Fargate CPU units -> the memory sizes (MiB) Fargate accepts with them. */
@@ -81,10 +83,16 @@ export interface BuyWithPrimeConfig {
   readonly publicBaseUrl?: string;
   /** ACM certificate for publicBaseUrl's host, in the deployment region. fargate: required; lambda: optional. */
   readonly certificateArn?: string;
-  /** The partner event source, "aws.partner/buywithprime.com/..." (required when enabled). */
+  /** The partner event source, "aws.partner/buywithprime/<partner event source name>" (required when enabled). */
   readonly partnerEventSource: string;
-  /** Event types routed to the processor, one rule each. Default ORDER_PLACED, ORDER_UPDATED, REFUND_SUCCESS. */
+  /**
+   * Documented event types routed to the processor, one rule each. Default ORDER_CONFIRMED, REFUND_REQUESTED,
+   * REFUND_COMPLETED, RETURN_STARTED, RETURN_COMPLETED, PACKAGE_DELIVERED, PACKAGE_DELIVERY_CANCELLED,
+   * PERSONAL_DATA_DELETION_TASK_COMPLETED.
+   */
   readonly eventTypes: readonly string[];
+  /** Days a processed event (with its raw detail) is kept in the events table (DynamoDB TTL). Default 90. */
+  readonly eventRetentionDays: number;
   /** Seconds a launch may take before its state expires. Default 600. */
   readonly launchTtlSeconds: number;
   /** Refresh access tokens this many seconds before they expire. Default 120. */
@@ -114,7 +122,7 @@ const KEYS = [
   'scopes', 'verificationPublicKey', 'verificationIssuer', 'publicBaseUrl', 'certificateArn', 'partnerEventSource',
   'eventTypes', 'launchTtlSeconds', 'refreshAheadSeconds', 'oauthMemoryMb', 'oauthTimeoutSeconds', 'apiRateLimit',
   'apiBurstLimit', 'processorMemoryMb', 'processorTimeoutSeconds', 'batchSize', 'maxReceiveCount', 'apiMaxAttempts',
-  'eventRetryAttempts', 'eventMaxAgeSeconds', 'fargate',
+  'eventRetryAttempts', 'eventMaxAgeSeconds', 'fargate', 'eventRetentionDays',
 ] as const;
 
 const FARGATE_KEYS = [
@@ -233,10 +241,11 @@ export function parseBuyWithPrimeConfig(raw: unknown, path = 'buyWithPrime'): Bu
     certificateArn,
     partnerEventSource: required(o, path, 'partnerEventSource', enabled, {
       pattern: /^aws\.partner\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)+$/,
-      hint: 'the partner event source name, e.g. "aws.partner/buywithprime.com/<id>/<name>"',
+      hint: 'the partner event source name, e.g. "aws.partner/buywithprime/<partner event source name>"',
       maxLength: 256,
     }),
-    eventTypes: strList(o, path, 'eventTypes', BWP_DEFAULTS.eventTypes, { pattern: /^[A-Z][A-Z0-9_]{1,63}$/, hint: 'an event type in upper case, e.g. ORDER_PLACED' }),
+    eventTypes: strList(o, path, 'eventTypes', BWP_DEFAULTS.eventTypes, { pattern: /^[A-Z][A-Z0-9_]{1,63}$/, hint: 'an event type in upper case, e.g. ORDER_CONFIRMED' }),
+    eventRetentionDays: int(o, path, 'eventRetentionDays', 90, { min: 1, max: 3650 }),
     launchTtlSeconds: int(o, path, 'launchTtlSeconds', 600, { min: 60, max: 3600 }),
     refreshAheadSeconds: int(o, path, 'refreshAheadSeconds', 120, { min: 30, max: 600 }),
     oauthMemoryMb: int(o, path, 'oauthMemoryMb', 256, { min: 128, max: 10240 }),
@@ -255,6 +264,9 @@ export function parseBuyWithPrimeConfig(raw: unknown, path = 'buyWithPrime'): Bu
   const seen = new Set<string>();
   cfg.eventTypes.forEach((t, i) => {
     if (seen.has(t)) throw new ConfigError(join(join(path, 'eventTypes'), i), `${describe(t)} is listed twice`);
+    if (!ROUTES[t]) {
+      throw new ConfigError(join(join(path, 'eventTypes'), i), `${describe(t)} is not a documented Buy with Prime event type; allowed values are: ${Object.keys(ROUTES).join(', ')}`);
+    }
     seen.add(t);
   });
   if (cfg.eventTypes.length === 0) throw new ConfigError(join(path, 'eventTypes'), 'must list at least one event type');

@@ -30,6 +30,8 @@ import type { TributaryConfig } from '../config/index.js';
 import { DynamodbTable } from '../modules/dynamodb-table.js';
 import { LambdaFunction, type PolicyStatement } from '../modules/lambda-function.js';
 import { QueueWithDlq } from '../modules/queue-with-dlq.js';
+import { EVENTS_TABLE_TTL } from '../handlers/bwp-events/routing.js';
+import { BWP_METRICS, BWP_METRICS_STACK_ENV } from '../handlers/lib/bwp-metrics.js';
 import { TributaryStack } from './base.js';
 import { BwpFargateService } from './buy-with-prime-fargate.js';
 
@@ -107,6 +109,8 @@ export class BuyWithPrimeStack extends TributaryStack {
       naming,
       purpose: 'bwp-events',
       partitionKey: 'event_id',
+      // Stored raw event details can hold shopper data: they expire after eventRetentionDays.
+      ttlAttribute: EVENTS_TABLE_TTL,
     });
 
     const secretRead: PolicyStatement = {
@@ -183,10 +187,8 @@ export class BuyWithPrimeStack extends TributaryStack {
           name: naming.name('eventRule', 'bwp', type.toLowerCase().replace(/_/g, '-')),
           description: `Buy with Prime ${type} events to the processor queue`,
           eventBusName: this.bus.name,
-          eventPattern: JSON.stringify({
-            source: [{ prefix: 'aws.partner/' }],
-            $or: [{ 'detail-type': [type] }, { detail: { eventType: [type] } }],
-          }),
+          // Buy with Prime publishes the event type as detail-type, from the partner event source.
+          eventPattern: JSON.stringify({ source: [bwp.partnerEventSource], 'detail-type': [type] }),
         }),
       );
     }
@@ -209,11 +211,14 @@ export class BuyWithPrimeStack extends TributaryStack {
         BWP_EVENTS_TABLE: this.eventsTable.name,
         BWP_API_URL: bwp.apiUrl,
         BWP_API_MAX_ATTEMPTS: String(bwp.apiMaxAttempts),
+        BWP_EVENT_RETENTION_DAYS: String(bwp.eventRetentionDays),
+        [BWP_METRICS_STACK_ENV]: this.stackName,
         POWERTOOLS_SERVICE_NAME: 'bwp-events',
       },
       statements: [
         { Sid: 'TokenLeaseAndRefresh', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.tokensTable.arn },
-        { Sid: 'EventsTable', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: this.eventsTable.arn },
+        // PutItem: events; UpdateItem: the data-subject index; DeleteItem: PERSONAL_DATA_DELETION_TASK_COMPLETED.
+        { Sid: 'EventsTable', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: this.eventsTable.arn },
         kmsUse,
         secretRead,
       ],
@@ -250,6 +255,19 @@ export class BuyWithPrimeStack extends TributaryStack {
       evaluationPeriods: 1,
       threshold: 900,
       comparisonOperator: 'GreaterThanThreshold',
+    });
+    alerts.alarm('bwp-events-unroutable', {
+      alarmDescription:
+        'Buy with Prime events were acknowledged without processing: unknown business product or installation, uninstalled installation, or an undocumented type. Read the processor log ("event acknowledged without processing", reason).',
+      namespace: BWP_METRICS.namespace,
+      metricName: BWP_METRICS.unroutableEvents,
+      dimensions: { [BWP_METRICS.dimension]: this.stackName },
+      statistic: 'Sum',
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
     });
     this.rules.forEach((rule, i) => {
       alerts.eventRuleFailure(

@@ -200,10 +200,14 @@ export async function newSigningKey(): Promise<SigningKey> {
 /** A Buy with Prime style verification-token for a request to `publicBaseUrl + path?rawQuery` with `body`. */
 export async function signVerificationToken(
   key: CryptoKey,
-  opts: { publicBaseUrl: string; path: string; rawQuery?: string; body?: string; installationId: string; expiresIn?: string | number; hash?: string; alg?: string },
+  opts: {
+    publicBaseUrl: string; path: string; rawQuery?: string; body?: string; installationId: string; expiresIn?: string | number; hash?: string; alg?: string;
+    /** Further claims (e.g. businessProductId). */
+    claims?: Record<string, unknown>;
+  },
 ): Promise<string> {
   const hash = opts.hash ?? requestHash(opts.publicBaseUrl, opts.path, opts.rawQuery ?? '', opts.body ?? '');
-  return new SignJWT({ installationId: opts.installationId, requestHash: hash })
+  return new SignJWT({ ...opts.claims, installationId: opts.installationId, requestHash: hash })
     .setProtectedHeader({ alg: opts.alg ?? 'ES256' })
     .setIssuedAt()
     .setExpirationTime(opts.expiresIn ?? '5m')

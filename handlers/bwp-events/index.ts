@@ -6,6 +6,7 @@ import { numberEnv, oauthSettingsFromEnv, requireEnv } from '../lib/bwp-env.js';
 import { GraphqlClient } from '../lib/bwp-graphql.js';
 import { KmsDataKeyCipher } from '../lib/bwp-kms.js';
 import { createLog } from '../lib/bwp-log.js';
+import { BWP_METRICS_STACK_ENV, EmfMetrics } from '../lib/bwp-metrics.js';
 import { OAuthClient } from '../lib/bwp-oauth-client.js';
 import { clientSecretLoader } from '../lib/bwp-secret.js';
 import { TokenStore } from '../lib/bwp-token-store.js';
@@ -19,8 +20,9 @@ const settings = oauthSettingsFromEnv(env);
 const ddb = new DynamoDBClient({});
 const loadSecret = clientSecretLoader(settings.clientSecretId);
 let oauth: Promise<OAuthClient> | undefined;
+const store = new TokenStore(ddb, settings.tokensTable);
 const tokens = new TokenService({
-  store: new TokenStore(ddb, settings.tokensTable),
+  store,
   cipher: new KmsDataKeyCipher(new KMSClient({}), settings.kmsKeyId),
   refresher: async (refreshToken) => {
     oauth ??= loadSecret().then((clientSecret) => new OAuthClient({ ...settings, clientSecret }));
@@ -31,9 +33,10 @@ const tokens = new TokenService({
   log,
 });
 const graphql = new GraphqlClient({ endpoint: requireEnv(env, 'BWP_API_URL'), maxAttempts: numberEnv(env, 'BWP_API_MAX_ATTEMPTS', 5) });
-const events = new EventsStore(ddb, requireEnv(env, 'BWP_EVENTS_TABLE'));
+const events = new EventsStore(ddb, requireEnv(env, 'BWP_EVENTS_TABLE'), numberEnv(env, 'BWP_EVENT_RETENTION_DAYS', 90));
+const metrics = new EmfMetrics(env[BWP_METRICS_STACK_ENV] || 'buy-with-prime');
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const { batchItemFailures } = await processBatch(event, { tokens, graphql, events, log });
+  const { batchItemFailures } = await processBatch(event, { tokens, installations: store, graphql, events, log, metrics });
   return { batchItemFailures };
 };

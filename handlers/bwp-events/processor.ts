@@ -1,7 +1,12 @@
 /**
  * The Buy with Prime partner event processor: SQS (fed by EventBridge rules on the partner event bus) ->
- * for every record: resolve the installation, get a valid access token, call the GraphQL API (the order named
+ * for every record: route by `detail-type` (routing.ts), find the business product in the `resources` paths and
+ * its installation (recorded at install time), get a valid access token, call the GraphQL API (the order named
  * by the event, plus the store lookup), and store the result once in the events table.
+ *
+ * Events that can never be processed by this deployment - an unknown business product or installation, an
+ * uninstalled installation, an undocumented event type - are acknowledged (not retried into the DLQ), logged with
+ * their reason and counted (metric UnroutableEvents).
  *
  * Failures are reported per record (ReportBatchItemFailures): the record returns to the queue and, after the
  * queue's maxReceiveCount, lands in the DLQ with its body intact. Throttling that outlasts the client's backoff
@@ -9,9 +14,15 @@
  * off as a whole.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { GraphqlRequestError, ORDER_QUERY, STORE_QUERY, ThrottledError, type GraphqlClient, type OrderResult, type StoreResult } from '../lib/bwp-graphql.js';
+import {
+  GraphqlRequestError, ORDER_QUERY, PERSONAL_DATA_DELETION_TASK_QUERY, STORE_QUERY, ThrottledError,
+  type GraphqlClient, type OrderResult, type PersonalDataDeletionTaskResult, type StoreResult,
+} from '../lib/bwp-graphql.js';
 import type { Log } from '../lib/bwp-log.js';
+import { BWP_METRICS, type Metrics } from '../lib/bwp-metrics.js';
+import type { InstallationRecord } from '../lib/bwp-token-store.js';
 import type { EventsStore } from './events-store.js';
+import { resourceIds, ROUTES, type ResourceIds } from './routing.js';
 
 /** A Buy with Prime partner event as EventBridge delivers it. */
 export interface PartnerEvent {
@@ -53,13 +64,18 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v ? v : undefined;
 }
 
-export function eventTypeOf(ev: PartnerEvent): string {
-  return str(ev.detail.eventType) ?? ev.detailType;
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
+/** The event type: `detail-type` (as published), else the body's `eventDescriptor` or `eventType`. */
+export function eventTypeOf(ev: PartnerEvent): string {
+  return ev.detailType || str(ev.detail.eventDescriptor) || str(ev.detail.eventType) || '';
+}
+
+/** The installation named by the event itself (the workshop sample's shape); documented events name none. */
 export function installationIdOf(ev: PartnerEvent): string | undefined {
-  const keys = ev.detail.contextKeys as Record<string, unknown> | undefined;
-  return str(keys?.installationId) ?? str(ev.detail.installationId);
+  return str(obj(ev.detail.contextKeys)?.installationId) ?? str(ev.detail.installationId);
 }
 
 /** The idempotency key: `detail.idempotencyKey` when the event has one, else the EventBridge event id. */
@@ -67,43 +83,63 @@ export function idempotencyKeyOf(ev: PartnerEvent): string {
   return str(ev.detail.idempotencyKey) ?? ev.id;
 }
 
-/**
- * The order id of an order event: `detail.orderIdentifier.orderId`, `detail.orderId`, or the last path segment
- * of a resource naming an order (".../order/<id>").
- */
-export function orderIdOf(ev: PartnerEvent): string | undefined {
-  const ident = ev.detail.orderIdentifier as Record<string, unknown> | undefined;
-  const fromDetail = str(ident?.orderId) ?? str(ev.detail.orderId);
-  if (fromDetail) return fromDetail;
-  for (const r of ev.resources) {
-    const m = /(?:^|[/:])orders?[/:]([^/:]+)$/i.exec(r);
-    if (m) return m[1];
-  }
-  return undefined;
+/** The resources paths of the event (EventBridge `resources`, else the body's own `resources`). */
+export function resourcesOf(ev: PartnerEvent): ResourceIds {
+  const fromBody = Array.isArray(ev.detail.resources) ? ev.detail.resources.filter((r): r is string => typeof r === 'string') : [];
+  return resourceIds([...ev.resources, ...fromBody]);
 }
 
-export function isOrderEvent(ev: PartnerEvent): boolean {
-  return /^(ORDER|REFUND|RETURN|FULFILLMENT|DELIVERY|SHIPMENT)/i.test(eventTypeOf(ev)) || orderIdOf(ev) !== undefined;
+/**
+ * The order id: from a resources path wherever `order/<id>` appears in it, else `detail.data.order.id`, else the
+ * sample's `detail.orderIdentifier.orderId` / `detail.orderId`.
+ */
+export function orderIdOf(ev: PartnerEvent): string | undefined {
+  return (
+    resourcesOf(ev).orderId ??
+    str(obj(obj(ev.detail.data)?.order)?.id) ??
+    str(obj(ev.detail.orderIdentifier)?.orderId) ??
+    str(ev.detail.orderId)
+  );
+}
+
+/** Reads installations: the token store. */
+export interface Installations {
+  installationForBusinessProduct(businessProductId: string): Promise<string | undefined>;
+  getInstallation(installationId: string): Promise<InstallationRecord | undefined>;
 }
 
 export interface ProcessorDeps {
   readonly tokens: { getAccessToken(installationId: string): Promise<string>; invalidate(installationId: string): void };
+  readonly installations: Installations;
   readonly graphql: GraphqlClient;
   readonly events: EventsStore;
   readonly log: Log;
+  readonly metrics: Metrics;
   readonly now?: () => number;
 }
 
-export type RecordOutcome = 'stored' | 'duplicate' | 'failed' | 'skipped';
+export type RecordOutcome = 'stored' | 'duplicate' | 'failed' | 'skipped' | 'acknowledged';
 
 export interface BatchResult extends SQSBatchResponse {
   readonly outcomes: Record<string, RecordOutcome>;
 }
 
+/** The record is acknowledged without processing (it can never be processed here); counted as UnroutableEvents. */
+class Unroutable extends Error {
+  constructor(readonly reason: 'unknown_event_type' | 'unknown_installation' | 'uninstalled', message: string) {
+    super(message);
+  }
+}
+
+interface BatchState {
+  readonly stores: Map<string, Promise<StoreResult>>;
+  readonly installations: Map<string, Promise<InstallationRecord | undefined>>;
+}
+
 export async function processBatch(event: SQSEvent, deps: ProcessorDeps): Promise<BatchResult> {
   const outcomes: Record<string, RecordOutcome> = {};
   const failures: { itemIdentifier: string }[] = [];
-  const stores = new Map<string, Promise<StoreResult>>();
+  const batch: BatchState = { stores: new Map(), installations: new Map() };
   let throttled = false;
   for (const record of event.Records) {
     if (throttled) {
@@ -112,8 +148,14 @@ export async function processBatch(event: SQSEvent, deps: ProcessorDeps): Promis
       continue;
     }
     try {
-      outcomes[record.messageId] = await processRecord(record, deps, stores);
+      outcomes[record.messageId] = await processRecord(record, deps, batch);
     } catch (err) {
+      if (err instanceof Unroutable) {
+        outcomes[record.messageId] = 'acknowledged';
+        deps.metrics.count(BWP_METRICS.unroutableEvents, { reason: err.reason });
+        deps.log.warn('event acknowledged without processing', { messageId: record.messageId, reason: err.reason, detail: err.message });
+        continue;
+      }
       outcomes[record.messageId] = 'failed';
       failures.push({ itemIdentifier: record.messageId });
       if (err instanceof ThrottledError) throttled = true;
@@ -130,49 +172,95 @@ export async function processBatch(event: SQSEvent, deps: ProcessorDeps): Promis
   return { batchItemFailures: failures, outcomes };
 }
 
-async function processRecord(record: SQSRecord, deps: ProcessorDeps, stores: Map<string, Promise<StoreResult>>): Promise<RecordOutcome> {
+async function installationOf(ev: PartnerEvent, ids: ResourceIds, deps: ProcessorDeps, batch: BatchState): Promise<InstallationRecord> {
+  let installationId = installationIdOf(ev);
+  if (!installationId && ids.businessProductId) installationId = await deps.installations.installationForBusinessProduct(ids.businessProductId);
+  if (!installationId) {
+    throw new Unroutable(
+      'unknown_installation',
+      ids.businessProductId
+        ? `event ${ev.id}: business product ${ids.businessProductId} belongs to no installation of this app`
+        : `event ${ev.id} names no business product (resources) and no installation`,
+    );
+  }
+  let rec = batch.installations.get(installationId);
+  if (!rec) {
+    rec = deps.installations.getInstallation(installationId);
+    batch.installations.set(installationId, rec);
+  }
+  const found = await rec;
+  if (!found) throw new Unroutable('unknown_installation', `event ${ev.id}: installation ${installationId} is not installed`);
+  if (found.state === 'uninstalled') throw new Unroutable('uninstalled', `event ${ev.id}: installation ${installationId} was uninstalled`);
+  return found;
+}
+
+async function processRecord(record: SQSRecord, deps: ProcessorDeps, batch: BatchState): Promise<RecordOutcome> {
   const ev = parsePartnerEvent(record.body);
-  const eventId = idempotencyKeyOf(ev);
   const eventType = eventTypeOf(ev);
-  const installationId = installationIdOf(ev);
-  if (!installationId) throw new BadEventError(`event ${ev.id} names no installation (detail.contextKeys.installationId)`);
-  if (!eventType) throw new BadEventError(`event ${ev.id} has no event type`);
+  if (!eventType) throw new BadEventError(`event ${ev.id} has no event type (detail-type)`);
+  const route = ROUTES[eventType];
+  if (!route) throw new Unroutable('unknown_event_type', `event ${ev.id}: ${eventType} is not a documented Buy with Prime event type`);
+  const ids = resourcesOf(ev);
+  const eventId = idempotencyKeyOf(ev);
   const orderId = orderIdOf(ev);
-  if (isOrderEvent(ev) && !orderId) throw new BadEventError(`order event ${ev.id} (${eventType}) carries no order id`);
+  if (route === 'order' && !orderId) throw new BadEventError(`order event ${ev.id} (${eventType}) names no order (resources order/<id> or detail.data.order.id)`);
+  if (route === 'personal_data_deletion' && !ids.personalDataDeletionTaskId) {
+    throw new BadEventError(`event ${ev.id} (${eventType}) names no personalDataDeletionTask in its resources`);
+  }
+  const installation = await installationOf(ev, ids, deps, batch);
+  const installationId = installation.installationId;
+  const businessProductId = ids.businessProductId ?? installation.businessProductId;
 
   if (await deps.events.exists(eventId)) {
     deps.log.info('duplicate event skipped', { eventId, eventType, installationId });
     return 'duplicate';
   }
+  const base = {
+    eventId,
+    sourceEventId: ev.id,
+    eventType,
+    installationId,
+    businessProductId,
+    eventTime: ev.time,
+    processedAt: new Date((deps.now ?? Date.now)()).toISOString(),
+    detail: JSON.stringify(ev.detail),
+    resources: ev.resources,
+  };
+
+  if (route === 'record') {
+    const stored = await deps.events.putOnce(base);
+    deps.log.info(stored ? 'event recorded' : 'duplicate event skipped', { eventId, eventType, installationId, resources: ev.resources });
+    return stored ? 'stored' : 'duplicate';
+  }
 
   const accessToken = await deps.tokens.getAccessToken(installationId);
-  const auth = { accessToken, installationId };
+  const auth = { accessToken, installationId, businessProductId };
   try {
-    let store = stores.get(installationId);
+    if (route === 'personal_data_deletion') {
+      const taskId = ids.personalDataDeletionTaskId!;
+      const res = await deps.graphql.query<PersonalDataDeletionTaskResult>(PERSONAL_DATA_DELETION_TASK_QUERY, { taskId }, auth);
+      const email = res.personalDataDeletionTask?.dataSubject?.email;
+      const deleted = email ? await deps.events.deleteSubject(email) : 0;
+      // The event is recorded without the subject (its detail names only the task).
+      const stored = await deps.events.putOnce(base);
+      deps.log.info('personal data deleted', { eventId, installationId, taskId, deletedEvents: deleted, subjectKnown: !!email });
+      return stored ? 'stored' : 'duplicate';
+    }
+    let store = batch.stores.get(installationId);
     if (!store) {
       store = deps.graphql.query<StoreResult>(STORE_QUERY, {}, auth);
-      stores.set(installationId, store);
-      store.catch(() => stores.delete(installationId));
+      batch.stores.set(installationId, store);
+      store.catch(() => batch.stores.delete(installationId));
     }
     const storeResult = await store;
-    let order: OrderResult['order'] | undefined;
-    if (orderId) {
-      const res = await deps.graphql.query<OrderResult>(ORDER_QUERY, { orderId }, auth);
-      if (!res.order) throw new GraphqlRequestError(`order ${orderId} was not found`, 200);
-      order = res.order;
-    }
+    const res = await deps.graphql.query<OrderResult>(ORDER_QUERY, { orderId }, auth);
+    if (!res.order) throw new GraphqlRequestError(`order ${orderId} was not found`, 200);
     const stored = await deps.events.putOnce({
-      eventId,
-      sourceEventId: ev.id,
-      eventType,
-      installationId,
-      eventTime: ev.time,
-      processedAt: new Date((deps.now ?? Date.now)()).toISOString(),
+      ...base,
       siteId: storeResult.buyWithPrimeStore?.siteId,
       widgetId: storeResult.buyWithPrimeStore?.widgetId,
       orderId,
-      order: order ? JSON.stringify(order) : undefined,
-      detail: JSON.stringify(ev.detail),
+      order: JSON.stringify(res.order),
     });
     deps.log.info(stored ? 'event stored' : 'duplicate event skipped', { eventId, eventType, installationId, orderId });
     return stored ? 'stored' : 'duplicate';

@@ -16,7 +16,7 @@ import type { Log } from '../lib/bwp-log.js';
 import type { OAuthClient } from '../lib/bwp-oauth-client.js';
 import type { TokenStore } from '../lib/bwp-token-store.js';
 import type { TokenService } from '../lib/bwp-token-service.js';
-import { VerificationError, type VerificationTokenVerifier } from '../lib/bwp-verification.js';
+import { VerificationError, type VerificationTokenVerifier, type VerifiedToken } from '../lib/bwp-verification.js';
 
 export interface AppRequest {
   readonly method: string;
@@ -116,9 +116,15 @@ function query(req: AppRequest): URLSearchParams {
 }
 
 async function verify(req: AppRequest, ctx: Context): Promise<string> {
+  return (await verifyToken(req, ctx)).installationId;
+}
+
+/** Claims of a verification token that may name the merchant's business product. */
+export const BUSINESS_PRODUCT_CLAIMS = ['businessProductId', 'targetId'] as const;
+
+async function verifyToken(req: AppRequest, ctx: Context): Promise<VerifiedToken> {
   try {
-    const { installationId } = await ctx.deps.verifier.verify({ path: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body });
-    return installationId;
+    return await ctx.deps.verifier.verify({ path: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body });
   } catch (err) {
     if (err instanceof VerificationError) {
       throw new HttpError(401, 'Request not verified', `This request could not be verified as coming from Buy with Prime: ${err.message}.`, err.reason);
@@ -148,7 +154,8 @@ const install: Route = async (req, ctx) => {
   const code = q.get('code');
   const state = q.get('state');
   if (!code || !state) throw new HttpError(400, 'Invalid install request', 'The install request lacks the code or state parameter.', 'missing_parameter');
-  const installationId = await verify(req, ctx);
+  const verified = await verifyToken(req, ctx);
+  const installationId = verified.installationId;
   const launchRecord = await ctx.deps.store.consumeLaunch(state, ctx.now());
   if (!launchRecord) {
     throw new HttpError(400, 'Invalid or expired state', 'This install link is unknown, expired or was already used. Start the installation again from Buy with Prime.', 'bad_state');
@@ -161,20 +168,29 @@ const install: Route = async (req, ctx) => {
     ctx.deps.log.error('authorization code exchange failed', { correlationId: ctx.correlationId, installationId, error: err });
     throw new HttpError(502, 'Installation failed', 'Buy with Prime did not accept the authorization code. Start the installation again.', 'exchange_failed');
   }
-  const version = await ctx.deps.tokens.saveInstallation(installationId, tokens);
+  // The business product this installation acts for: Buy with Prime events name it, not the installation.
+  const fromClaims = BUSINESS_PRODUCT_CLAIMS.map((c) => verified.claims[c]).find((v): v is string => typeof v === 'string' && /^[A-Za-z0-9._:-]{1,200}$/.test(v));
+  const businessProductId = fromClaims ?? tokens.businessProductId;
+  const version = await ctx.deps.tokens.saveInstallation(installationId, tokens, businessProductId);
   ctx.deps.log.info('installation stored', {
-    correlationId: ctx.correlationId, installationId, version, hasRefreshToken: !!tokens.refreshToken, expiresIn: tokens.expiresIn,
+    correlationId: ctx.correlationId, installationId, version, businessProductId, hasRefreshToken: !!tokens.refreshToken, expiresIn: tokens.expiresIn,
   });
+  if (!businessProductId) {
+    ctx.deps.log.warn('installation stored without a business product id: its events cannot be routed to it', { correlationId: ctx.correlationId, installationId });
+  }
   return page(200, 'Installed', `The app is installed for installation ${installationId}. You can close this window.`, ctx.correlationId);
 };
 
 const settings: Route = async (req, ctx) => {
   const installationId = await verify(req, ctx);
   const rec = await ctx.deps.store.getInstallation(installationId);
-  ctx.deps.log.info('settings viewed', { correlationId: ctx.correlationId, installationId, installed: !!rec });
-  const status = rec
-    ? `Installation ${installationId} is connected (token version ${rec.version}, last renewed ${new Date(rec.updatedAt).toISOString()}).`
-    : `Installation ${installationId} is not connected: install the app again from Buy with Prime.`;
+  ctx.deps.log.info('settings viewed', { correlationId: ctx.correlationId, installationId, state: rec?.state ?? 'none' });
+  const status =
+    !rec ? `Installation ${installationId} is not connected: install the app from Buy with Prime.`
+    : rec.state === 'uninstalled' ? `Installation ${installationId} is not connected (uninstalled): install the app again from Buy with Prime to reconnect it.`
+    : rec.state === 'needs_reauth'
+      ? `Installation ${installationId} needs reauthorization: Buy with Prime refused its refresh token (${rec.reauthReason ?? 'invalid_grant'}). Install the app again from Buy with Prime; events wait until then.`
+    : `Installation ${installationId} is connected (state active, token version ${rec.version}, last renewed ${new Date(rec.updatedAt).toISOString()}${rec.businessProductId ? `, business product ${rec.businessProductId}` : ''}).`;
   return page(200, 'Settings', status, ctx.correlationId);
 };
 

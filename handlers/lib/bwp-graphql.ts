@@ -69,7 +69,7 @@ export class GraphqlClient {
     this.random = opts.random ?? Math.random;
   }
 
-  async query<T>(query: string, variables: Record<string, unknown>, auth: { accessToken: string; installationId: string }): Promise<T> {
+  async query<T>(query: string, variables: Record<string, unknown>, auth: { accessToken: string; installationId: string; businessProductId?: string }): Promise<T> {
     const maxAttempts = this.opts.maxAttempts ?? 5;
     const base = this.opts.baseDelayMs ?? 200;
     const cap = this.opts.maxDelayMs ?? 5_000;
@@ -148,4 +148,27 @@ export interface StoreResult {
 
 export interface OrderResult {
   readonly order: { readonly id: string; readonly [k: string]: unknown } | null;
+}
+
+/**
+ * The data subject of a personal data deletion task (documented `personalDataDeletionTask(taskId)` query of the
+ * Privacy interface; PersonalDataDeletionTask.dataSubject { type email }).
+ */
+export const PERSONAL_DATA_DELETION_TASK_QUERY = `query PersonalDataDeletionTask($taskId: String!) {
+  personalDataDeletionTask(taskId: $taskId) {
+    taskId
+    status
+    dataSubject {
+      type
+      email
+    }
+  }
+}`;
+
+export interface PersonalDataDeletionTaskResult {
+  readonly personalDataDeletionTask: {
+    readonly taskId: string;
+    readonly status: string;
+    readonly dataSubject: { readonly type: string; readonly email?: string | null } | null;
+  } | null;
 }

@@ -80,8 +80,14 @@ export class OAuthClient {
   readonly refresh: Refresher = async (refreshToken: string) => toTokenSet(await oidc.refreshTokenGrant(this.config, refreshToken));
 }
 
+/** Token response members that may name the merchant's business product (the first string one wins). */
+export const BUSINESS_PRODUCT_MEMBERS = ['business_product_id', 'businessProductId', 'target_id', 'targetId'] as const;
+
 function toTokenSet(res: oidc.TokenEndpointResponse): TokenSet {
+  const raw = res as unknown as Record<string, unknown>;
+  const bp = BUSINESS_PRODUCT_MEMBERS.map((k) => raw[k]).find((v): v is string => typeof v === 'string' && v.length > 0);
   return {
+    businessProductId: bp,
     accessToken: res.access_token,
     refreshToken: res.refresh_token,
     expiresIn: typeof res.expires_in === 'number' ? res.expires_in : undefined,

@@ -23,6 +23,11 @@ export interface TokenSet {
   /** Seconds the access token is valid from now. */
   readonly expiresIn?: number;
   readonly scope?: string;
+  /**
+   * The merchant's business product id when the token response names it (`business_product_id`, `target_id`; see
+   * docs/buy-with-prime.md "Business products"). Recorded at install time; never stored with the tokens.
+   */
+  readonly businessProductId?: string;
 }
 
 /** Exchanges a refresh token for new tokens at the authorization server. */
@@ -112,11 +117,11 @@ export class TokenService {
   }
 
   /** Stores the tokens of a new installation (or a reinstallation) and returns the stored version. */
-  async saveInstallation(installationId: string, tokens: TokenSet): Promise<number> {
+  async saveInstallation(installationId: string, tokens: TokenSet, businessProductId?: string): Promise<number> {
     const nowMs = this.now();
     const expiresAt = expiry(nowMs, tokens.expiresIn);
     const sealed = await seal(this.cipher, tokenContext(installationId), fieldsOf(tokens));
-    const version = await this.store.saveInstallation(installationId, sealed, expiresAt, tokens.scope, nowMs);
+    const version = await this.store.saveInstallation(installationId, sealed, expiresAt, tokens.scope, nowMs, businessProductId);
     this.cache.set(installationId, { accessToken: tokens.accessToken, expiresAt: expiresAt * 1000, version });
     return version;
   }
@@ -124,7 +129,7 @@ export class TokenService {
   /** Deletes an installation's tokens. Returns whether there were any. */
   async deleteInstallation(installationId: string): Promise<boolean> {
     this.cache.delete(installationId);
-    return this.store.deleteInstallation(installationId);
+    return this.store.deleteInstallation(installationId, this.now());
   }
 
   /** Forgets the cached token (e.g. after the API rejected it) so the next call reads the store. */
@@ -148,7 +153,7 @@ export class TokenService {
     let delay = this.pollMs;
     for (;;) {
       const rec = await this.store.getInstallation(installationId);
-      if (!rec) {
+      if (!rec || rec.state === 'uninstalled' || !rec.sealed.fields.access_token) {
         this.cache.delete(installationId);
         throw new NotInstalledError(installationId);
       }

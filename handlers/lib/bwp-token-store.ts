@@ -5,6 +5,9 @@
  *   refresh tokens, `expires_at` (epoch seconds), `version` (incremented by every write, used for
  *   compare-and-set), `updated_at` (epoch ms), `scope`, and while a refresh is running a lease
  *   (`lease_owner`, `lease_until` epoch ms);
+ * - one item per business product (`pk = "businessProduct#<businessProductId>"`) naming the installation it
+ *   belongs to, recorded at install time: Buy with Prime events name the business product in their `resources`
+ *   paths, not the installation;
  * - one item per launch in progress (`pk = "launch#<sha256(state)>"`): the PKCE verifier and a `ttl` attribute
  *   (epoch seconds) so DynamoDB deletes abandoned launches. The state itself is never stored, only its hash.
  *
@@ -22,8 +25,21 @@ export const TOKEN_TABLE_KEY = 'pk';
 /** Name of the TTL attribute of the token table (launch items only). */
 export const TOKEN_TABLE_TTL = 'ttl';
 
+/**
+ * The installation state machine: `active` (tokens stored, refreshed ahead of expiry) -> `needs_reauth` (the
+ * authorization server refused the refresh token: no further token requests until the merchant installs again)
+ * -> `active` (reinstall); any state -> `uninstalled` (POST /uninstall; tokens deleted) -> `active` (reinstall).
+ */
+export const INSTALLATION_STATES = ['active', 'needs_reauth', 'uninstalled'] as const;
+export type InstallationState = (typeof INSTALLATION_STATES)[number];
+
 export interface InstallationRecord {
   readonly installationId: string;
+  /** Items written before states existed have none: they are `active`. */
+  readonly state: InstallationState;
+  readonly businessProductId?: string;
+  /** Why the installation needs reauthorization (needs_reauth only). */
+  readonly reauthReason?: string;
   readonly sealed: Sealed;
   /** Access token expiry, epoch seconds. */
   readonly expiresAt: number;
@@ -44,6 +60,10 @@ export interface LaunchRecord {
 
 export function installationKey(installationId: string): string {
   return `installation#${installationId}`;
+}
+
+export function businessProductKey(businessProductId: string): string {
+  return `businessProduct#${businessProductId}`;
 }
 
 export function launchKey(state: string): string {
@@ -124,8 +144,12 @@ export class TokenStore {
     const fields: Record<string, string> = {};
     if (item.access_token_enc?.S) fields.access_token = item.access_token_enc.S;
     if (item.refresh_token_enc?.S) fields.refresh_token = item.refresh_token_enc.S;
+    const state = (INSTALLATION_STATES as readonly string[]).includes(item.state?.S ?? '') ? (item.state!.S as InstallationState) : 'active';
     return {
       installationId,
+      state,
+      businessProductId: item.business_product_id?.S,
+      reauthReason: item.reauth_reason?.S,
       sealed: { dataKey: item.data_key_enc?.S ?? '', fields },
       expiresAt: Number(item.expires_at?.N ?? 0),
       version: Number(item.version?.N ?? 0),
@@ -141,19 +165,44 @@ export class TokenStore {
    * Stores the tokens of a (re)installation unconditionally: a new item gets version 1, an existing one its
    * version + 1, and any refresh lease is dropped. Returns the new version.
    */
-  async saveInstallation(installationId: string, sealed: Sealed, expiresAt: number, scope: string | undefined, nowMs: number): Promise<number> {
+  async saveInstallation(
+    installationId: string, sealed: Sealed, expiresAt: number, scope: string | undefined, nowMs: number, businessProductId?: string,
+  ): Promise<number> {
     const { set, names, values, remove } = this.tokenUpdate(sealed, expiresAt, scope, nowMs);
+    set.push('#state = :active');
+    names['#state'] = 'state';
+    values[':active'] = S('active');
+    if (businessProductId) {
+      set.push('business_product_id = :bp');
+      values[':bp'] = S(businessProductId);
+    }
     const out = await this.ddb.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: { [TOKEN_TABLE_KEY]: S(installationKey(installationId)) },
-        UpdateExpression: `SET ${[...set, 'version = if_not_exists(version, :zero) + :one', 'kind = :kind', 'installation_id = :iid'].join(', ')} REMOVE ${['lease_owner', 'lease_until', ...remove].join(', ')}`,
-        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+        UpdateExpression: `SET ${[...set, 'version = if_not_exists(version, :zero) + :one', 'kind = :kind', 'installation_id = :iid'].join(', ')} REMOVE ${['lease_owner', 'lease_until', 'reauth_reason', ...remove].join(', ')}`,
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ...values, ':zero': N(0), ':one': N(1), ':kind': S('installation'), ':iid': S(installationId) },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
+    if (businessProductId) {
+      await this.ddb.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { [TOKEN_TABLE_KEY]: S(businessProductKey(businessProductId)), kind: S('business_product'), installation_id: S(installationId), updated_at: N(nowMs) },
+        }),
+      );
+    }
     return Number(out.Attributes?.version?.N ?? 0);
+  }
+
+  /** The installation a business product belongs to (recorded at install time), if any. */
+  async installationForBusinessProduct(businessProductId: string): Promise<string | undefined> {
+    const out = await this.ddb.send(
+      new GetItemCommand({ TableName: this.tableName, Key: { [TOKEN_TABLE_KEY]: S(businessProductKey(businessProductId)) }, ConsistentRead: true }),
+    );
+    return out.Item?.installation_id?.S;
   }
 
   /**
@@ -222,12 +271,29 @@ export class TokenStore {
     }
   }
 
-  /** Deletes an installation's tokens. Returns whether there were any. */
-  async deleteInstallation(installationId: string): Promise<boolean> {
-    const out = await this.ddb.send(
-      new DeleteItemCommand({ TableName: this.tableName, Key: { [TOKEN_TABLE_KEY]: S(installationKey(installationId)) }, ReturnValues: 'ALL_OLD' }),
-    );
-    return !!out.Attributes;
+  /**
+   * Uninstalls: deletes the installation's tokens and lease and keeps the item as `uninstalled` (so its events are
+   * acknowledged as such and /settings can say so). Returns whether tokens were stored.
+   */
+  async deleteInstallation(installationId: string, nowMs = Date.now()): Promise<boolean> {
+    try {
+      const out = await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [TOKEN_TABLE_KEY]: S(installationKey(installationId)) },
+          UpdateExpression:
+            'SET #state = :u, updated_at = :now, version = version + :one REMOVE access_token_enc, refresh_token_enc, data_key_enc, lease_owner, lease_until, reauth_reason',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#state': 'state', '#pk': TOKEN_TABLE_KEY },
+          ExpressionAttributeValues: { ':u': S('uninstalled'), ':now': N(nowMs), ':one': N(1) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return !!out.Attributes?.access_token_enc?.S;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   private tokenUpdate(sealed: Sealed, expiresAt: number, scope: string | undefined, nowMs: number) {
