@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { MemoryLogger } from '../handlers/lib/log.js';
 import { reassemble, sqsRejectsSink, type RejectMessage, type RejectsSink } from '../handlers/lib/clickstream-rejects.js';
 import { sampleRecords } from '../handlers/lib/clickstream-sample.js';
@@ -261,5 +262,46 @@ describe('nothing refused is lost (issue 12 item 5)', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(JSON.parse(res.body).Code).toBe('ServiceUnavailable');
+  });
+});
+
+describe('field names are checked as own names end to end (issue 12 item 9)', () => {
+  it('a POSTed record with an inherited name as a field is refused (400, kept); one written by another producer is rejected by the processor', async () => {
+    const base = SEED_RECORD_TEXT.trim().slice(0, -1);
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const body = `${base}, ${JSON.stringify(name)}: {"polluted": true}}`;
+      const res = await post(body);
+      expect(res.statusCode, name).toBe(400);
+      expect(JSON.parse(res.body).Errors).toEqual([{ field: name, message: expect.stringContaining('unknown field') }]);
+    }
+    expect((await rejectsKept()).map((m) => m.reason)).toEqual(['invalid-record', 'invalid-record', 'invalid-record', 'invalid-record']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+
+    // The same shape written straight to the stream (not through the API) is ineligible, kept, never stored.
+    const data = Buffer.from(`${base}, "__proto__": {"ip": "203.0.113.1"}}`);
+    await k.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ Data: data, PartitionKey: 'other-producer' }] }));
+    const out = await processAll(await k.readAll(stream));
+    expect(out.summary).toEqual({ records: 1, written: 0, rejected: 1, failed: 0 });
+    expect(await d.scanAll(table)).toEqual([]);
+    const [kept] = await rejectsKept();
+    expect(kept).toMatchObject({ source: 'process', reason: 'invalid-record', detail: expect.stringContaining('__proto__: unknown field') });
+  });
+});
+
+describe('docs/clickstream.md names every contract change from the sample', () => {
+  it('the "Coming from the sample" section names each stored attribute of the sample, its table keys and CORS', () => {
+    const docs = readFileSync(new URL('../docs/clickstream.md', import.meta.url), 'utf8');
+    const start = docs.indexOf('## Coming from the sample');
+    expect(start).toBeGreaterThan(0);
+    const section = docs.slice(start, docs.indexOf('\n## ', start + 10));
+    for (const [seedAttr, field] of Object.entries(SEED.itemAttributes)) {
+      expect(section).toContain(`\`${seedAttr}\``);
+      expect(section).toContain(`\`${field}\``);
+    }
+    expect(section).toContain(SEED.table.partitionKey.name);
+    expect(section).toContain(SEED.table.sortKey.name);
+    expect(section).toContain('Access-Control-Allow-Origin: *');
+    expect(section).toContain('corsAllowOrigins');
+    expect(section).toContain('unknownFields');
   });
 });
