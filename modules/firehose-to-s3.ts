@@ -13,10 +13,17 @@ import type { Naming } from './naming.js';
 /** Hive-style hourly time partitions, evaluated by Firehose at delivery time (UTC). */
 export const HIVE_TIME_PARTITIONS = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
 
+/** Firehose's defaults for the Lambda processor's buffer; the provider does not keep parameters equal to them. */
+export const LAMBDA_PROCESSOR_DEFAULT_BUFFER_MIB = 1;
+export const LAMBDA_PROCESSOR_DEFAULT_BUFFER_SECONDS = 60;
+
 export interface FirehoseTransform {
   /** ARN of the transform Lambda (Firehose record contract). */
   readonly lambdaArn: string;
-  /** Buffer before invoking the Lambda: MiB (0.2-3, default 1) and seconds (0-900, default 60). */
+  /**
+   * Buffer before invoking the Lambda: MiB (0.2-3, default 1) and seconds (0-900, default 60). A value equal to the
+   * default is left out of the configuration (hashicorp/aws drops it on read: a diff on every plan otherwise).
+   */
   readonly bufferSizeMiB?: number;
   readonly bufferIntervalSeconds?: number;
 }
@@ -147,12 +154,19 @@ export class FirehoseToS3 extends Construct {
       });
     }
     if (props.transform) {
+      // Only non-default buffer values: hashicorp/aws drops BufferSizeInMBs=1 and BufferIntervalInSeconds=60 from state
+      // on read, so writing them out gave a change on every plan (found by the emulated-apply tier, issue 15).
+      const { bufferSizeMiB, bufferIntervalSeconds } = props.transform;
       processors.push({
         type: 'Lambda',
         parameters: [
           { parameterName: 'LambdaArn', parameterValue: `${props.transform.lambdaArn}:$LATEST` },
-          { parameterName: 'BufferSizeInMBs', parameterValue: String(props.transform.bufferSizeMiB ?? 1) },
-          { parameterName: 'BufferIntervalInSeconds', parameterValue: String(props.transform.bufferIntervalSeconds ?? 60) },
+          ...(bufferSizeMiB !== undefined && bufferSizeMiB !== LAMBDA_PROCESSOR_DEFAULT_BUFFER_MIB
+            ? [{ parameterName: 'BufferSizeInMBs', parameterValue: String(bufferSizeMiB) }]
+            : []),
+          ...(bufferIntervalSeconds !== undefined && bufferIntervalSeconds !== LAMBDA_PROCESSOR_DEFAULT_BUFFER_SECONDS
+            ? [{ parameterName: 'BufferIntervalInSeconds', parameterValue: String(bufferIntervalSeconds) }]
+            : []),
         ],
       });
     }
