@@ -83,7 +83,7 @@ export function resolveSelection(o: Options): { manifest: Manifest; names: strin
 
 const TF_ENV: NodeJS.ProcessEnv = { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
 
-function terraform(args: string[], cwd: string, interactive = false): Promise<{ code: number; output: string }> {
+function terraform(args: string[], cwd: string, interactive = false): Promise<{ code: number; output: string; stdout: string }> {
   return new Promise((res) => {
     const child = spawn(process.env.TERRAFORM_BIN || 'terraform', args, {
       cwd,
@@ -91,10 +91,14 @@ function terraform(args: string[], cwd: string, interactive = false): Promise<{ 
       stdio: interactive ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout?.on('data', (d) => (output += d));
+    let stdout = '';
+    child.stdout?.on('data', (d) => {
+      output += d;
+      stdout += d;
+    });
     child.stderr?.on('data', (d) => (output += d));
-    child.on('error', (err) => res({ code: 127, output: `${String(err)}: is terraform (>= 1.10) on PATH?` }));
-    child.on('close', (code) => res({ code: code ?? 1, output }));
+    child.on('error', (err) => res({ code: 127, output: `${String(err)}: is terraform (>= 1.10) on PATH?`, stdout }));
+    child.on('close', (code) => res({ code: code ?? 1, output, stdout }));
   });
 }
 
@@ -128,7 +132,7 @@ export function defaultJobs(): number {
   return Math.max(1, Math.min(Math.floor(freemem() / (900 * 1024 * 1024)), availableParallelism() + 1, 8));
 }
 
-async function initStack(dir: string): Promise<{ code: number; output: string }> {
+async function initStack(dir: string): Promise<{ code: number; output: string; stdout: string }> {
   return terraform(['init', '-input=false', '-no-color'], dir);
 }
 
@@ -167,7 +171,7 @@ async function plan(o: Options): Promise<number> {
     if (r.code !== 0) return fail('terraform plan failed', r.output);
     r = await terraform(['show', '-json', '-no-color', planFile], dir);
     if (r.code !== 0) return fail('terraform show -json failed', r.output);
-    writeFileSync(join(plansDir, `${name}.plan.json`), r.output);
+    writeFileSync(join(plansDir, `${name}.plan.json`), r.stdout);
     writeFileSync(join(plansDir, `${name}.log`), log);
     if (existsSync(join(dir, '.terraform.lock.hcl'))) copyFileSync(join(dir, '.terraform.lock.hcl'), join(plansDir, `${name}.lock.hcl`));
     const meta: PlanMeta = {
@@ -175,7 +179,7 @@ async function plan(o: Options): Promise<number> {
       region: manifest.stacks[name].region, plannedAt: new Date().toISOString(),
     };
     writeFileSync(join(plansDir, `${name}.meta.json`), `${JSON.stringify(meta, null, 2)}\n`);
-    const s = summarizeStack(name, JSON.parse(r.output) as PlanJson);
+    const s = summarizeStack(name, JSON.parse(r.stdout) as PlanJson);
     console.log(`ok   ${name}: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${s.stateful.length ? `  !! ${s.stateful.length} STATEFUL replaced/deleted` : ''}`);
     return s;
   });
