@@ -33,7 +33,6 @@ const one = (stack: SynthStack, type: string, idPart: string): [string, Body] =>
   expect(hits, `${stack.name} ${type} *${idPart}*`).toHaveLength(1);
   return hits[0];
 };
-const byName = (stacks: SynthStack[], name: string) => stacks.find((s) => s.name === name)!;
 const regionOfStack = (name: string) => name.slice(-2).toUpperCase() as AdvertisingRegion;
 const datasetOfStack = (name: string) => name.slice('ams-'.length, -3);
 

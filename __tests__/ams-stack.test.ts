@@ -10,7 +10,6 @@ import { AMAZON_REVIEWER_ROLE, AMAZON_SUBSCRIBER_ROLE, publisherAccount } from '
 import { HIVE_TIME_PARTITIONS } from '../modules/firehose-to-s3.js';
 import { AMS_OUTPUTS } from '../stacks/ams-stack.js';
 import { AMS_CATALOG_OUTPUTS } from '../stacks/ams-catalog.js';
-import { Naming } from '../modules/naming.js';
 import { resources, synthConfig, type SynthStack } from './helpers/synth.js';
 
 const LONGEST = 'sponsored-ads-campaign-diagnostics-recommendations';
