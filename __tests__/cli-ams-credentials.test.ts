@@ -2,6 +2,11 @@
  * AMS CLI credentials: the python-ad-api credentials.yml search path (XDG, ~/.config, macOS, Windows), account
  * selection, environment overrides (AD_API_<KEY>_<account> before AD_API_<KEY>), long numeric profile ids kept
  * exact, and clear messages naming the file and key for missing or malformed credentials.
+ *
+ * python-ad-api's behaviour (the reference CLI's library; denisneuf/python-amazon-ad-api,
+ * ad_api/base/credential_provider.py since 0.4.4): the environment is used only when AD_API_REFRESH_TOKEN,
+ * AD_API_CLIENT_ID and AD_API_CLIENT_SECRET are all set, and then credentials.yml is not read; only the plain
+ * AD_API_* names are read. Per-key overrides and AD_API_<KEY>_<account> are Tributary extensions (docs/ams-cli.md).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +116,13 @@ describe('environment overrides', () => {
     expect(c.clientSecret).toBe('per-account-secret-00000');
     expect(c.clientId).toBe('amzn1.application-oa2-client.default');
     expect(c.source).toContain('environment (AD_API_CLIENT_SECRET_default, AD_API_PROFILE_ID)');
+  });
+
+  it('as in python-ad-api, a complete environment is used and the searched credentials.yml is not read', () => {
+    write(YAML);
+    const c = load({ AD_API_REFRESH_TOKEN: 'Atzr|env-token-0000000000', AD_API_CLIENT_ID: 'env-client', AD_API_CLIENT_SECRET: 'env-secret-000000' });
+    expect(c).toMatchObject({ refreshToken: 'Atzr|env-token-0000000000', clientId: 'env-client', clientSecret: 'env-secret-000000', profileId: undefined });
+    expect(c.source).toBe('environment (AD_API_REFRESH_TOKEN, AD_API_CLIENT_ID, AD_API_CLIENT_SECRET)');
   });
 
   it('a complete environment needs no file at all', () => {

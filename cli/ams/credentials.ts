@@ -14,10 +14,12 @@
  *   other-account:
  *     ...
  *
- * `--account NAME` (default "default") picks an account. Environment variables override single keys:
- * AD_API_REFRESH_TOKEN, AD_API_CLIENT_ID, AD_API_CLIENT_SECRET, AD_API_PROFILE_ID (and, like python-ad-api,
- * AD_API_<KEY>_<account> before AD_API_<KEY>). With every required key in the environment no file is needed.
- * Tributary addition: an optional `ads_account_id` (env AD_API_ADS_ACCOUNT_ID) for DSP (adsp-*) datasets.
+ * `--account NAME` (default "default") picks an account. Environment variables AD_API_REFRESH_TOKEN,
+ * AD_API_CLIENT_ID, AD_API_CLIENT_SECRET, AD_API_PROFILE_ID (python-ad-api's names): as in python-ad-api, with the
+ * three required ones set the searched file is not read. Tributary extensions, not in python-ad-api (which since
+ * 0.4.4 reads only the plain names, and only all together): with the environment incomplete each set variable
+ * overrides its key of the file, and AD_API_<KEY>_<account> wins over AD_API_<KEY>. Also ours: an optional
+ * `ads_account_id` (env AD_API_ADS_ACCOUNT_ID) for DSP (adsp-*) datasets.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, win32, posix } from 'node:path';
