@@ -1,8 +1,10 @@
 /**
- * Realistic Amazon Marketing Stream test data: sp-traffic records (the keys and types Amazon documents) and the
- * SNS Notification envelopes they arrive in. Shared by the AMS handler tests and bench/ams-fan-out.ts.
+ * Realistic Amazon Marketing Stream test data: sp-traffic records (the keys and types Amazon documents), records
+ * of any dataset generated from its documented schema, and the SNS Notification envelopes they arrive in. Shared
+ * by the AMS handler and data tests and bench/ams-fan-out.ts.
  */
 import { randomUUID } from 'node:crypto';
+import type { AmsField } from '../../lib/ams-schemas.js';
 
 const MATCH_TYPES = ['BROAD', 'PHRASE', 'EXACT', 'TARGETING_EXPRESSION', 'TARGETING_EXPRESSION_PREDEFINED'];
 const PLACEMENTS = ['Top of Search on-Amazon', 'Detail Page on-Amazon', 'Other on-Amazon', 'Off Amazon'];
@@ -43,4 +45,48 @@ export function notificationEnvelope(record: Record<string, unknown>, topicArn =
     SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem',
     UnsubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}:${randomUUID()}`,
   };
+}
+
+/**
+ * A record of any Amazon Marketing Stream dataset, built by walking its documented schema (lib/ams-schemas.json:
+ * the field names and types of Amazon's dataset pages) with a seeded PRNG: strings, ISO 8601 times, integers,
+ * two-decimal doubles, booleans, nested objects, arrays of one or two elements and small maps. Keys keep Amazon's
+ * spelling (camelCase or snake_case). `overrides` set top-level keys afterwards (null is kept as JSON null;
+ * undefined removes the key).
+ */
+export function schemaRecord(
+  fields: readonly AmsField[],
+  random: () => number,
+  overrides: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown> {
+  const record = objectOf(fields, random, '');
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) delete record[k];
+    else record[k] = v;
+  }
+  return record;
+}
+
+function objectOf(fields: readonly AmsField[], random: () => number, path: string): Record<string, unknown> {
+  return Object.fromEntries(fields.map((f) => [f.name, valueOf(f, random, path ? `${path}.${f.name}` : f.name)]));
+}
+
+function valueOf(field: Pick<AmsField, 'type' | 'format' | 'fields' | 'items'>, random: () => number, path: string): unknown {
+  const n = Math.floor(random() * 1000);
+  switch (field.type) {
+    case 'string':
+      return field.format === 'iso8601' ? new Date(Date.UTC(2026, 0, 1) + n * 3_600_000).toISOString() : `${path.split('.').pop()}-${n}`;
+    case 'bigint':
+      return n;
+    case 'double':
+      return Math.round(random() * 100_000) / 100;
+    case 'boolean':
+      return random() < 0.5;
+    case 'struct':
+      return objectOf(field.fields!, random, path);
+    case 'array':
+      return Array.from({ length: 1 + Math.floor(random() * 2) }, () => valueOf(field.items!, random, path));
+    case 'map':
+      return { [`k${n}`]: `v${n}` };
+  }
 }
