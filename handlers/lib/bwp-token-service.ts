@@ -5,9 +5,13 @@
  * Concurrency: callers in one process share one in-flight refresh per installation; callers in different
  * processes (Lambda instances, Fargate tasks) coordinate through a conditional-write lease on the token item,
  * so concurrent callers cause exactly one refresh request. The refreshed tokens are written with
- * compare-and-set on `version`. A caller that loses the lease race returns the current token while it is still
- * valid, and otherwise waits (polling with backoff) for the lease holder's write, or takes over the lease once
- * it expires (a crashed holder).
+ * compare-and-set on `version` only: whoever refreshed refresh token v holds its only successor (Buy with Prime
+ * rotates refresh tokens), so that result is stored even if the lease ran out meanwhile. A token request is sent
+ * only while the lease has at least `minLeaseRemainingMs` left (more than the token endpoint timeout). A caller
+ * that loses the lease race returns the current token while it is still valid, and otherwise waits (polling with
+ * backoff) for the lease holder's write, or takes over the lease once it expires (a crashed holder). A refresh
+ * refused with `invalid_grant` is checked against the store again: if a newer version appears (another worker's
+ * rotation), that one is used.
  */
 import { randomUUID } from 'node:crypto';
 import { open, seal, type DataKeyCipher, type EncryptionContext } from './bwp-kms.js';
@@ -64,6 +68,13 @@ export interface TokenServiceOptions {
   readonly refreshAheadSeconds?: number;
   /** How long a refresh lease lasts, ms. Default 15000 (longer than a token request can take). */
   readonly leaseMs?: number;
+  /**
+   * A token request is sent only if the lease has at least this long left, ms. Default 11000 (the token
+   * endpoint timeout is 10 s), so a request never outlives its lease unless the network misbehaves.
+   */
+  readonly minLeaseRemainingMs?: number;
+  /** After invalid_grant on a lease taken over from another worker: how long to wait for its write, ms. Default 5000. */
+  readonly invalidGrantGraceMs?: number;
   /** How long a caller waits for another worker's refresh, ms. Default 20000. */
   readonly waitTimeoutMs?: number;
   /** First poll interval while waiting, ms (doubles up to 1 s). Default 50. */
@@ -92,6 +103,8 @@ export class TokenService {
   private readonly log?: Log;
   private readonly aheadMs: number;
   private readonly leaseMs: number;
+  private readonly minLeaseRemainingMs: number;
+  private readonly invalidGrantGraceMs: number;
   private readonly waitTimeoutMs: number;
   private readonly pollMs: number;
   private readonly now: () => number;
@@ -109,6 +122,8 @@ export class TokenService {
     this.log = opts.log;
     this.aheadMs = (opts.refreshAheadSeconds ?? 120) * 1000;
     this.leaseMs = opts.leaseMs ?? 15_000;
+    this.minLeaseRemainingMs = Math.min(opts.minLeaseRemainingMs ?? 11_000, this.leaseMs);
+    this.invalidGrantGraceMs = opts.invalidGrantGraceMs ?? 5_000;
     this.waitTimeoutMs = opts.waitTimeoutMs ?? 20_000;
     this.pollMs = opts.pollMs ?? 50;
     this.now = opts.now ?? Date.now;
@@ -168,7 +183,13 @@ export class TokenService {
 
       const leaseFree = rec.leaseUntil === undefined || rec.leaseUntil < nowMs;
       if (leaseFree && (await this.store.acquireLease(installationId, rec.version, this.ownerId, nowMs, this.leaseMs))) {
-        return this.refresh(rec);
+        // A lease whose owner is still recorded was taken over: that worker's request may still complete.
+        const tookOver = rec.leaseOwner !== undefined && rec.leaseOwner !== this.ownerId;
+        const outcome = await this.refresh(rec, nowMs + this.leaseMs, tookOver);
+        if (outcome.kind === 'token') return outcome.accessToken;
+        if (outcome.kind === 'newer') continue;
+        // 'retry': the lease ran short before the token request; read again.
+        continue;
       }
       // Another worker is refreshing (or just did). Its token is still usable until it really expires.
       if (expiresAtMs > nowMs + 5_000) return this.accessTokenOf(rec);
@@ -186,19 +207,37 @@ export class TokenService {
     return access_token;
   }
 
-  /** Holding the lease at `rec.version`: refresh, then compare-and-set the new tokens. */
-  private async refresh(rec: InstallationRecord): Promise<string> {
+  /**
+   * Holding the lease at `rec.version` until `leaseUntil`: refresh, then compare-and-set the new tokens on the
+   * version. Returns the new access token; or 'retry' when too little lease was left to send the token request;
+   * or 'newer' when the refresh token was refused but a newer version was stored meanwhile.
+   */
+  private async refresh(rec: InstallationRecord, leaseUntil: number, tookOver: boolean): Promise<RefreshOutcome> {
     const id = rec.installationId;
     let tokens: TokenSet;
     let oldRefresh: string;
     try {
       ({ refresh_token: oldRefresh } = await open(this.cipher, tokenContext(id), rec.sealed, ['refresh_token']));
+      const remaining = leaseUntil - this.now();
+      if (remaining < this.minLeaseRemainingMs) {
+        // KMS (or this process) was slow: a token request now could outlive the lease. Start over.
+        await this.store.releaseLease(id, this.ownerId);
+        this.log?.warn('lease too short for a token request; retrying', { installationId: id, version: rec.version, remainingMs: remaining });
+        return { kind: 'retry' };
+      }
       this.refreshCount++;
       tokens = await this.refresher(oldRefresh);
     } catch (err) {
       await this.store.releaseLease(id, this.ownerId);
       this.log?.warn('token refresh failed', { installationId: id, version: rec.version, error: err });
-      if (isInvalidGrant(err)) throw new ReauthorizationRequiredError(id, 'the authorization server refused the refresh token');
+      if (isInvalidGrant(err)) {
+        // Someone else may have rotated refresh token v: use their stored successor if it exists (or appears).
+        if (await this.newerVersionStored(id, rec.version, tookOver ? this.invalidGrantGraceMs : 0)) {
+          this.log?.info('refresh token was rotated by another worker; using the stored successor', { installationId: id, version: rec.version });
+          return { kind: 'newer' };
+        }
+        throw new ReauthorizationRequiredError(id, 'the authorization server refused the refresh token');
+      }
       throw err;
     }
     const nowMs = this.now();
@@ -207,15 +246,30 @@ export class TokenService {
     const sealed = await seal(this.cipher, tokenContext(id), fieldsOf({ ...tokens, refreshToken: tokens.refreshToken ?? oldRefresh }));
     const version = await this.store.completeRefresh(id, rec.version, this.ownerId, sealed, expiresAt, tokens.scope ?? rec.scope, nowMs);
     if (version === undefined) {
-      // The lease expired and another worker wrote first; its tokens win. Ours stays valid but is not stored.
-      this.log?.warn('refreshed token lost the compare-and-set; using it for this call only', { installationId: id, version: rec.version });
-      return tokens.accessToken;
+      // The item moved past version v without us (a reinstall or uninstall): those tokens win.
+      this.log?.warn('refreshed token lost the compare-and-set to a newer version (reinstall or uninstall)', { installationId: id, version: rec.version });
+      return { kind: 'newer' };
     }
     this.cache.set(id, { accessToken: tokens.accessToken, expiresAt: expiresAt * 1000, version });
     this.log?.info('access token refreshed', { installationId: id, version, expiresAt });
-    return tokens.accessToken;
+    return { kind: 'token', accessToken: tokens.accessToken };
+  }
+
+  /** Whether a version newer than `version` is stored, waiting up to `graceMs` for one to appear. */
+  private async newerVersionStored(installationId: string, version: number, graceMs: number): Promise<boolean> {
+    const deadline = this.now() + graceMs;
+    let delay = this.pollMs;
+    for (;;) {
+      const rec = await this.store.getInstallation(installationId);
+      if (!rec || rec.version > version) return true;
+      if (this.now() >= deadline) return false;
+      await this.sleep(delay);
+      delay = Math.min(delay * 2, 1_000);
+    }
   }
 }
+
+type RefreshOutcome = { kind: 'token'; accessToken: string } | { kind: 'retry' } | { kind: 'newer' };
 
 function expiry(nowMs: number, expiresIn: number | undefined): number {
   const seconds = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : DEFAULT_ACCESS_TOKEN_SECONDS;

@@ -228,8 +228,9 @@ export class TokenStore {
   }
 
   /**
-   * Compare-and-set: writes refreshed tokens only if the item is still at `version` and `owner` holds the lease;
-   * bumps the version and drops the lease. Returns the new version, or undefined when the race was lost.
+   * Compare-and-set on the version only: writes refreshed tokens if the item is still at `version` (whoever
+   * refreshed refresh token v holds its only successor, even if its lease ran out meanwhile); bumps the version and
+   * drops any lease. Returns the new version, or undefined when the item moved on (reinstall, uninstall).
    */
   async completeRefresh(
     installationId: string, version: number, owner: string, sealed: Sealed, expiresAt: number, scope: string | undefined, nowMs: number,
@@ -241,9 +242,9 @@ export class TokenStore {
           TableName: this.tableName,
           Key: { [TOKEN_TABLE_KEY]: S(installationKey(installationId)) },
           UpdateExpression: `SET ${[...set, 'version = version + :one'].join(', ')} REMOVE ${['lease_owner', 'lease_until', ...remove].join(', ')}`,
-          ConditionExpression: 'version = :v AND lease_owner = :owner',
+          ConditionExpression: 'version = :v',
           ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-          ExpressionAttributeValues: { ...values, ':one': N(1), ':v': N(version), ':owner': S(owner) },
+          ExpressionAttributeValues: { ...values, ':one': N(1), ':v': N(version) },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
