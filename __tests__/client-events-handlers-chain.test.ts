@@ -1,6 +1,6 @@
 /**
  * The path of one request through the pieces this repo owns, without AWS: generator-style request bodies in both
- * entry forms -> the API's PutEvents request template (rendered with helpers/vtl.ts) -> the EventBridge event the
+ * entry forms -> the API's PutEvents request template (rendered with velocityjs, helpers/vtl.ts) -> the EventBridge event the
  * Firehose rule delivers -> the transform Lambda -> newline-delimited objects with the authenticated clientId.
  */
 import { randomUUID } from 'node:crypto';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PUT_EVENTS_REQUEST_TEMPLATE } from '../stacks/client-events-templates.js';
 import { sampleEvents } from '../handlers/lib/client-events-sample.js';
 import { transformRecords } from '../handlers/client-events-transform/transform.js';
-import { apiGatewayContext, renderVtl } from './helpers/vtl.js';
+import { renderVelocityjs } from './helpers/vtl.js';
 
 const CLIENT_ID = '5b0e8d7c-3a1f-4e2b-9c6d-7f8a9b0c1d2e';
 
@@ -26,7 +26,7 @@ describe('request -> mapping template -> EventBridge event -> transform', () => 
     const details = [...sampler.batch(9, true), { eventType: 'searching', query: `it's "quoted" \\ 東京 😀\n`, accountNumber: 'forged' }];
     const body = { entries: details.map((d) => ({ entry: form === 'string' ? JSON.stringify(d) : d })) };
     const rendered = JSON.parse(
-      renderVtl(PUT_EVENTS_REQUEST_TEMPLATE, apiGatewayContext({ body: JSON.stringify(body), context: { authorizer: { clientId: CLIENT_ID } }, stageVariables: { environment: 'dev', eventBusName: 'bus' } })),
+      renderVelocityjs(PUT_EVENTS_REQUEST_TEMPLATE, { body: JSON.stringify(body), context: { authorizer: { clientId: CLIENT_ID } }, stageVariables: { environment: 'dev', eventBusName: 'bus' } }).output,
     ) as { Entries: { Source: string; DetailType: string; Resources: string[]; Detail: string }[] };
     expect(rendered.Entries).toHaveLength(10);
     const records = rendered.Entries.map((e, i) => ({ recordId: `r${i}`, approximateArrivalTimestamp: 0, data: Buffer.from(JSON.stringify(deliver(e))).toString('base64') }));

@@ -80,12 +80,15 @@ describe('transform', () => {
       ['no resources', b64({ ...ebEvent({ eventType: 'shopping' }), resources: undefined }), 'event has no clientId in resources[0]'],
       ['empty resources', b64(ebEvent({ eventType: 'shopping' }, [])), 'event has no clientId in resources[0]'],
       ['resource not string', b64(ebEvent({ eventType: 'shopping' }, [42])), 'event has no clientId in resources[0]'],
-      ['eventType missing', b64(ebEvent({ sku: 'A' })), 'detail.eventType is missing'],
+      ['eventType missing', b64(ebEvent({ sku: 'A' })), 'detail.eventType (or analyticType) is missing'],
+      ['analyticType path', b64(ebEvent({ analyticType: '../x' })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],
       ['eventType path', b64(ebEvent({ eventType: '../../etc' })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],
       ['eventType long', b64(ebEvent({ eventType: 'x'.repeat(65) })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],
       ['eventType number', b64(ebEvent({ eventType: 7 })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],
-      ['schemaVersion slash', b64(ebEvent({ eventType: 'paging', schemaVersion: '1/2' })), 'detail.schemaVersion must match ^[A-Za-z0-9._-]{1,32}$'],
-      ['schemaVersion number', b64(ebEvent({ eventType: 'paging', schemaVersion: 2 })), 'detail.schemaVersion must match ^[A-Za-z0-9._-]{1,32}$'],
+      ['schemaVersion slash', b64(ebEvent({ eventType: 'paging', schemaVersion: '1/2' })), 'detail.schemaVersion must be a number or match ^[A-Za-z0-9._-]{1,32}$'],
+      ['schemaVersion boolean', b64(ebEvent({ eventType: 'paging', schemaVersion: true })), 'detail.schemaVersion must be a number or match ^[A-Za-z0-9._-]{1,32}$'],
+      ['schemaVersion object', b64(ebEvent({ eventType: 'paging', schemaVersion: { major: 2 } })), 'detail.schemaVersion must be a number or match ^[A-Za-z0-9._-]{1,32}$'],
+      ['schemaVersion 1e+21', b64(ebEvent({ eventType: 'paging', schemaVersion: 1e21 })), 'detail.schemaVersion must be a number or match ^[A-Za-z0-9._-]{1,32}$'],
       ['huge', b64(huge), `record is ${Buffer.byteLength(huge)} bytes, more than ${MAX_RECORD_BYTES}`],
     ];
     const good = b64(ebEvent({ eventType: 'purchase', schemaVersion: '2' }));
@@ -104,6 +107,26 @@ describe('transform', () => {
     expect(warned).toEqual(cases.map(([, , reason], i) => [`rec-${i + 1}`, reason]));
     expect(log.entries.find((e) => e.message === 'transformed')?.attributes).toMatchObject({ records: datas.length, ok: 2, failed: cases.length });
     expect(res.records.some((r) => r.result === 'Dropped')).toBe(false);
+  });
+
+  // Issue 12, defect 1: the original sample sends `"schemaVersion": 1` and (events/event.json) `analyticType`
+  // instead of eventType (fixtures/client-events/seed-payloads.json); both used to end as ProcessingFailed.
+  it("accepts the sample's numeric schemaVersion (stored and partitioned as its string form) and analyticType as eventType", () => {
+    const cases: [Record<string, unknown>, { eventType: string; schemaVersion: string }][] = [
+      [{ analyticType: 'shopping', schemaVersion: 1, data: { itemSku: 123 } }, { eventType: 'shopping', schemaVersion: '1' }],
+      [{ eventType: 'paging', schemaVersion: 2 }, { eventType: 'paging', schemaVersion: '2' }],
+      [{ eventType: 'paging', schemaVersion: 2.5 }, { eventType: 'paging', schemaVersion: '2.5' }],
+      [{ eventType: 'paging', schemaVersion: 0 }, { eventType: 'paging', schemaVersion: '0' }],
+      // eventType wins over the alias when both are present.
+      [{ eventType: 'purchase', analyticType: 'shopping' }, { eventType: 'purchase', schemaVersion: 'unversioned' }],
+    ];
+    for (const [detail, expected] of cases) {
+      const outcome = transformEvent(Buffer.from(JSON.stringify(ebEvent(detail))));
+      expect(outcome, JSON.stringify(detail)).toMatchObject({ ok: true, ...expected });
+      if (!outcome.ok) continue;
+      const stored = JSON.parse(outcome.line) as { detail: Record<string, unknown> };
+      expect(stored.detail).toEqual({ ...detail, ...expected, accountNumber: CLIENT_ID });
+    }
   });
 
   it('accepts a record just under the size limit and multi-byte UTF-8 text', () => {

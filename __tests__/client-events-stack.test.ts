@@ -13,13 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith, loadConfig } from '../config/index.js';
 import { fromRoot } from '../lib/paths.js';
 import { checkAll, failures, formatFindings } from '../policy/index.js';
+import { tokenFromHeader } from '../handlers/client-events-authorizer/authorizer.js';
 import {
   ACCESS_LOG_FORMAT, API_GATEWAY_PUSH_TO_CLOUDWATCH_POLICY, AUTHORIZATION_HEADER_PATTERN, CLIENT_EVENTS_DATA_PREFIX, CLIENT_EVENTS_JQ,
-  CLIENT_EVENTS_OUTPUTS,
+  CLIENT_EVENTS_OUTPUTS, PROCESSING_FAILED_FILTER_PATTERN, terraformLiteral,
 } from '../stacks/client-events-stack.js';
 import {
-  BAD_REQUEST_BODY_TEMPLATE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS, corsResponsePrelude, PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, ZENDESK_INPUT_TRANSFORMER,
-  ZENDESK_PLACEHOLDER_PASSWORD,
+  BAD_REQUEST_BODY_TEMPLATE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS, corsResponsePrelude, INTEGRATION_CLIENT_ERROR_TEMPLATE, PUT_EVENTS_REQUEST_TEMPLATE,
+  PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, RULE_PATTERNS, ZENDESK_INPUT_TRANSFORMER, ZENDESK_PLACEHOLDER_PASSWORD, ZENDESK_SAMPLE_INPUT_TRANSFORMER,
 } from '../stacks/client-events-templates.js';
 import { resources, synthConfig, type SynthStack } from './helpers/synth.js';
 
@@ -146,6 +147,24 @@ describe('two regions, defaults (no Zendesk)', () => {
     });
   });
 
+  // Issue 12, defect 7: auth schemes are case-insensitive (RFC 9110 section 11.1) and one or more spaces separate
+  // the scheme from the token (section 11.4); the identity validation expression refused "bearer <jwt>" before the
+  // authorizer (which accepts it) ever ran. Both must agree on every header form.
+  it('identity validation expression and authorizer agree: any case of "Bearer", one or more spaces, or the bare token', () => {
+    const pattern = new RegExp(String(only(s, 'aws_api_gateway_authorizer')[1].identity_validation_expression));
+    const jwt = 'eyJraWQiOiJrIn0.eyJzdWIiOiJ1In0.c2ln-_';
+    const accepted = [jwt, `Bearer ${jwt}`, `bearer ${jwt}`, `BEARER ${jwt}`, `bEaReR ${jwt}`, `Bearer   ${jwt}`];
+    const refused = [`Basic ${jwt}`, `Bearer`, `Bearer ${jwt} x`, `Bearer a.b`, `Bearer ${jwt}.d`, `Token ${jwt}`, ''];
+    for (const h of accepted) {
+      expect(pattern.test(h), h).toBe(true);
+      expect(tokenFromHeader(h), h).toBe(jwt);
+    }
+    for (const h of refused) {
+      expect(pattern.test(h), h).toBe(false);
+      expect(tokenFromHeader(h), h).toBeUndefined();
+    }
+  });
+
   it('POST /event: CUSTOM authorization, body validated against the 1-10 entries model', () => {
     const [authId] = only(s, 'aws_api_gateway_authorizer');
     const [, resource] = only(s, 'aws_api_gateway_resource');
@@ -181,15 +200,20 @@ describe('two regions, defaults (no Zendesk)', () => {
         'integration.request.header.X-Amz-Target': "'AWSEvents.PutEvents'",
         'integration.request.header.Content-Type': "'application/x-amz-json-1.1'",
       },
-      request_templates: { 'application/json': PUT_EVENTS_REQUEST_TEMPLATE },
+      request_templates: { 'application/json': terraformLiteral(PUT_EVENTS_REQUEST_TEMPLATE) },
     });
     expect(JSON.parse(String(byId(s, 'aws_iam_role', 'api-role').assume_role_policy)).Statement[0].Principal).toEqual({ Service: 'apigateway.amazonaws.com' });
     expect(statements(byId(s, 'aws_iam_role_policy', 'api-role-policy').policy)).toEqual([
       { Effect: 'Allow', Sid: 'PutClientEvents', Action: ['events:PutEvents'], Resource: ref('aws_cloudwatch_event_bus', busId, 'arn') },
     ]);
     const responses = resources(s, 'aws_api_gateway_integration_response');
-    expect(Object.values(responses).map((r) => [r.status_code, r.selection_pattern ?? null])).toEqual([['200', null], ['500', '4\\d{2}'], ['503', '5\\d{2}']]);
-    expect(responses['api-integration-response-200'].response_templates).toEqual({ 'application/json': PUT_EVENTS_RESPONSE_TEMPLATE });
+    // Issue 12, defect 3: a PutEvents call refused as a whole (4xx) is the client's error: 400 (the template keeps
+    // 500/503 for setup errors and throttling), not 500 "try again later".
+    expect(Object.values(responses).map((r) => [r.status_code, r.selection_pattern ?? null])).toEqual([['200', null], ['400', '4\\d{2}'], ['503', '5\\d{2}']]);
+    expect(responses['api-integration-response-200'].response_templates).toEqual({ 'application/json': terraformLiteral(PUT_EVENTS_RESPONSE_TEMPLATE) });
+    expect(responses['api-integration-response-400'].response_templates).toEqual({ 'application/json': terraformLiteral(INTEGRATION_CLIENT_ERROR_TEMPLATE) });
+    // Terraform would read "${sep}" as an interpolation: the synthesized text escapes it.
+    expect(String((responses['api-integration-response-200'].response_templates as Body)['application/json'])).toContain('$${sep}{');
     expect(Object.values(resources(s, 'aws_api_gateway_method_response')).map((r) => r.status_code)).toEqual(['200', '400', '500', '503']);
   });
 
@@ -270,11 +294,24 @@ describe('two regions, defaults (no Zendesk)', () => {
     const alarms = Object.values(resources(s, 'aws_cloudwatch_metric_alarm'));
     expect(alarms.map((a) => a.alarm_name).sort()).toEqual([
       'trib-use1-client-events-api-5xx', 'trib-use1-client-events-authorizer-errors', 'trib-use1-client-events-freshness',
-      'trib-use1-client-events-post-confirmation-errors', 'trib-use1-client-events-to-s3-dlq-depth',
+      'trib-use1-client-events-post-confirmation-errors', 'trib-use1-client-events-processing-failed', 'trib-use1-client-events-to-s3-dlq-depth',
       'trib-use1-client-events-to-s3-dlq-failures', 'trib-use1-client-events-transform-errors',
     ]);
     expect(alarms.find((a) => a.alarm_name === 'trib-use1-client-events-api-5xx')).toMatchObject({
       namespace: 'AWS/ApiGateway', metric_name: '5XXError', dimensions: { ApiName: 'trib-use1-client-events', Stage: 'v1' }, threshold: 1,
+    });
+    // Issue 12, defect 1: records the transform marks ProcessingFailed are counted from its log and alarmed.
+    const [, filter] = only(s, 'aws_cloudwatch_log_metric_filter');
+    const [fnId] = byIdPart(s, 'aws_lambda_function', 'transform');
+    expect(filter).toMatchObject({
+      pattern: PROCESSING_FAILED_FILTER_PATTERN,
+      metric_transformation: { namespace: 'Tributary/ClientEvents', name: 'trib-use1-client-events-transform-processing-failed', value: '1', unit: 'Count' },
+    });
+    expect(String(filter.log_group_name)).toContain('aws_cloudwatch_log_group.transform_logs');
+    void fnId;
+    expect(alarms.find((a) => a.alarm_name === 'trib-use1-client-events-processing-failed')).toMatchObject({
+      namespace: 'Tributary/ClientEvents', metric_name: 'trib-use1-client-events-transform-processing-failed', statistic: 'Sum', threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
     });
   });
 
@@ -326,9 +363,9 @@ describe('one region with Zendesk and tuned settings', () => {
         'method.response.header.Access-Control-Allow-Headers': `'${CORS_ALLOW_HEADERS}'`,
         'method.response.header.Access-Control-Max-Age': `'${CORS_MAX_AGE_SECONDS}'`,
       },
-      response_templates: { 'application/json': prelude },
+      response_templates: { 'application/json': terraformLiteral(prelude) },
     });
-    for (const status of ['200', '500', '503']) {
+    for (const status of ['200', '400', '503']) {
       expect(String((byId(s, 'aws_api_gateway_integration_response', `api-integration-response-${status}`).response_templates as Body)['application/json'])).toMatch(/^#set\(\$corsOrigin/);
     }
     const gateway = Object.values(resources(s, 'aws_api_gateway_gateway_response'));
@@ -399,8 +436,12 @@ describe('one region with Zendesk and tuned settings', () => {
     const rule = byId(s, 'aws_cloudwatch_event_rule', 'rule-loyalty');
     expect(JSON.parse(String(rule.event_pattern))).toEqual({
       source: ['clientevents'],
-      detail: { eventType: ['loyaltypurchase'], ticket: { subject: [{ exists: true }], body: [{ exists: true }] } },
+      detail: {
+        $or: [{ eventType: ['loyaltypurchase'] }, { eventType: [{ exists: false }], analyticType: ['loyaltypurchase'] }],
+        ticket: { subject: [{ exists: true }], body: [{ exists: true }] },
+      },
     });
+    expect(JSON.parse(String(byId(s, 'aws_cloudwatch_event_rule', 'rule-loyalty-sample').event_pattern))).toEqual(RULE_PATTERNS.loyaltySample);
     const target = byId(s, 'aws_cloudwatch_event_target', 'rule-loyalty-target');
     expect(target).toMatchObject({
       arn: ref('aws_cloudwatch_event_api_destination', destId, 'arn'),
@@ -414,7 +455,32 @@ describe('one region with Zendesk and tuned settings', () => {
     ]);
     expect(byId(s, 'aws_sqs_queue', 'zendesk-target-dlq')).toMatchObject({ name: 'shop-euc1-client-events-zendesk-dlq', message_retention_seconds: 4 * 86_400 });
     const [allow] = statements(byId(s, 'aws_sqs_queue_policy', 'zendesk-target-dlq-policy').policy);
-    expect(allow.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': ref('aws_cloudwatch_event_rule', 'rule-loyalty', 'arn') } });
+    expect(allow.Condition).toEqual({
+      ArnEquals: { 'aws:SourceArn': [ref('aws_cloudwatch_event_rule', 'rule-loyalty', 'arn'), ref('aws_cloudwatch_event_rule', 'rule-loyalty-sample', 'arn')] },
+    });
+    // Issue 12, defect 2: the sample's ticket shape (ticket.ticket.subject/comment.body) has its own rule into the
+    // same destination, role, retry policy and DLQ.
+    expect(byId(s, 'aws_cloudwatch_event_target', 'rule-loyalty-sample-target')).toMatchObject({
+      rule: ref('aws_cloudwatch_event_rule', 'rule-loyalty-sample', 'name'),
+      arn: ref('aws_cloudwatch_event_api_destination', destId, 'arn'),
+      role_arn: ref('aws_iam_role', 'rule-loyalty-role', 'arn'),
+      input_transformer: { input_paths: ZENDESK_SAMPLE_INPUT_TRANSFORMER.inputPaths, input_template: ZENDESK_INPUT_TRANSFORMER.inputTemplate },
+      retry_policy: { maximum_retry_attempts: 10, maximum_event_age_in_seconds: 3600 },
+      dead_letter_config: { arn: ref('aws_sqs_queue', 'zendesk-target-dlq', 'arn') },
+    });
+    // Loyalty purchases neither ticket rule matches: kept in a queue writable by that rule only, alarmed.
+    expect(JSON.parse(String(byId(s, 'aws_cloudwatch_event_rule', 'rule-loyalty-unrouted').event_pattern))).toEqual(RULE_PATTERNS.loyaltyUnrouted);
+    expect(byId(s, 'aws_cloudwatch_event_target', 'rule-loyalty-unrouted-target')).toMatchObject({
+      arn: ref('aws_sqs_queue', 'loyalty-unrouted-queue', 'arn'), target_id: 'unrouted-queue',
+    });
+    expect(byId(s, 'aws_sqs_queue', 'loyalty-unrouted-queue')).toMatchObject({ name: 'shop-euc1-client-events-loyalty-unrouted', sqs_managed_sse_enabled: true });
+    const [unroutedAllow, unroutedDeny] = statements(byId(s, 'aws_sqs_queue_policy', 'loyalty-unrouted-queue-policy').policy);
+    expect(unroutedAllow.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': ref('aws_cloudwatch_event_rule', 'rule-loyalty-unrouted', 'arn') } });
+    expect(unroutedDeny).toMatchObject({ Effect: 'Deny' });
+    const names = Object.values(resources(s, 'aws_cloudwatch_metric_alarm')).map((a) => a.alarm_name);
+    expect(names).toEqual(expect.arrayContaining([
+      'shop-euc1-client-events-loyalty-unrouted-depth', 'shop-euc1-client-events-loyalty-unrouted-failures', 'shop-euc1-client-events-zendesk-sample-dlq-failures',
+    ]));
     const alarm = Object.values(resources(s, 'aws_cloudwatch_metric_alarm')).find((a) => a.alarm_name === 'shop-euc1-client-events-zendesk-dlq-depth');
     expect(String(alarm?.alarm_description)).toContain('npm run client-events:connect');
   });

@@ -41,6 +41,7 @@ import { CloudwatchEventConnection } from '@cdktf/provider-aws/lib/cloudwatch-ev
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
@@ -50,16 +51,18 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { TributaryConfig } from '../config/index.js';
+import { PROCESSING_FAILED_LOG_MESSAGE } from '../handlers/lib/client-events-event.js';
 import { DataBucket } from '../modules/data-bucket.js';
 import { FirehoseToS3 } from '../modules/firehose-to-s3.js';
 import { LambdaFunction, type PolicyStatement } from '../modules/lambda-function.js';
 import { denyInsecureTransport } from '../modules/tls-only.js';
+import { suppress } from '../policy/suppress.js';
 import { TributaryStack } from './base.js';
 import {
-  BAD_REQUEST_BODY_TEMPLATE, CLIENT_EVENTS_SOURCE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS,
-  corsResponsePrelude, INTEGRATION_ERROR_TEMPLATE, LOYALTY_PURCHASE_EVENT_TYPE,
-  PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, STAGE_VARIABLES,
-  ZENDESK_CONNECTION_PURPOSE, ZENDESK_INPUT_TRANSFORMER, ZENDESK_PLACEHOLDER_PASSWORD,
+  BAD_REQUEST_BODY_TEMPLATE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS,
+  corsResponsePrelude, INTEGRATION_CLIENT_ERROR_TEMPLATE, INTEGRATION_ERROR_TEMPLATE,
+  PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, RULE_PATTERNS, STAGE_VARIABLES,
+  ZENDESK_CONNECTION_PURPOSE, ZENDESK_INPUT_TRANSFORMER, ZENDESK_PLACEHOLDER_PASSWORD, ZENDESK_SAMPLE_INPUT_TRANSFORMER,
 } from './client-events-templates.js';
 
 export const CLIENT_EVENTS_PIPELINE = 'client-events';
@@ -92,6 +95,16 @@ export const CLIENT_EVENTS_ERROR_PREFIX = 'errors/events/';
 /** JQ 1.6 query extracting the partition keys (the transform sets a missing schemaVersion to "unversioned"). */
 export const CLIENT_EVENTS_JQ = '{eventType: .detail.eventType, schemaVersion: .detail.schemaVersion}';
 
+/**
+ * Custom metric counting the records the transform returned as ProcessingFailed (they land under
+ * errors/events/processing-failed/). Firehose publishes no metric for them (its transformation metrics count
+ * invocations and successfully processed records only), so a metric filter counts the transform's log line for
+ * each one. The metric name carries the function name: several deployments may share an account and region.
+ */
+export const PROCESSING_FAILED_METRIC_NAMESPACE = 'Tributary/ClientEvents';
+/** CloudWatch Logs JSON filter pattern matching the transform's per-record ProcessingFailed line. */
+export const PROCESSING_FAILED_FILTER_PATTERN = `{ $.message = "${PROCESSING_FAILED_LOG_MESSAGE}" }`;
+
 /** AWS managed policy that lets API Gateway write logs for every API of the account and region. */
 export const API_GATEWAY_PUSH_TO_CLOUDWATCH_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
 
@@ -118,8 +131,21 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   userAgent: '$context.identity.userAgent',
 });
 
-/** A JWT (three base64url segments), optionally after "Bearer ": anything else is refused before the authorizer runs. */
-export const AUTHORIZATION_HEADER_PATTERN = '^(Bearer )?[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
+/**
+ * A JWT (three base64url segments), optionally after the Bearer scheme: anything else is refused before the
+ * authorizer runs. Auth schemes are case-insensitive (RFC 9110 section 11.1) and separated from the credentials by
+ * one or more spaces (RFC 9110 section 11.4), so "bearer", "BEARER" and "Bearer  x" pass, as the authorizer accepts
+ * them. Spelled with character classes rather than an inline flag, so it means the same in every regex engine.
+ */
+export const AUTHORIZATION_HEADER_PATTERN = '^([Bb][Ee][Aa][Rr][Ee][Rr] +)?[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
+
+/**
+ * A string Terraform must pass on literally: in Terraform strings "${" starts an interpolation and "%{" a directive;
+ * "$${" and "%%{" are their escapes. Mapping templates use "${name}" (a VTL formal reference).
+ */
+export function terraformLiteral(s: string): string {
+  return s.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+}
 
 export interface ClientEventsStackProps {
   readonly config: TributaryConfig;
@@ -131,10 +157,22 @@ const assumeRole = (service: string) =>
 const policyDoc = (statements: PolicyStatement[]) =>
   JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', ...s })) });
 
+/** One rule sharing a ClientEventsStack.ruleTarget's role and dead-letter queue. */
+interface ExtraRuleTarget {
+  readonly rule: CloudwatchEventRule;
+  /** Construct id prefix of its target ("rule-loyalty-sample" -> rule-loyalty-sample-target). */
+  readonly id: string;
+  /** Purpose segment of its DLQ-write-failure alarm. */
+  readonly alarmPurpose: string;
+  readonly inputTransformer: { inputPaths: Record<string, string>; inputTemplate: string };
+}
+
 /** A rule target built by ClientEventsStack.ruleTarget. */
 interface RuleTargetProps {
   /** Construct id prefix of the role, its policy and the target ("rule-all" -> rule-all-role, ...). */
   readonly id: string;
+  /** More rules with the same target, role, retry policy and dead-letter queue (each with its own input). */
+  readonly extraRules?: readonly ExtraRuleTarget[];
   /** Construct id prefix of the dead-letter queue. */
   readonly dlqId: string;
   /** Purpose segment of the role and queue names and of the alarms. */
@@ -162,6 +200,7 @@ export class ClientEventsStack extends TributaryStack {
   readonly connection?: CloudwatchEventConnection;
   readonly apiDestination?: CloudwatchEventApiDestination;
   readonly zendeskDlq?: SqsQueue;
+  readonly loyaltyUnroutedQueue?: SqsQueue;
 
   constructor(scope: Construct, props: ClientEventsStackProps) {
     super(scope, clientEventsStackName(props.region), { config: props.config, region: props.region, pipeline: CLIENT_EVENTS_PIPELINE });
@@ -201,12 +240,33 @@ export class ClientEventsStack extends TributaryStack {
       alerts,
     });
 
+    // Records the transform refuses are kept under the error prefix; count them and alarm on the first one.
+    const processingFailedMetric = `${this.transform.functionName}-processing-failed`;
+    new CloudwatchLogMetricFilter(this, 'transform-processing-failed', {
+      name: 'processing-failed-records',
+      logGroupName: this.transform.logGroup.name,
+      pattern: PROCESSING_FAILED_FILTER_PATTERN,
+      metricTransformation: { namespace: PROCESSING_FAILED_METRIC_NAMESPACE, name: processingFailedMetric, value: '1', unit: 'Count' },
+    });
+    alerts.alarm('client-events-processing-failed', {
+      alarmDescription:
+        'The Firehose transform returned records as ProcessingFailed: they are under errors/events/processing-failed/ in the ' +
+        'bucket (rawData = the original event, base64); the transform log says why for each recordId.',
+      namespace: PROCESSING_FAILED_METRIC_NAMESPACE,
+      metricName: processingFailedMetric,
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+
     // --- Rule: every client event -> Firehose ---
     const allEvents = new CloudwatchEventRule(this, 'rule-all', {
       name: naming.name('eventRule', 'client-events-to-s3'),
       description: 'Every client event to Firehose (S3)',
       eventBusName: this.bus.name,
-      eventPattern: JSON.stringify({ source: [CLIENT_EVENTS_SOURCE] }),
+      eventPattern: JSON.stringify(RULE_PATTERNS.all),
     });
     this.firehoseDlq = this.ruleTarget(allEvents, {
       id: 'rule-all',
@@ -240,10 +300,13 @@ export class ClientEventsStack extends TributaryStack {
         name: naming.name('eventRule', 'client-events-loyalty-zendesk'),
         description: 'Loyalty purchases with a ticket to Zendesk',
         eventBusName: this.bus.name,
-        eventPattern: JSON.stringify({
-          source: [CLIENT_EVENTS_SOURCE],
-          detail: { eventType: [LOYALTY_PURCHASE_EVENT_TYPE], ticket: { subject: [{ exists: true }], body: [{ exists: true }] } },
-        }),
+        eventPattern: JSON.stringify(RULE_PATTERNS.loyalty),
+      });
+      const loyaltySample = new CloudwatchEventRule(this, 'rule-loyalty-sample', {
+        name: naming.name('eventRule', 'client-events-loyalty-sample-zendesk'),
+        description: 'Loyalty purchases with the original sample ticket shape (ticket.ticket.subject, ticket.ticket.comment.body) to Zendesk',
+        eventBusName: this.bus.name,
+        eventPattern: JSON.stringify(RULE_PATTERNS.loyaltySample),
       });
       this.zendeskDlq = this.ruleTarget(loyalty, {
         id: 'rule-loyalty',
@@ -253,10 +316,19 @@ export class ClientEventsStack extends TributaryStack {
         arn: this.apiDestination.arn,
         statement: { Sid: 'InvokeZendesk', Action: ['events:InvokeApiDestination'], Resource: this.apiDestination.arn },
         inputTransformer: { inputPaths: { ...ZENDESK_INPUT_TRANSFORMER.inputPaths }, inputTemplate: ZENDESK_INPUT_TRANSFORMER.inputTemplate },
+        extraRules: [
+          {
+            rule: loyaltySample,
+            id: 'rule-loyalty-sample',
+            alarmPurpose: 'client-events-zendesk-sample',
+            inputTransformer: { inputPaths: { ...ZENDESK_SAMPLE_INPUT_TRANSFORMER.inputPaths }, inputTemplate: ZENDESK_SAMPLE_INPUT_TRANSFORMER.inputTemplate },
+          },
+        ],
         dlqAlarmDescription:
           'Loyalty-purchase tickets EventBridge could not deliver to Zendesk are kept here. A 401 means the connection has no ' +
           'credentials yet: run "npm run client-events:connect -- --region <region>" (docs/client-events.md), then replay.',
       });
+      this.loyaltyUnroutedQueue = this.loyaltyUnrouted();
     }
 
     // --- Cognito ---
@@ -422,13 +494,14 @@ export class ClientEventsStack extends TributaryStack {
         'integration.request.header.X-Amz-Target': "'AWSEvents.PutEvents'",
         'integration.request.header.Content-Type': "'application/x-amz-json-1.1'",
       },
-      requestTemplates: { 'application/json': PUT_EVENTS_REQUEST_TEMPLATE },
+      requestTemplates: { 'application/json': terraformLiteral(PUT_EVENTS_REQUEST_TEMPLATE) },
       passthroughBehavior: 'NEVER',
       timeoutMilliseconds: 10_000,
     });
     const responses = [
       { status: '200', pattern: undefined, template: corsPrelude + PUT_EVENTS_RESPONSE_TEMPLATE },
-      { status: '500', pattern: '4\\d{2}', template: corsPrelude + INTEGRATION_ERROR_TEMPLATE },
+      // A call refused as a whole: 400 with EventBridge's message (500/503 for setup errors and throttling).
+      { status: '400', pattern: '4\\d{2}', template: corsPrelude + INTEGRATION_CLIENT_ERROR_TEMPLATE },
       { status: '503', pattern: '5\\d{2}', template: corsPrelude + INTEGRATION_ERROR_TEMPLATE },
     ];
     const methodResponses = ['200', '400', '500', '503'].map(
@@ -449,7 +522,7 @@ export class ClientEventsStack extends TributaryStack {
           httpMethod: method.httpMethod,
           statusCode: r.status,
           selectionPattern: r.pattern,
-          responseTemplates: { 'application/json': r.template },
+          responseTemplates: { 'application/json': terraformLiteral(r.template) },
           dependsOn: [integration, ...methodResponses],
         }),
     );
@@ -568,7 +641,8 @@ export class ClientEventsStack extends TributaryStack {
    */
   private ruleTarget(rule: CloudwatchEventRule, t: RuleTargetProps): SqsQueue {
     const ce = this.config.clientEvents;
-    const dlq = this.targetDlq(t.dlqId, t.purpose, rule, t.dlqAlarmDescription);
+    const extra = t.extraRules ?? [];
+    const dlq = this.targetDlq(t.dlqId, t.purpose, [rule, ...extra.map((x) => x.rule)], t.dlqAlarmDescription);
     const role = new IamRole(this, `${t.id}-role`, {
       name: this.naming.name('iamRole', t.purpose, 'events'),
       assumeRolePolicy: assumeRole('events.amazonaws.com'),
@@ -584,11 +658,95 @@ export class ClientEventsStack extends TributaryStack {
       retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
       deadLetterConfig: { arn: dlq.arn },
     });
+    for (const x of extra) {
+      new CloudwatchEventTarget(this, `${x.id}-target`, {
+        rule: x.rule.name,
+        eventBusName: this.bus.name,
+        targetId: t.targetId,
+        arn: t.arn,
+        roleArn: role.arn,
+        inputTransformer: x.inputTransformer,
+        retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
+        deadLetterConfig: { arn: dlq.arn },
+      });
+      this.alerts.eventRuleFailure(
+        `${x.alarmPurpose}-dlq-failures`,
+        { eventBusName: this.bus.name, ruleName: x.rule.name },
+        'InvocationsFailedToBeSentToDlq',
+        `EventBridge could not even write to the dead-letter queue of ${x.alarmPurpose}: events were lost; check the queue policy.`,
+      );
+    }
     return dlq;
   }
 
+  /**
+   * Loyalty purchases that match neither ticket rule (RULE_PATTERNS.loyaltyUnrouted) are kept in a queue (SSE, TLS
+   * only, writable by EventBridge for that rule only) and alarmed: with Zendesk on a ticket was expected, and
+   * without this rule nothing would say it never came. A failed delivery to the queue is alarmed too.
+   */
+  private loyaltyUnrouted(): SqsQueue {
+    const ce = this.config.clientEvents;
+    const purpose = 'client-events-loyalty-unrouted';
+    const rule = new CloudwatchEventRule(this, 'rule-loyalty-unrouted', {
+      name: this.naming.name('eventRule', purpose),
+      description: 'Loyalty purchases no Zendesk rule matched (no ticket, or one without subject or body): kept and alarmed',
+      eventBusName: this.bus.name,
+      eventPattern: JSON.stringify(RULE_PATTERNS.loyaltyUnrouted),
+    });
+    const queue = new SqsQueue(this, 'loyalty-unrouted-queue', {
+      name: this.naming.name('sqs', purpose),
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: ce.dlqRetentionDays * 86_400,
+      receiveWaitTimeSeconds: 20,
+    });
+    suppress(
+      queue,
+      'sqs-dlq',
+      'A parking queue like a dead-letter queue: people read and replay its messages, no consumer retries them, so a ' +
+        'redrive queue would only move the same messages; it is alarmed when not empty, and failed writes to it are alarmed.',
+    );
+    new SqsQueuePolicy(this, 'loyalty-unrouted-queue-policy', {
+      queueUrl: queue.url,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'EventBridgeRule',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queue.arn,
+            Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
+          },
+          denyInsecureTransport('sqs:*', queue.arn),
+        ],
+      }),
+    });
+    new CloudwatchEventTarget(this, 'rule-loyalty-unrouted-target', {
+      rule: rule.name,
+      eventBusName: this.bus.name,
+      targetId: 'unrouted-queue',
+      arn: queue.arn,
+      retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
+    });
+    this.alerts.queueNotEmpty(
+      `${purpose}-depth`,
+      queue.name,
+      'Loyalty purchases that opened no Zendesk ticket (no ticket, or no subject/body in either accepted shape) are kept here; ' +
+        'the events are in S3 too. Fix the client, then replay the messages with PutEvents or open the tickets by hand.',
+    );
+    this.alerts.eventRuleFailure(
+      `${purpose}-failures`,
+      { eventBusName: this.bus.name, ruleName: rule.name },
+      'FailedInvocations',
+      'EventBridge could not write unrouted loyalty purchases to their queue (they are still in S3): check the queue policy.',
+    );
+    return queue;
+  }
+
   /** The dead-letter queue of one rule target (see ruleTarget). */
-  private targetDlq(id: string, purpose: string, rule: CloudwatchEventRule, alarmDescription: string): SqsQueue {
+  private targetDlq(id: string, purpose: string, rules: CloudwatchEventRule[], alarmDescription: string): SqsQueue {
+    const rule = rules[0];
     const ce = this.config.clientEvents;
     const queue = new SqsQueue(this, `${id}-dlq`, {
       name: this.naming.name('sqs', purpose, 'dlq'),
@@ -607,7 +765,7 @@ export class ClientEventsStack extends TributaryStack {
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sqs:SendMessage',
             Resource: queue.arn,
-            Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
+            Condition: { ArnEquals: { 'aws:SourceArn': rules.length === 1 ? rule.arn : rules.map((r) => r.arn) } },
           },
           denyInsecureTransport('sqs:*', queue.arn),
         ],
@@ -674,7 +832,7 @@ export class ClientEventsStack extends TributaryStack {
         [header('Access-Control-Allow-Headers')]: `'${CORS_ALLOW_HEADERS}'`,
         [header('Access-Control-Max-Age')]: `'${CORS_MAX_AGE_SECONDS}'`,
       },
-      responseTemplates: { 'application/json': prelude },
+      responseTemplates: { 'application/json': terraformLiteral(prelude) },
       dependsOn: [integration, methodResponse],
     });
     const gatewayResponses = (['DEFAULT_4XX', 'DEFAULT_5XX'] as const).map(

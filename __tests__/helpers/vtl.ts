@@ -1,448 +1,63 @@
 /**
- * A minimal renderer for the Velocity (VTL) subset used by the API Gateway mapping templates of this project, so
- * tests can render them against sample requests. Supported: text, references (`$a.b.c`, method calls with
- * arguments, `$!a`, `${a}`), `#set`, `#if`/`#elseif`/`#else`/`#end`, `#foreach($x in ...)` with `$foreach.index`,
- * `$foreach.count` and `$foreach.hasNext`; expressions with string ('raw' and "interpolated"), number and boolean
- * literals, `== != > < >= <=`, `&& || !` and parentheses. As in Velocity, a reference that resolves to nothing is
- * rendered as its own source text (unless written `$!`).
+ * API Gateway mapping templates rendered by established Velocity engines, with API Gateway's variables:
  *
- * The API Gateway variables are provided by `apiGatewayContext`: `$input.path/json/body` (a JSONPath subset:
- * `$`, `.key`, `[index]`), `$util.escapeJavaScript` (Apache Commons Lang 2 semantics: escapes ' " \ / and control
- * and non-ASCII characters as \uXXXX), `$context`, `$stageVariables`. Java String methods used on strings:
- * startsWith, replaceAll (Java regex), replace, matches, length, contains, toString; lists: size, get, isEmpty.
- * `$input.params(name)` reads the request headers given.
+ * - velocityjs (npm; the engine serverless-offline and Amplify's API simulator run), always available;
+ * - Apache Velocity 1.7 (the engine API Gateway runs), through a small Java runner compiled with javac at test time,
+ *   when Java and Debian's `velocity` package (with its dependencies commons-lang 2 and commons-collections 3) are
+ *   installed. `velocity17Unavailable()` says why it is not; tests skip that engine with a visible notice then.
+ *
+ * The variables follow API Gateway's mapping template reference
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html):
+ * `$input.body` (the raw payload), `$input.json(path)` (the JSON text at a JSONPath), `$input.path(path)` (the value
+ * at a JSONPath, as maps, lists and scalars), `$input.params(name)` (a header here), `$util.escapeJavaScript`
+ * (Apache Commons Lang 2 StringEscapeUtils: in Java the real one, in JS a port of it), `$util.parseJson`,
+ * `$util.urlEncode`, `$util.base64Encode`, `$context` (with `responseOverride.status`/`.header`, which response
+ * templates may set) and `$stageVariables`. JSONPath: `$`, `.key`, `['key']`, `[index]` (what the templates use).
+ *
+ * velocityjs runs JavaScript methods on strings; the Java String methods the templates call whose JavaScript
+ * namesake differs (`replaceAll` and `matches` take a Java regular expression, `length()` is a method) get Java
+ * semantics through velocityjs's customMethodHandlers. The regular expressions the templates use mean the same in
+ * Java and JavaScript, which the Java engine confirms when it runs.
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Compile, parse } from 'velocityjs';
 
-type Value = unknown;
-type Scope = Record<string, Value>;
-
-interface RefPart {
-  readonly name: string;
-  readonly args?: Expr[];
-}
-type Expr =
-  | { kind: 'ref'; ref: Ref }
-  | { kind: 'str'; value: string; interpolate: boolean }
-  | { kind: 'num'; value: number }
-  | { kind: 'bool'; value: boolean }
-  | { kind: 'not'; expr: Expr }
-  | { kind: 'bin'; op: string; left: Expr; right: Expr };
-interface Ref {
-  readonly root: string;
-  readonly parts: RefPart[];
-  readonly quiet: boolean;
-  readonly source: string;
-}
-type Node =
-  | { kind: 'text'; text: string }
-  | { kind: 'ref'; ref: Ref }
-  | { kind: 'set'; target: Ref; expr: Expr }
-  | { kind: 'if'; branches: { cond?: Expr; body: Node[] }[] }
-  | { kind: 'foreach'; varName: string; list: Expr; body: Node[] };
-
-class Parser {
-  pos = 0;
-  constructor(readonly src: string) {}
-
-  error(msg: string): never {
-    throw new Error(`VTL: ${msg} at ${this.pos}: ${JSON.stringify(this.src.slice(this.pos, this.pos + 40))}`);
-  }
-
-  /** Parses nodes until one of `stops` directives (returned, not consumed) or the end. */
-  nodes(stops: string[] = []): { nodes: Node[]; stop?: string } {
-    const out: Node[] = [];
-    let text = '';
-    const flush = () => {
-      if (text) out.push({ kind: 'text', text });
-      text = '';
-    };
-    while (this.pos < this.src.length) {
-      const c = this.src[this.pos];
-      if (c === '#') {
-        const m = /^#(set|if|elseif|else|end|foreach)\b/.exec(this.src.slice(this.pos));
-        if (m) {
-          const d = m[1];
-          if (stops.includes(d)) {
-            flush();
-            return { nodes: out, stop: d };
-          }
-          flush();
-          this.pos += m[0].length;
-          out.push(this.directive(d));
-          continue;
-        }
-      }
-      if (c === '$') {
-        const ref = this.tryRef();
-        if (ref) {
-          flush();
-          out.push({ kind: 'ref', ref });
-          continue;
-        }
-      }
-      text += c;
-      this.pos++;
-    }
-    flush();
-    if (stops.length) this.error(`missing #${stops.join('/#')}`);
-    return { nodes: out };
-  }
-
-  directive(d: string): Node {
-    switch (d) {
-      case 'set': {
-        this.expect('(');
-        this.ws();
-        const target = this.tryRef() ?? this.error('#set needs a reference');
-        this.ws();
-        this.expect('=');
-        const expr = this.expr();
-        this.ws();
-        this.expect(')');
-        return { kind: 'set', target, expr };
-      }
-      case 'if': {
-        const branches: { cond?: Expr; body: Node[] }[] = [];
-        let cond: Expr | undefined = this.parenExpr();
-        for (;;) {
-          const { nodes, stop } = this.nodes(['elseif', 'else', 'end']);
-          branches.push({ cond, body: nodes });
-          this.pos += 1 + stop!.length;
-          if (stop === 'end') break;
-          if (stop === 'elseif') cond = this.parenExpr();
-          else {
-            const rest = this.nodes(['end']);
-            branches.push({ body: rest.nodes });
-            this.pos += 4;
-            break;
-          }
-        }
-        return { kind: 'if', branches };
-      }
-      case 'foreach': {
-        this.expect('(');
-        this.ws();
-        const v = /^\$([A-Za-z_][A-Za-z0-9_]*)\s+in\s+/.exec(this.src.slice(this.pos)) ?? this.error('#foreach($x in list)');
-        this.pos += v[0].length;
-        const list = this.expr();
-        this.ws();
-        this.expect(')');
-        const { nodes } = this.nodes(['end']);
-        this.pos += 4;
-        return { kind: 'foreach', varName: v[1], list, body: nodes };
-      }
-      default:
-        return this.error(`unexpected #${d}`);
-    }
-  }
-
-  parenExpr(): Expr {
-    this.expect('(');
-    const e = this.expr();
-    this.ws();
-    this.expect(')');
-    return e;
-  }
-
-  ws(): void {
-    while (/\s/.test(this.src[this.pos] ?? '')) this.pos++;
-  }
-
-  expect(s: string): void {
-    if (!this.src.startsWith(s, this.pos)) this.error(`expected ${s}`);
-    this.pos += s.length;
-  }
-
-  /** `$a.b(c).d`, `$!a`, `${a.b}`; undefined (position unchanged) when `$` does not start a reference. */
-  tryRef(): Ref | undefined {
-    const start = this.pos;
-    let p = this.pos + 1;
-    let quiet = false;
-    if (this.src[p] === '!') {
-      quiet = true;
-      p++;
-    }
-    const braced = this.src[p] === '{';
-    if (braced) p++;
-    // Velocity 1.7 (API Gateway's) identifiers may contain "-" after the first character.
-    const id = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(this.src.slice(p));
-    if (!id) return undefined;
-    const root = id[0];
-    p += root.length;
-    this.pos = p;
-    const parts: RefPart[] = [];
-    for (;;) {
-      const m = /^\.([A-Za-z_][A-Za-z0-9_-]*)/.exec(this.src.slice(this.pos));
-      if (!m) break;
-      this.pos += m[0].length;
-      if (this.src[this.pos] === '(') {
-        this.pos++;
-        const args: Expr[] = [];
-        this.ws();
-        if (this.src[this.pos] !== ')') {
-          for (;;) {
-            args.push(this.expr());
-            this.ws();
-            if (this.src[this.pos] === ',') {
-              this.pos++;
-              continue;
-            }
-            break;
-          }
-        }
-        this.expect(')');
-        parts.push({ name: m[1], args });
-      } else parts.push({ name: m[1] });
-    }
-    if (braced) this.expect('}');
-    return { root, parts, quiet, source: this.src.slice(start, this.pos) };
-  }
-
-  expr(): Expr {
-    return this.or();
-  }
-
-  or(): Expr {
-    let left = this.and();
-    for (;;) {
-      this.ws();
-      if (!this.src.startsWith('||', this.pos)) return left;
-      this.pos += 2;
-      left = { kind: 'bin', op: '||', left, right: this.and() };
-    }
-  }
-
-  and(): Expr {
-    let left = this.not();
-    for (;;) {
-      this.ws();
-      if (!this.src.startsWith('&&', this.pos)) return left;
-      this.pos += 2;
-      left = { kind: 'bin', op: '&&', left, right: this.not() };
-    }
-  }
-
-  not(): Expr {
-    this.ws();
-    if (this.src[this.pos] === '!' && this.src[this.pos + 1] !== '=') {
-      this.pos++;
-      return { kind: 'not', expr: this.not() };
-    }
-    return this.cmp();
-  }
-
-  cmp(): Expr {
-    const left = this.primary();
-    this.ws();
-    const m = /^(==|!=|>=|<=|>|<)/.exec(this.src.slice(this.pos));
-    if (!m) return left;
-    this.pos += m[0].length;
-    return { kind: 'bin', op: m[0], left, right: this.primary() };
-  }
-
-  primary(): Expr {
-    this.ws();
-    const c = this.src[this.pos];
-    if (c === '(') return this.parenExpr();
-    if (c === "'" || c === '"') {
-      const end = this.src.indexOf(c, this.pos + 1);
-      if (end < 0) this.error('unterminated string');
-      const value = this.src.slice(this.pos + 1, end);
-      this.pos = end + 1;
-      return { kind: 'str', value, interpolate: c === '"' };
-    }
-    if (c === '$') return { kind: 'ref', ref: this.tryRef() ?? this.error('bad reference') };
-    const n = /^-?\d+(\.\d+)?/.exec(this.src.slice(this.pos));
-    if (n) {
-      this.pos += n[0].length;
-      return { kind: 'num', value: Number(n[0]) };
-    }
-    const b = /^(true|false)\b/.exec(this.src.slice(this.pos));
-    if (b) {
-      this.pos += b[0].length;
-      return { kind: 'bool', value: b[0] === 'true' };
-    }
-    return this.error('expected an expression');
-  }
+/** The request (or integration answer) a template is rendered against. */
+export interface ApiGatewayRequest {
+  /** Raw payload: the method request body for request templates, the integration's answer for response templates. */
+  readonly body?: string;
+  /** Request headers, as `$input.params(name)` returns them (exact name). */
+  readonly headers?: Record<string, string>;
+  /** `$context` fields, e.g. `{ authorizer: { clientId } }`, `{ requestId }`. */
+  readonly context?: Record<string, unknown>;
+  readonly stageVariables?: Record<string, string>;
 }
 
-/** Java regex -> JS RegExp for the simple patterns templates use (escapes, classes, quantifiers). */
-function javaRegex(pattern: string): RegExp {
-  return new RegExp(pattern, 'g');
+/** What a render produced: the text and what the template set on `$context.responseOverride`. */
+export interface Rendered {
+  readonly output: string;
+  readonly status?: number;
+  readonly headers: Record<string, string>;
 }
 
-function callMethod(target: Value, name: string, args: Value[]): Value {
-  if (target === null || target === undefined) return undefined;
-  if (typeof target === 'string') {
-    switch (name) {
-      case 'startsWith':
-        return target.startsWith(String(args[0]));
-      case 'endsWith':
-        return target.endsWith(String(args[0]));
-      case 'contains':
-        return target.includes(String(args[0]));
-      case 'length':
-        return target.length;
-      case 'toString':
-        return target;
-      case 'replaceAll':
-        return target.replace(javaRegex(String(args[0])), () => String(args[1]));
-      case 'replace':
-        return target.split(String(args[0])).join(String(args[1]));
-      case 'matches':
-        // Java's String.matches: the whole string must match.
-        return new RegExp(`^(?:${String(args[0])})$`).test(target);
-    }
-  }
-  if (Array.isArray(target)) {
-    switch (name) {
-      case 'size':
-        return target.length;
-      case 'isEmpty':
-        return target.length === 0;
-      case 'get':
-        return target[Number(args[0])];
-    }
-  }
-  const fn = (target as Record<string, unknown>)[name];
-  if (typeof fn === 'function') return (fn as (...a: Value[]) => Value).apply(target, args);
-  throw new Error(`VTL: no method ${name} on ${typeof target}`);
-}
+export type EngineName = 'velocityjs' | 'velocity-1.7';
 
-class Renderer {
-  constructor(readonly scopes: Scope[]) {}
-
-  lookup(name: string): Value {
-    for (let i = this.scopes.length - 1; i >= 0; i--) if (name in this.scopes[i]) return this.scopes[i][name];
-    return undefined;
-  }
-
-  ref(r: Ref): Value {
-    let v = this.lookup(r.root);
-    for (const part of r.parts) {
-      if (v === null || v === undefined) return undefined;
-      v = part.args ? callMethod(v, part.name, part.args.map((a) => this.eval(a))) : (v as Record<string, unknown>)[part.name];
-    }
-    return v;
-  }
-
-  eval(e: Expr): Value {
-    switch (e.kind) {
-      case 'ref':
-        return this.ref(e.ref);
-      case 'str':
-        return e.interpolate ? this.render(new Parser(e.value).nodes().nodes) : e.value;
-      case 'num':
-      case 'bool':
-        return e.value;
-      case 'not':
-        return !truthy(this.eval(e.expr));
-      case 'bin': {
-        if (e.op === '&&') return truthy(this.eval(e.left)) && truthy(this.eval(e.right));
-        if (e.op === '||') return truthy(this.eval(e.left)) || truthy(this.eval(e.right));
-        const l = this.eval(e.left) as number;
-        const r = this.eval(e.right) as number;
-        switch (e.op) {
-          case '==':
-            return l === r || (l !== undefined && l !== null && r !== undefined && r !== null && String(l) === String(r));
-          case '!=':
-            return !(l === r || (l != null && r != null && String(l) === String(r)));
-          case '>':
-            return l != null && l > r;
-          case '<':
-            return l != null && l < r;
-          case '>=':
-            return l != null && l >= r;
-          case '<=':
-            return l != null && l <= r;
-        }
-        throw new Error(`VTL: operator ${e.op}`);
-      }
-    }
-  }
-
-  assign(target: Ref, value: Value): void {
-    if (!target.parts.length) {
-      this.scopes[this.scopes.length - 1][target.root] = value;
-      return;
-    }
-    let obj = this.lookup(target.root) as Record<string, unknown>;
-    for (const p of target.parts.slice(0, -1)) {
-      if (obj[p.name] === undefined) obj[p.name] = {};
-      obj = obj[p.name] as Record<string, unknown>;
-    }
-    obj[target.parts[target.parts.length - 1].name] = value;
-  }
-
-  render(nodes: Node[]): string {
-    let out = '';
-    for (const n of nodes) {
-      switch (n.kind) {
-        case 'text':
-          out += n.text;
-          break;
-        case 'ref': {
-          const v = this.ref(n.ref);
-          out += v === undefined || v === null ? (n.ref.quiet ? '' : n.ref.source) : toText(v);
-          break;
-        }
-        case 'set':
-          this.assign(n.target, this.eval(n.expr));
-          break;
-        case 'if': {
-          const branch = n.branches.find((b) => !b.cond || truthy(this.eval(b.cond)));
-          if (branch) out += this.render(branch.body);
-          break;
-        }
-        case 'foreach': {
-          const list = this.eval(n.list);
-          const items = Array.isArray(list) ? list : list && typeof list === 'object' ? Object.values(list) : [];
-          const outer = this.lookup('foreach');
-          items.forEach((item, index) => {
-            // Velocity's loop variable and $foreach live in the enclosing scope (no block scope).
-            const scope = this.scopes[this.scopes.length - 1];
-            scope[n.varName] = item;
-            scope.foreach = { index, count: index + 1, hasNext: index < items.length - 1, first: index === 0, last: index === items.length - 1 };
-            out += this.render(n.body);
-          });
-          this.scopes[this.scopes.length - 1].foreach = outer;
-          break;
-        }
-      }
-    }
-    return out;
-  }
-}
-
-function truthy(v: Value): boolean {
-  return v !== undefined && v !== null && v !== false;
-}
-
-/** How Java prints a value: maps as {k=v}, lists as [a, b]. */
-function toText(v: Value): string {
-  if (Array.isArray(v)) return `[${v.map(toText).join(', ')}]`;
-  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}=${toText(x)}`).join(', ')}}`;
-  return String(v);
-}
-
-export function renderVtl(template: string, variables: Scope): string {
-  const { nodes } = new Parser(template).nodes();
-  return new Renderer([{ ...variables }]).render(nodes);
-}
-
-/** Apache Commons Lang 2 StringEscapeUtils.escapeJavaScript, as API Gateway's $util.escapeJavaScript. */
+/** Apache Commons Lang 2 `StringEscapeUtils.escapeJavaScript`: ' " \ / escaped, control and non-ASCII as \uXXXX. */
 export function escapeJavaScript(s: string | null | undefined): string | null {
   if (s === null || s === undefined) return null;
   let out = '';
-  for (const ch of s.split('')) {
-    const code = ch.charCodeAt(0);
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    const code = s.charCodeAt(i);
     const hex = code.toString(16).toUpperCase();
-    if (code > 0xfff) out += `\\u${hex}`;
-    else if (code > 0xff) out += `\\u0${hex}`;
-    else if (code > 0x7f) out += `\\u00${hex}`;
+    if (code > 0x7f) out += `\\u${hex.padStart(4, '0')}`;
     else if (code < 32) {
       const named: Record<number, string> = { 8: '\\b', 10: '\\n', 9: '\\t', 12: '\\f', 13: '\\r' };
-      out += named[code] ?? (code > 0xf ? `\\u00${hex}` : `\\u000${hex}`);
+      out += named[code] ?? `\\u${hex.padStart(4, '0')}`;
     } else if (ch === "'") out += "\\'";
     else if (ch === '"') out += '\\"';
     else if (ch === '\\') out += '\\\\';
@@ -452,7 +67,11 @@ export function escapeJavaScript(s: string | null | undefined): string | null {
   return out;
 }
 
-/** JSONPath subset: `$`, `$.a.b`, `$.a[0].b`, `$['a']`. */
+/** Own properties only: a JSONPath never reaches Object.prototype. */
+const own = (v: unknown, key: string | number): unknown =>
+  v !== null && typeof v === 'object' && Object.prototype.hasOwnProperty.call(v, key) ? (v as Record<string | number, unknown>)[key] : undefined;
+
+/** The value at a JSONPath (`$`, `.key`, `['key']`, `[index]`), or undefined. */
 export function jsonPath(root: unknown, path: string): unknown {
   if (!path.startsWith('$')) throw new Error(`JSONPath must start with $: ${path}`);
   let v: unknown = root;
@@ -461,28 +80,18 @@ export function jsonPath(root: unknown, path: string): unknown {
   while (re.lastIndex < path.length) {
     const m = re.exec(path);
     if (!m) throw new Error(`unsupported JSONPath ${path}`);
-    if (v === null || v === undefined) return undefined;
-    const key = m[1] ?? m[3] ?? Number(m[2]);
-    v = (v as Record<string | number, unknown>)[key];
+    v = own(v, m[1] ?? m[3] ?? Number(m[2]));
+    if (v === undefined) return undefined;
   }
   return v;
 }
 
-export interface ApiGatewayRequest {
-  /** The request (or integration response) body as sent. */
-  readonly body: string;
-  readonly context?: Record<string, unknown>;
-  readonly stageVariables?: Record<string, string>;
-  /** Method request headers, as sent (`$input.params(name)` looks them up by exact name, "" when absent). */
-  readonly headers?: Record<string, string>;
-}
-
-/** Variables API Gateway gives a mapping template: $input, $util, $context, $stageVariables. */
-export function apiGatewayContext(req: ApiGatewayRequest): Scope {
+/** API Gateway's template variables for velocityjs. `context.responseOverride` collects what the template sets. */
+export function apiGatewayVariables(req: ApiGatewayRequest): Record<string, unknown> {
   const parsed = (req.body ? JSON.parse(req.body) : undefined) as unknown;
   return {
     input: {
-      body: req.body,
+      body: req.body ?? '',
       path: (p: string) => jsonPath(parsed, p),
       json: (p: string) => {
         const v = jsonPath(parsed, p);
@@ -492,9 +101,253 @@ export function apiGatewayContext(req: ApiGatewayRequest): Scope {
     },
     util: {
       escapeJavaScript,
-      parseJson: (s: string) => JSON.parse(s),
+      parseJson: (s: string) => JSON.parse(s) as unknown,
+      urlEncode: (s: string) => encodeURIComponent(s),
+      base64Encode: (s: string) => Buffer.from(s, 'utf8').toString('base64'),
     },
-    context: { ...(req.context ?? {}) },
+    context: { ...(req.context ?? {}), responseOverride: { header: {} } },
     stageVariables: { ...(req.stageVariables ?? {}) },
   };
+}
+
+/** Java String methods whose JavaScript namesakes differ, for velocityjs. */
+const javaStringMethods = [
+  {
+    uid: 'java: String.replaceAll(regex, replacement)',
+    match: ({ property, context }: { property: string; context: unknown }) => property === 'replaceAll' && typeof context === 'string',
+    resolve: ({ context, params }: { context: string; params: unknown[] }) =>
+      context.replace(new RegExp(String(params[0]), 'gu'), String(params[1]).replace(/\\\$/g, '$$$$')),
+  },
+  {
+    uid: 'java: String.matches(regex)',
+    match: ({ property, context }: { property: string; context: unknown }) => property === 'matches' && typeof context === 'string',
+    resolve: ({ context, params }: { context: string; params: unknown[] }) => new RegExp(`^(?:${String(params[0])})$`, 'u').test(context),
+  },
+  {
+    uid: 'java: String.length()',
+    match: ({ property, context }: { property: string; context: unknown }) => property === 'length' && typeof context === 'string',
+    resolve: ({ context }: { context: string }) => context.length,
+  },
+];
+
+/** Parses `template` with velocityjs (throws on a syntax error, as API Gateway refuses such a template). */
+export function parseWithVelocityjs(template: string): unknown[] {
+  return parse(template) as unknown[];
+}
+
+/** Renders `template` with velocityjs against `req`. */
+export function renderVelocityjs(template: string, req: ApiGatewayRequest): Rendered {
+  const vars = apiGatewayVariables(req);
+  const compiled = new Compile(parse(template), { customMethodHandlers: javaStringMethods } as never);
+  const output = compiled.render(vars);
+  const override = (vars.context as { responseOverride: { status?: unknown; header: Record<string, string> } }).responseOverride;
+  return { output, status: override.status === undefined ? undefined : Number(override.status), headers: { ...override.header } };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Apache Velocity 1.7 (Java)
+
+/** Where Debian's `velocity` package and its dependencies put their jars. */
+const JAVA_DIRS = ['/usr/share/java'];
+const JARS = ['velocity-1.7.jar', 'commons-collections3.jar', 'commons-lang-2.6.jar'];
+
+const JAVA_SOURCE = String.raw`
+import java.io.StringWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.*;
+import org.apache.commons.lang.StringEscapeUtils;
+import org.apache.velocity.VelocityContext;
+import org.apache.velocity.app.VelocityEngine;
+
+/** Renders API Gateway mapping templates with Velocity 1.7. stdin: JSON array of cases; stdout: JSON array of results. */
+public class ApiGatewayVelocity {
+  public static void main(String[] args) throws Exception {
+    String in = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+    List<?> cases = (List<?>) new Json(in).parse();
+    VelocityEngine engine = new VelocityEngine();
+    engine.setProperty("runtime.log.logsystem.class", "org.apache.velocity.runtime.log.NullLogChute");
+    engine.init();
+    List<Object> results = new ArrayList<>();
+    for (Object o : cases) {
+      Map<?, ?> c = (Map<?, ?>) o;
+      Map<String, Object> result = new LinkedHashMap<>();
+      try {
+        String body = (String) c.get("body");
+        Object parsed = body == null || body.isEmpty() ? null : new Json(body).parse();
+        Map<String, Object> context = new LinkedHashMap<>();
+        if (c.get("context") != null) for (Map.Entry<?, ?> e : ((Map<?, ?>) c.get("context")).entrySet()) context.put((String) e.getKey(), e.getValue());
+        Map<String, Object> override = new LinkedHashMap<>();
+        override.put("header", new LinkedHashMap<String, Object>());
+        context.put("responseOverride", override);
+        VelocityContext vc = new VelocityContext();
+        vc.put("input", new Input(body == null ? "" : body, parsed, (Map<?, ?>) c.get("headers")));
+        vc.put("util", new Util());
+        vc.put("context", context);
+        vc.put("stageVariables", c.get("stageVariables") == null ? new LinkedHashMap<>() : c.get("stageVariables"));
+        StringWriter w = new StringWriter();
+        engine.evaluate(vc, w, "template", (String) c.get("template"));
+        result.put("output", w.toString());
+        result.put("responseOverride", override);
+      } catch (Exception e) {
+        result.put("error", e.toString());
+      }
+      results.add(result);
+    }
+    System.out.write(Json.write(results).getBytes(StandardCharsets.UTF_8));
+    System.out.flush();
+  }
+
+  public static class Input {
+    private final String body; private final Object parsed; private final Map<?, ?> headers;
+    Input(String body, Object parsed, Map<?, ?> headers) { this.body = body; this.parsed = parsed; this.headers = headers; }
+    public String getBody() { return body; }
+    public Object path(String p) { return Json.path(parsed, p); }
+    public String json(String p) { Object v = Json.path(parsed, p); return v == null ? "" : Json.write(v); }
+    public String params(String name) { Object v = headers == null ? null : headers.get(name); return v == null ? "" : (String) v; }
+  }
+
+  public static class Util {
+    public String escapeJavaScript(String s) { return StringEscapeUtils.escapeJavaScript(s); }
+    public Object parseJson(String s) { return new Json(s).parse(); }
+    public String urlEncode(String s) throws Exception { return URLEncoder.encode(s, "UTF-8"); }
+    public String base64Encode(String s) { return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)); }
+  }
+
+  /** Minimal JSON (RFC 8259) reader and writer, and the JSONPath subset $ .key ['key'] [index]. */
+  static class Json {
+    private final String s; private int i;
+    Json(String s) { this.s = s; }
+    Object parse() { Object v = value(); ws(); if (i != s.length()) throw new IllegalArgumentException("trailing data at " + i); return v; }
+    private void ws() { while (i < s.length() && " \t\r\n".indexOf(s.charAt(i)) >= 0) i++; }
+    private Object value() {
+      ws();
+      char c = s.charAt(i);
+      if (c == '{') { i++; Map<String, Object> m = new LinkedHashMap<>(); ws(); if (s.charAt(i) == '}') { i++; return m; }
+        while (true) { ws(); String k = string(); ws(); expect(':'); m.put(k, value()); ws(); if (s.charAt(i) == ',') { i++; continue; } expect('}'); return m; } }
+      if (c == '[') { i++; List<Object> l = new ArrayList<>(); ws(); if (s.charAt(i) == ']') { i++; return l; }
+        while (true) { l.add(value()); ws(); if (s.charAt(i) == ',') { i++; continue; } expect(']'); return l; } }
+      if (c == '"') return string();
+      if (s.startsWith("true", i)) { i += 4; return Boolean.TRUE; }
+      if (s.startsWith("false", i)) { i += 5; return Boolean.FALSE; }
+      if (s.startsWith("null", i)) { i += 4; return null; }
+      int start = i;
+      while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) i++;
+      String n = s.substring(start, i);
+      if (n.isEmpty()) throw new IllegalArgumentException("unexpected " + c + " at " + i);
+      if (n.matches("-?\\d+")) { long l = Long.parseLong(n); if (l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) return (int) l; return l; }
+      return Double.parseDouble(n);
+    }
+    private void expect(char c) { if (s.charAt(i) != c) throw new IllegalArgumentException("expected " + c + " at " + i); i++; }
+    private String string() {
+      expect('"'); StringBuilder b = new StringBuilder();
+      while (true) {
+        char c = s.charAt(i++);
+        if (c == '"') return b.toString();
+        if (c != '\\') { b.append(c); continue; }
+        char e = s.charAt(i++);
+        switch (e) {
+          case 'b': b.append('\b'); break; case 'f': b.append('\f'); break; case 'n': b.append('\n'); break;
+          case 'r': b.append('\r'); break; case 't': b.append('\t'); break;
+          case 'u': b.append((char) Integer.parseInt(s.substring(i, i + 4), 16)); i += 4; break;
+          default: b.append(e);
+        }
+      }
+    }
+    static String write(Object v) {
+      if (v == null) return "null";
+      if (v instanceof String) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : ((String) v).toCharArray()) {
+          if (c == '"' || c == '\\') b.append('\\').append(c);
+          else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+          else b.append(c);
+        }
+        return b.append('"').toString();
+      }
+      if (v instanceof Map) {
+        StringBuilder b = new StringBuilder("{"); boolean first = true;
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) { if (!first) b.append(','); first = false; b.append(write(String.valueOf(e.getKey()))).append(':').append(write(e.getValue())); }
+        return b.append('}').toString();
+      }
+      if (v instanceof List) {
+        StringBuilder b = new StringBuilder("["); boolean first = true;
+        for (Object o : (List<?>) v) { if (!first) b.append(','); first = false; b.append(write(o)); }
+        return b.append(']').toString();
+      }
+      return String.valueOf(v);
+    }
+    static Object path(Object root, String p) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.([A-Za-z_][A-Za-z0-9_-]*)|\\[(\\d+)\\]|\\['([^']*)'\\]").matcher(p);
+      Object v = root; int at = 1;
+      while (at < p.length()) {
+        if (!m.find(at) || m.start() != at) throw new IllegalArgumentException("unsupported JSONPath " + p);
+        at = m.end();
+        if (m.group(2) != null) { int idx = Integer.parseInt(m.group(2)); v = v instanceof List && idx < ((List<?>) v).size() ? ((List<?>) v).get(idx) : null; }
+        else { String k = m.group(1) != null ? m.group(1) : m.group(3); v = v instanceof Map ? ((Map<?, ?>) v).get(k) : null; }
+        if (v == null) return null;
+      }
+      return v;
+    }
+  }
+}
+`;
+
+let javaState: { classpath: string; dir: string } | { unavailable: string } | undefined;
+
+/** Compiles the runner once per process; returns its class path, or why Velocity 1.7 cannot run here. */
+function javaRunner(): { classpath: string; dir: string } | { unavailable: string } {
+  if (javaState) return javaState;
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const javac = spawnSync('javac', ['-version'], { encoding: 'utf8' });
+  if (java.status !== 0 || javac.status !== 0) return (javaState = { unavailable: 'java/javac are not installed' });
+  const jars: string[] = [];
+  for (const jar of JARS) {
+    const found = JAVA_DIRS.map((d) => join(d, jar)).find((p) => existsSync(p));
+    if (!found) return (javaState = { unavailable: `${jar} not found in ${JAVA_DIRS.join(', ')} (install Debian's "velocity" package)` });
+    jars.push(found);
+  }
+  const dir = join(tmpdir(), `tributary-velocity17-${createHash('sha256').update(JAVA_SOURCE).digest('hex').slice(0, 12)}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'ApiGatewayVelocity.java'), JAVA_SOURCE);
+  const classpath = [dir, ...jars].join(':');
+  const compiled = spawnSync('javac', ['-nowarn', '-cp', classpath, '-d', dir, join(dir, 'ApiGatewayVelocity.java')], { encoding: 'utf8' });
+  if (compiled.status !== 0) throw new Error(`javac failed: ${compiled.stderr}`);
+  return (javaState = { classpath, dir });
+}
+
+/** Why Apache Velocity 1.7 cannot run on this machine, or undefined when it can. */
+export function velocity17Unavailable(): string | undefined {
+  const r = javaRunner();
+  return 'unavailable' in r ? r.unavailable : undefined;
+}
+
+/** Renders every case with Apache Velocity 1.7 in one JVM. Throws when unavailable (check velocity17Unavailable). */
+export function renderVelocity17All(cases: readonly { template: string; req: ApiGatewayRequest }[]): Rendered[] {
+  const r = javaRunner();
+  if ('unavailable' in r) throw new Error(`Velocity 1.7 unavailable: ${r.unavailable}`);
+  const input = JSON.stringify(cases.map((c) => ({ template: c.template, ...c.req })));
+  const run = spawnSync('java', ['-Xshare:auto', '-XX:TieredStopAtLevel=1', '-cp', r.classpath, 'ApiGatewayVelocity'], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`Velocity 1.7 runner failed: ${run.stderr}`);
+  const results = JSON.parse(run.stdout) as { output?: string; error?: string; responseOverride?: { status?: unknown; header?: Record<string, string> } }[];
+  return results.map((x, i) => {
+    if (x.error !== undefined) throw new Error(`Velocity 1.7: case ${i}: ${x.error}`);
+    const status = x.responseOverride?.status;
+    return { output: x.output ?? '', status: status === undefined ? undefined : Number(status), headers: { ...(x.responseOverride?.header ?? {}) } };
+  });
+}
+
+/**
+ * Renders a batch with the named engine. Tests build their cases first and render them all at once, so the JVM
+ * starts once per test file.
+ */
+export function renderAll(engine: EngineName, cases: readonly { template: string; req: ApiGatewayRequest }[]): Rendered[] {
+  return engine === 'velocityjs' ? cases.map((c) => renderVelocityjs(c.template, c.req)) : renderVelocity17All(cases);
+}
+
+/** Engines usable here; prints a notice (once per call site) for the one that is skipped. */
+export function availableEngines(caller: string): EngineName[] {
+  const why = velocity17Unavailable();
+  if (why) console.warn(`${caller}: Apache Velocity 1.7 is skipped: ${why}; templates are rendered with velocityjs only`);
+  return why ? ['velocityjs'] : ['velocityjs', 'velocity-1.7'];
 }

@@ -4,7 +4,9 @@
  *
  * - `Ok`: the event with `detail.accountNumber` set to `resources[0]` (the clientId the authorizer put there; a
  *   client-sent accountNumber is overwritten, so it cannot be spoofed), `detail.schemaVersion` defaulted to
- *   "unversioned", serialized as one JSON line ending in "\n" (newline-delimited objects in S3).
+ *   "unversioned" (a number, as the original sample sends it, becomes its string form: 2 -> "2"), `detail.eventType`
+ *   taken from `detail.analyticType` (the sample's name) when absent, serialized as one JSON line ending in "\n"
+ *   (newline-delimited objects in S3). The S3 partitions read both fields.
  * - `ProcessingFailed`: the record is malformed; the original data is echoed unchanged and Firehose writes it
  *   under the error prefix, so nothing is silently dropped. Reasons: not base64, not UTF-8, not JSON, not an
  *   object, larger than MAX_RECORD_BYTES, no detail object, no clientId in resources[0], eventType missing or
@@ -14,7 +16,9 @@
  */
 import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from 'aws-lambda';
 import type { Logger } from '../lib/log.js';
-import { EVENT_TYPE_PATTERN, SCHEMA_VERSION_PATTERN, UNVERSIONED, isPlainObject } from '../lib/client-events-event.js';
+import {
+  EVENT_TYPE_ALIAS, EVENT_TYPE_PATTERN, PROCESSING_FAILED_LOG_MESSAGE, SCHEMA_VERSION_PATTERN, UNVERSIONED, isPlainObject,
+} from '../lib/client-events-event.js';
 
 /** Firehose's largest record (1,000 KiB); a bigger decoded record is refused rather than grown further. */
 export const MAX_RECORD_BYTES = 1_024_000;
@@ -51,18 +55,20 @@ export function transformEvent(bytes: Uint8Array): TransformOutcome {
   if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > MAX_CLIENT_ID_LENGTH) {
     return { ok: false, reason: 'event has no clientId in resources[0]' };
   }
-  const eventType = detail.eventType;
-  if (eventType === undefined) return { ok: false, reason: 'detail.eventType is missing' };
+  const eventType = detail.eventType ?? detail[EVENT_TYPE_ALIAS];
+  if (eventType === undefined) return { ok: false, reason: `detail.eventType (or ${EVENT_TYPE_ALIAS}) is missing` };
   if (typeof eventType !== 'string' || !EVENT_TYPE_PATTERN.test(eventType)) {
     return { ok: false, reason: `detail.eventType must match ${EVENT_TYPE_PATTERN.source}` };
   }
   let schemaVersion = detail.schemaVersion;
   if (schemaVersion === undefined || schemaVersion === null) schemaVersion = UNVERSIONED;
-  else if (typeof schemaVersion !== 'string' || !SCHEMA_VERSION_PATTERN.test(schemaVersion)) {
-    return { ok: false, reason: `detail.schemaVersion must match ${SCHEMA_VERSION_PATTERN.source}` };
+  // A finite number is partitioned (and stored) as its string form: 2 -> "2", 1.5 -> "1.5".
+  else if (typeof schemaVersion === 'number' && Number.isFinite(schemaVersion)) schemaVersion = String(schemaVersion);
+  if (typeof schemaVersion !== 'string' || !SCHEMA_VERSION_PATTERN.test(schemaVersion)) {
+    return { ok: false, reason: `detail.schemaVersion must be a number or match ${SCHEMA_VERSION_PATTERN.source}` };
   }
-  const out = { ...event, detail: { ...detail, schemaVersion, accountNumber: clientId } };
-  return { ok: true, line: `${JSON.stringify(out)}\n`, eventType, schemaVersion: schemaVersion as string };
+  const out = { ...event, detail: { ...detail, eventType, schemaVersion, accountNumber: clientId } };
+  return { ok: true, line: `${JSON.stringify(out)}\n`, eventType, schemaVersion };
 }
 
 /**
@@ -99,7 +105,7 @@ export function transformRecords(
     }
     stats.failed++;
     stats.reasons[outcome.reason] = (stats.reasons[outcome.reason] ?? 0) + 1;
-    log?.warn('record kept as ProcessingFailed', { recordId: record.recordId, reason: outcome.reason });
+    log?.warn(PROCESSING_FAILED_LOG_MESSAGE, { recordId: record.recordId, reason: outcome.reason });
     return { recordId: record.recordId, result: 'ProcessingFailed', data: typeof record.data === 'string' ? record.data : '' };
   });
   return { records: out, stats };

@@ -14,6 +14,16 @@ export type KnownEventType = (typeof EVENT_TYPES)[number];
 export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** detail.schemaVersion (optional): also an S3 prefix. */
 export const SCHEMA_VERSION_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
+/**
+ * The original sample's name for eventType (its events/event.json sends `analyticType`): used as the event type when
+ * `eventType` is absent. The transform then writes `eventType` too (the S3 partition reads it).
+ */
+export const EVENT_TYPE_ALIAS = 'analyticType';
+/**
+ * Message of the transform's log line for each record it returns as ProcessingFailed: the stack's metric filter
+ * counts these lines (Firehose publishes no metric for records a transform marks ProcessingFailed).
+ */
+export const PROCESSING_FAILED_LOG_MESSAGE = 'record kept as ProcessingFailed';
 /** schemaVersion written when the client sent none, so every object lands under a schemaVersion= prefix. */
 export const UNVERSIONED = 'unversioned';
 /** EventBridge `source` the API's mapping template sets. */
@@ -32,7 +42,8 @@ export interface LoyaltyTicket {
 /** What a client puts in one entry (the EventBridge detail). */
 export interface ClientEventDetail {
   eventType: string;
-  schemaVersion?: string;
+  /** A string, or a number (the original sample's form), stored as its string form. */
+  schemaVersion?: string | number;
   ticket?: LoyaltyTicket;
   [field: string]: unknown;
 }
