@@ -176,6 +176,14 @@ describe('secret format', () => {
     expect(() => credentialsFromSecret(secret, 'zd')).toThrow(message);
   });
 
+  // The original sample's secret (template.yaml resolves proto/zendesk keys "username" and "apiToken"):
+  // "apiToken" is read as "token", so the sample's secret works once its username has Zendesk's "/token" form.
+  it('accepts the sample\'s key name "apiToken" for the token ("token" wins when both are there)', () => {
+    expect(credentialsFromSecret(JSON.stringify({ username: 'agent@example.com/token', apiToken: 'abc' }), 'zd')).toEqual({ username: 'agent@example.com/token', password: 'abc' });
+    expect(credentialsFromSecret(JSON.stringify({ email: 'agent@example.com', apiToken: 'abc', token: 'def' }), 'zd').password).toBe('def');
+    expect(() => credentialsFromSecret(JSON.stringify({ email: 'agent@example.com', apiToken: '' }), 'zd')).toThrow(/no "token" key/);
+  });
+
   it('masks the username it prints', () => {
     expect(maskUsername('agent@example.com/token')).toBe('a***@example.com/token');
   });

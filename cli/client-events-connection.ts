@@ -35,6 +35,7 @@ export const USAGE = `usage: npm run client-events:connect -- --region <aws regi
 Copies the Zendesk credentials from Secrets Manager into the client-events stack's EventBridge connection.
 The secret must be JSON: {"email": "agent@example.com", "token": "<API token>"}
                      or: {"username": "agent@example.com/token", "token": "<API token>"}
+("apiToken", the original sample's key, is read when "token" is absent.)
 Run it after the first deploy of a client-events stack with Zendesk on, after rotating the token, and after any
 deployment that replaces the connection. It needs secretsmanager:GetSecretValue on the secret and
 events:DescribeConnection / events:UpdateConnection on the connection.
@@ -118,7 +119,8 @@ const EMAIL = /^[^@\s/]+@[^@\s/]+\.[^@\s/]+$/;
 
 /**
  * Reads Zendesk basic-auth credentials from the secret's JSON text: `{email, token}` or `{username: "<email>/token",
- * token}`. Errors name the missing or malformed key, never a value.
+ * token}` (`apiToken`, the original sample's key, is read when `token` is absent). Errors name the missing or
+ * malformed key, never a value.
  */
 export function credentialsFromSecret(secretString: string | undefined, secretName: string): { username: string; password: string } {
   const expected = 'expected JSON {"email": "<agent e-mail>", "token": "<Zendesk API token>"} or {"username": "<agent e-mail>/token", "token": "<Zendesk API token>"}';
@@ -131,7 +133,8 @@ export function credentialsFromSecret(secretString: string | undefined, secretNa
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SecretFormatError(`secret ${secretName} is not a JSON object; ${expected}`);
   const s = parsed as Record<string, unknown>;
-  const token = s.token;
+  // "apiToken" is the key the original sample's secret used.
+  const token = s.token ?? s.apiToken;
   if (typeof token !== 'string' || token.trim() === '') {
     throw new SecretFormatError(`secret ${secretName} has no "token" key (the Zendesk API token, a non-empty string); ${expected}`);
   }
