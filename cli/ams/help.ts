@@ -102,8 +102,9 @@ one. Prints what it did per stack. Stacks: --stack, or every dataset x region of
 TRIBUTARY_CONFIG or config/default.json).
 
 Outputs come from \`terraform output -json\` run in <cdktf-out>/stacks/<stack> (default cdktf.out; the stack must
-be initialized, which make deploy does), or from files in that JSON shape: --outputs-dir holding <stack>.json,
-or --outputs-file per stack.
+be initialized, which make plan/apply/deploy do), or from files in that JSON shape: --outputs-dir holding
+<stack>.json, or --outputs-file per stack; --outputs-file also takes the file \`cdktf deploy --outputs-file\` writes
+(every AMS stack in it).
 
 Examples:
   npm run ams -- subscribe --from-outputs

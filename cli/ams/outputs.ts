@@ -3,7 +3,10 @@
  * `terraform output -json` prints ({name: {value, type, sensitive}}), from one of:
  *   - `terraform output -json` run in cdktf.out/stacks/<stack> (default; needs `terraform init` there, which
  *     `make deploy` does),
- *   - `--outputs-file <file>` (one stack's JSON; repeatable),
+ *   - `--outputs-file <file>` (repeatable): one stack's `terraform output -json`, or the file `cdktf deploy
+ *     --outputs-file <file>` writes: a JSON object keyed by stack name, each holding that stack's outputs as
+ *     `{name: value}` (cdktf-cli's saveOutputs; sensitive outputs are left out unless
+ *     --outputs-file-include-sensitive-outputs); stacks in it that are not AMS stacks are ignored,
  *   - `--outputs-dir <dir>` holding `<stack>.json` per stack.
  * Each stack's outputs become a subscription target: dataset, advertising region and destination, checked for
  * ARNs of the right kind in the right AWS region.
@@ -96,14 +99,44 @@ export function parseOutputsJson(text: string, where: string): TfOutputs {
   return j as TfOutputs;
 }
 
-function readJsonFile(file: string): TfOutputs {
-  let text: string;
+function readText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigurationError(`cannot read outputs file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseOutputsJson(text, `outputs file ${file}`);
+}
+
+function readJsonFile(file: string): TfOutputs {
+  return parseOutputsJson(readText(file), `outputs file ${file}`);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The file `cdktf deploy|output --outputs-file` writes: `{"<stack>": {"<output>": <value>, ...}, ...}` (outputs of
+ * constructs nested below the stack would be one object deeper; ours are all at stack level). Undefined when the
+ * text is not in that shape (then it is read as `terraform output -json`).
+ */
+export function parseCdktfOutputsFile(text: string): { stack: string; outputs: TfOutputs }[] | undefined {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(j) || Object.keys(j).length === 0) return undefined;
+  const stacks = Object.entries(j);
+  // `terraform output -json` entries are {value, type, sensitive}; cdktf's are a stack's {name: value} map.
+  if (!stacks.every(([, v]) => isPlainObject(v) && !('value' in v))) return undefined;
+  return stacks.map(([stack, outs]) => ({
+    stack,
+    outputs: Object.fromEntries(
+      Object.entries(outs as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined && !isPlainObject(v))
+        .map(([name, v]) => [name, { value: v }]),
+    ) as TfOutputs,
+  }));
 }
 
 export type TerraformRunner = (cwd: string) => Promise<string>;
@@ -147,14 +180,21 @@ export interface ReadOutputsOptions {
 /** Outputs per stack; stacks without usable outputs come back with `skipped` and the reason. */
 export async function readStackOutputs(o: ReadOutputsOptions): Promise<StackOutputs[]> {
   if (o.files && o.files.length > 0) {
-    // One stack per file; the stack name comes from dataset_id/advertising_region or the file name.
-    return o.files.map((f) => {
+    // cdktf's outputs file: every AMS stack in it (by name, or by its dataset_id output).
+    // `terraform output -json`: one stack per file; its name comes from dataset_id/advertising_region or the file name.
+    return o.files.flatMap((f) => {
+      const cdktf = parseCdktfOutputsFile(readText(f));
+      if (cdktf) {
+        return cdktf
+          .filter((s) => s.stack.startsWith('ams-') || AMS_OUTPUTS.datasetId in s.outputs)
+          .filter((s) => !o.explicit || o.stacks.includes(s.stack));
+      }
       const outputs = readJsonFile(f);
       const ds = outputs[AMS_OUTPUTS.datasetId]?.value;
       const rg = outputs[AMS_OUTPUTS.advertisingRegion]?.value;
       const stack = typeof ds === 'string' && typeof rg === 'string' ? `ams-${ds}-${rg.toLowerCase()}` : basename(f).replace(/\.json$/, '');
-      return { stack, outputs };
-    }).filter((s) => !o.explicit || o.stacks.includes(s.stack));
+      return [{ stack, outputs }].filter((s) => !o.explicit || o.stacks.includes(s.stack));
+    });
   }
   if (o.dir) {
     if (!existsSync(o.dir) || !statSync(o.dir).isDirectory()) throw new ConfigurationError(`--outputs-dir ${o.dir} is not a folder`);
