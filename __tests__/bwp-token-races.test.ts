@@ -7,16 +7,23 @@
  * - rotated-token race: worker A's refresh outlasts its lease, worker B takes the lease over and is refused
  *   (invalid_grant: A already rotated the token); A's successful result must be stored and B must use it;
  * - lease expiry: no token request is sent when less than minLeaseRemainingMs of the lease is left;
- * - invalid_grant with nobody else refreshing means the installation needs reauthorization.
+ * - invalid_grant with nobody else refreshing means the installation needs reauthorization;
+ * - a dead installation (refresh token refused) is not hammered: state needs_reauth stops further token requests.
  */
 import { allowInsecureRequests } from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventsStore } from '../handlers/bwp-events/events-store.js';
+import { processBatch } from '../handlers/bwp-events/processor.js';
+import { GraphqlClient } from '../handlers/lib/bwp-graphql.js';
+import { MemoryLog } from '../handlers/lib/bwp-log.js';
+import { BWP_METRICS, MemoryMetrics } from '../handlers/lib/bwp-metrics.js';
 import type { DataKeyCipher } from '../handlers/lib/bwp-kms.js';
 import { OAuthClient } from '../handlers/lib/bwp-oauth-client.js';
 import { TokenStore } from '../handlers/lib/bwp-token-store.js';
 import { ReauthorizationRequiredError, TokenService, type TokenSet } from '../handlers/lib/bwp-token-service.js';
 import { startDynalite, type Dynalite } from './helpers/dynalite.js';
 import { FakeKmsCipher, StrictOAuthServer } from './helpers/bwp-fakes.js';
+import { sqsRecord } from './helpers/sqs-records.js';
 
 const CLIENT_ID = 'race-client';
 const CLIENT_SECRET = 'race-secret-0123456789';
@@ -152,5 +159,43 @@ describe('token lifecycle races (rotating, slow token endpoint)', () => {
     const w = worker('worker-d', undefined, { invalidGrantGraceMs: 600_000 });
     await expect(w.getAccessToken('inst-dead')).rejects.toBeInstanceOf(ReauthorizationRequiredError);
     expect((await store.getInstallation('inst-dead'))?.leaseOwner).toBeUndefined();
+  });
+});
+
+describe('dead installations', () => {
+  it('a refused refresh token moves the installation to needs_reauth: 5 records x 5 receives make one token request', async () => {
+    await ddb.createTable('race-events', { partitionKey: 'event_id' });
+    const events = new EventsStore(ddb.client, 'race-events');
+    const log = new MemoryLog();
+    const metrics = new MemoryMetrics();
+    // A refresh token the authorization server never issued (or revoked): every refresh grant is refused.
+    await worker('installer').saveInstallation('inst-dead-bp', { accessToken: 'at-old', refreshToken: 'rt-revoked', expiresIn: 1 }, 'bp-dead');
+    offset += 10 * 60_000;
+    const before = server.countOf('refresh_token');
+    // Documented thin events (documents.buywithprime.amazon.com/bwp-api/docs/refund_requested).
+    const body = (i: number) =>
+      JSON.stringify({ version: '0', id: `dead-${i}`, 'detail-type': 'REFUND_REQUESTED', source: 'aws.partner/buywithprime/x', time: 't', resources: [`businessProduct/bp-dead/order/o-${i}/refund/r-${i}`], detail: {} });
+    for (let receive = 1; receive <= 5; receive++) {
+      // Each receive in a fresh process (a new Lambda instance): nothing cached in memory.
+      const tokens = worker(`container-${receive}`, undefined, { metrics });
+      const res = await processBatch(
+        { Records: [0, 1, 2, 3, 4].map((i) => sqsRecord(body(i), `m-${i}`, 'q', receive)) },
+        { tokens, installations: store, graphql: new GraphqlClient({ endpoint: 'http://127.0.0.1:9/graphql' }), events, log, metrics },
+      );
+      // Kept for a redrive after the merchant reinstalls.
+      expect(res.batchItemFailures).toHaveLength(5);
+    }
+    expect(server.countOf('refresh_token') - before).toBe(1);
+    const rec = await store.getInstallation('inst-dead-bp');
+    expect(rec?.state).toBe('needs_reauth');
+    expect(metrics.total(BWP_METRICS.installationsNeedingReauth)).toBe(1);
+    expect(metrics.total(BWP_METRICS.eventsBlockedByReauth)).toBe(25);
+    expect(log.text()).toContain('"reason":"needs_reauth"');
+
+    // A reinstall makes it active again.
+    await worker('installer').saveInstallation('inst-dead-bp', { accessToken: 'at-new', refreshToken: 'rt-new', expiresIn: 900 }, 'bp-dead');
+    const again = await store.getInstallation('inst-dead-bp');
+    expect(again?.state).toBe('active');
+    expect(again?.reauthReason).toBeUndefined();
   });
 });

@@ -269,6 +269,19 @@ export class BuyWithPrimeStack extends TributaryStack {
       comparisonOperator: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
     });
+    alerts.alarm('bwp-installation-needs-reauth', {
+      alarmDescription:
+        'A Buy with Prime installation needs reauthorization: the authorization server refused its newest refresh token. Its events wait (DLQ) until the merchant installs the app again; then redrive the DLQ.',
+      namespace: BWP_METRICS.namespace,
+      metricName: BWP_METRICS.installationsNeedingReauth,
+      dimensions: { [BWP_METRICS.dimension]: this.stackName },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
     this.rules.forEach((rule, i) => {
       alerts.eventRuleFailure(
         `bwp-events-delivery-failures-${bwp.eventTypes[i].toLowerCase().replace(/_/g, '-')}`,

@@ -21,6 +21,7 @@ const ddb = new DynamoDBClient({});
 const loadSecret = clientSecretLoader(settings.clientSecretId);
 let oauth: Promise<OAuthClient> | undefined;
 const store = new TokenStore(ddb, settings.tokensTable);
+const metrics = new EmfMetrics(env[BWP_METRICS_STACK_ENV] || 'buy-with-prime');
 const tokens = new TokenService({
   store,
   cipher: new KmsDataKeyCipher(new KMSClient({}), settings.kmsKeyId),
@@ -31,10 +32,10 @@ const tokens = new TokenService({
   },
   refreshAheadSeconds: settings.refreshAheadSeconds,
   log,
+  metrics,
 });
 const graphql = new GraphqlClient({ endpoint: requireEnv(env, 'BWP_API_URL'), maxAttempts: numberEnv(env, 'BWP_API_MAX_ATTEMPTS', 5) });
 const events = new EventsStore(ddb, requireEnv(env, 'BWP_EVENTS_TABLE'), numberEnv(env, 'BWP_EVENT_RETENTION_DAYS', 90));
-const metrics = new EmfMetrics(env[BWP_METRICS_STACK_ENV] || 'buy-with-prime');
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const { batchItemFailures } = await processBatch(event, { tokens, installations: store, graphql, events, log, metrics });

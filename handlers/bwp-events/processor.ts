@@ -21,6 +21,7 @@ import {
 import type { Log } from '../lib/bwp-log.js';
 import { BWP_METRICS, type Metrics } from '../lib/bwp-metrics.js';
 import type { InstallationRecord } from '../lib/bwp-token-store.js';
+import { ReauthorizationRequiredError } from '../lib/bwp-token-service.js';
 import type { EventsStore } from './events-store.js';
 import { resourceIds, ROUTES, type ResourceIds } from './routing.js';
 
@@ -160,10 +161,13 @@ export async function processBatch(event: SQSEvent, deps: ProcessorDeps): Promis
       failures.push({ itemIdentifier: record.messageId });
       if (err instanceof ThrottledError) throttled = true;
       const bad = err instanceof BadEventError;
+      const reauth = err instanceof ReauthorizationRequiredError;
+      // Kept (DLQ after maxReceiveCount) so it can be redriven once the merchant reinstalls; no token request was made.
+      if (reauth) deps.metrics.count(BWP_METRICS.eventsBlockedByReauth, { installationId: err.installationId });
       deps.log[bad ? 'error' : 'warn']('event not processed', {
         messageId: record.messageId,
         receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 0),
-        reason: bad ? 'bad_event' : err instanceof ThrottledError ? 'throttled' : err instanceof GraphqlRequestError ? 'api_error' : 'error',
+        reason: bad ? 'bad_event' : reauth ? 'needs_reauth' : err instanceof ThrottledError ? 'throttled' : err instanceof GraphqlRequestError ? 'api_error' : 'error',
         error: err,
       });
     }

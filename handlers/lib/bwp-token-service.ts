@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { open, seal, type DataKeyCipher, type EncryptionContext } from './bwp-kms.js';
 import type { Log } from './bwp-log.js';
+import { BWP_METRICS, type Metrics } from './bwp-metrics.js';
 import type { InstallationRecord, TokenStore } from './bwp-token-store.js';
 
 /** Access token lifetime assumed when the token endpoint omits `expires_in` (Buy with Prime: 15 minutes). */
@@ -64,6 +65,8 @@ export interface TokenServiceOptions {
   readonly cipher: DataKeyCipher;
   readonly refresher: Refresher;
   readonly log?: Log;
+  /** Counts installations that move to needs_reauth. */
+  readonly metrics?: Metrics;
   /** Refresh when fewer than this many seconds of validity remain. Default 120. */
   readonly refreshAheadSeconds?: number;
   /** How long a refresh lease lasts, ms. Default 15000 (longer than a token request can take). */
@@ -101,6 +104,7 @@ export class TokenService {
   private readonly cipher: DataKeyCipher;
   private readonly refresher: Refresher;
   private readonly log?: Log;
+  private readonly metrics?: Metrics;
   private readonly aheadMs: number;
   private readonly leaseMs: number;
   private readonly minLeaseRemainingMs: number;
@@ -120,6 +124,7 @@ export class TokenService {
     this.cipher = opts.cipher;
     this.refresher = opts.refresher;
     this.log = opts.log;
+    this.metrics = opts.metrics;
     this.aheadMs = (opts.refreshAheadSeconds ?? 120) * 1000;
     this.leaseMs = opts.leaseMs ?? 15_000;
     this.minLeaseRemainingMs = Math.min(opts.minLeaseRemainingMs ?? 11_000, this.leaseMs);
@@ -176,6 +181,11 @@ export class TokenService {
       const expiresAtMs = rec.expiresAt * 1000;
       if (expiresAtMs - this.aheadMs > nowMs) return this.accessTokenOf(rec);
 
+      if (rec.state === 'needs_reauth') {
+        // Dead installation: no token requests (Buy with Prime throttles rapid ones) until the merchant reinstalls.
+        if (expiresAtMs > nowMs) return this.accessTokenOf(rec);
+        throw new ReauthorizationRequiredError(installationId, `needs reauthorization since an earlier refresh was refused (${rec.reauthReason ?? 'invalid_grant'})`);
+      }
       if (!rec.hasRefreshToken) {
         if (expiresAtMs > nowMs) return this.accessTokenOf(rec);
         throw new ReauthorizationRequiredError(installationId, 'the access token expired and no refresh token was issued');
@@ -236,6 +246,11 @@ export class TokenService {
           this.log?.info('refresh token was rotated by another worker; using the stored successor', { installationId: id, version: rec.version });
           return { kind: 'newer' };
         }
+        if (await this.store.markNeedsReauth(id, rec.version, 'invalid_grant', this.now())) {
+          this.metrics?.count(BWP_METRICS.installationsNeedingReauth, { installationId: id });
+          this.log?.error('installation needs reauthorization: the newest refresh token was refused', { installationId: id, version: rec.version });
+        }
+        this.cache.delete(id);
         throw new ReauthorizationRequiredError(id, 'the authorization server refused the refresh token');
       }
       throw err;

@@ -180,7 +180,7 @@ export class TokenStore {
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: { [TOKEN_TABLE_KEY]: S(installationKey(installationId)) },
-        UpdateExpression: `SET ${[...set, 'version = if_not_exists(version, :zero) + :one', 'kind = :kind', 'installation_id = :iid'].join(', ')} REMOVE ${['lease_owner', 'lease_until', 'reauth_reason', ...remove].join(', ')}`,
+        UpdateExpression: `SET ${[...set, 'version = if_not_exists(version, :zero) + :one', 'kind = :kind', 'installation_id = :iid'].join(', ')} REMOVE ${['lease_owner', 'lease_until', 'reauth_reason', 'reauth_since', ...remove].join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ...values, ':zero': N(0), ':one': N(1), ':kind': S('installation'), ':iid': S(installationId) },
         ReturnValues: 'UPDATED_NEW',
@@ -255,6 +255,30 @@ export class TokenStore {
     }
   }
 
+  /**
+   * active -> needs_reauth: the authorization server refused the newest refresh token at `version`. Only if the
+   * item is still at that version and active (a reinstall in the meantime wins). Drops any lease. Returns whether
+   * this call made the transition.
+   */
+  async markNeedsReauth(installationId: string, version: number, reason: string, nowMs: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { [TOKEN_TABLE_KEY]: S(installationKey(installationId)) },
+          UpdateExpression: 'SET #state = :nr, reauth_reason = :reason, reauth_since = :now REMOVE lease_owner, lease_until',
+          ConditionExpression: 'version = :v AND (attribute_not_exists(#state) OR #state = :active)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':nr': S('needs_reauth'), ':reason': S(reason.slice(0, 200)), ':now': N(nowMs), ':v': N(version), ':active': S('active') },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
   /** Drops `owner`'s lease (after a failed refresh), if it still holds it. */
   async releaseLease(installationId: string, owner: string): Promise<void> {
     try {
@@ -283,7 +307,7 @@ export class TokenStore {
           TableName: this.tableName,
           Key: { [TOKEN_TABLE_KEY]: S(installationKey(installationId)) },
           UpdateExpression:
-            'SET #state = :u, updated_at = :now, version = version + :one REMOVE access_token_enc, refresh_token_enc, data_key_enc, lease_owner, lease_until, reauth_reason',
+            'SET #state = :u, updated_at = :now, version = version + :one REMOVE access_token_enc, refresh_token_enc, data_key_enc, lease_owner, lease_until, reauth_reason, reauth_since',
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#state': 'state', '#pk': TOKEN_TABLE_KEY },
           ExpressionAttributeValues: { ':u': S('uninstalled'), ':now': N(nowMs), ':one': N(1) },
