@@ -314,6 +314,8 @@ describe('AMS data end to end: fan-out -> Firehose -> Glue table -> named querie
     synth = synthConfig(configWith({ ams: { regions: ['NA'], delivery: 'sqs' } }));
     instance = await DuckDBInstance.create(':memory:');
     db = await instance.connect();
+    // Athena evaluates current_date in UTC; DuckDB in its TimeZone setting (the machine's zone by default).
+    await db.run("SET TimeZone = 'UTC'");
     dir = mkdtempSync(join(tmpdir(), 'ams-data-'));
     for (const [i, id] of ids.entries()) {
       const schema = AMS_SCHEMAS[id];
