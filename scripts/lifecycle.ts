@@ -3,6 +3,7 @@
  * that `<outdir>` holds what synth wrote for the config asked for (lib/manifest.ts) and refuses otherwise.
  *
  *   tsx scripts/lifecycle.ts select  [selectors]                 stack names, one per line (for make check)
+ *   tsx scripts/lifecycle.ts regions [selectors]                 JSON list of the selected stacks' AWS regions (CI matrix)
  *   tsx scripts/lifecycle.ts verify  [selectors]                 only the check
  *   tsx scripts/lifecycle.ts plan    [selectors] [--jobs N]      init + plan -out per stack with your credentials and
  *                                                                the configured backend; plan JSON; one summary
@@ -52,7 +53,7 @@ function parse(argv: string[]): { command: string; o: Options } {
     allowPositionals: true,
   });
   const [command, ...rest] = positionals;
-  if (!command) throw new SelectionError('usage: lifecycle <select|verify|plan|apply|deploy|destroy> [options] (see the header of scripts/lifecycle.ts)');
+  if (!command) throw new SelectionError('usage: lifecycle <select|regions|verify|plan|apply|deploy|destroy> [options] (see the header of scripts/lifecycle.ts)');
   return {
     command,
     o: {
@@ -289,6 +290,11 @@ export async function main(argv: string[]): Promise<number> {
       if (names.length) process.stdout.write(`${names.join('\n')}\n`);
       return 0;
     }
+    case 'regions': {
+      const { manifest, names } = resolveSelection(o);
+      process.stdout.write(`${JSON.stringify([...new Set(names.map((n) => manifest.stacks[n].region))].sort())}\n`);
+      return 0;
+    }
     case 'verify': {
       const { manifest, names } = resolveSelection(o);
       console.log(`ok: ${o.outdir} holds ${manifest.config.path} as synthesized (${names.length} stacks selected)`);
@@ -303,7 +309,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'destroy':
       return interactive(o, 'destroy');
     default:
-      throw new SelectionError(`unknown command ${command}: select, verify, plan, apply, deploy or destroy`);
+      throw new SelectionError(`unknown command ${command}: select, regions, verify, plan, apply, deploy or destroy`);
   }
 }
 
