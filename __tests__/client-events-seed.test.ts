@@ -19,13 +19,14 @@ import { handleTransformation, transformRecords } from '../handlers/client-event
 import { createLogger } from '../handlers/lib/log.js';
 import { PROCESSING_FAILED_FILTER_PATTERN } from '../stacks/client-events-stack.js';
 import { fromRoot } from '../lib/paths.js';
-import { inputTransform, matches, putEvents, type EventBridgeEvent, type PutEventsEntry } from './helpers/client-events-eventbridge.js';
+import { inputPath, inputTransform, matches, putEvents, type EventBridgeEvent, type PutEventsEntry } from './helpers/client-events-eventbridge.js';
 import { resources, synthConfig, type SynthStack } from './helpers/synth.js';
 import { availableEngines, renderAll, type ApiGatewayRequest, type EngineName } from './helpers/vtl.js';
 
 interface Seed {
   eventJsonBody: { entries: { entry: string }[] };
   generatorEntries: Record<'shopping' | 'searching' | 'paging' | 'purchase' | 'loyaltypurchase', string>;
+  generatorRequest: { authorizationHeader: string };
   sampleStack: { detailType: string; zendeskTargetInputPath: string };
 }
 const SEED = JSON.parse(readFileSync(fromRoot('__tests__/fixtures/client-events/seed-payloads.json'), 'utf8')) as Seed;
@@ -77,6 +78,7 @@ interface Deployed {
   rules: { id: string; pattern: Record<string, unknown> }[];
   targets: { ruleId: string; targetId: string; inputTransformer?: { input_paths: Record<string, string>; input_template: string } }[];
   jqQuery: string;
+  identityValidationExpression: string;
   environment: string;
   busName: string;
 }
@@ -113,6 +115,7 @@ function deployed(s: SynthStack): Deployed {
       inputTransformer: t.input_transformer as Deployed['targets'][number]['inputTransformer'],
     })),
     jqQuery: jq,
+    identityValidationExpression: String(Object.values(resources(s, 'aws_api_gateway_authorizer'))[0].identity_validation_expression),
     environment: stage.variables.environment,
     busName: 'bus',
   };
@@ -225,6 +228,9 @@ describe.each(ENGINES)('seed payloads through the deployed pipeline (%s)', (engi
     ]);
     // The ticket rule of the sample's shape, never the unrouted one.
     expect(o.ruleMatches[3].sort()).toEqual(['rule-all', 'rule-loyalty-sample']);
+    // Subject and comment are what the sample's target (InputPath $.detail.ticket) sent Zendesk for the same event.
+    const sampleBody = JSON.parse(inputPath(SEED.sampleStack.zendeskTargetInputPath, loyalty)) as { ticket: { subject: string; comment: { body: string } } };
+    expect(o.tickets[0]).toMatchObject({ ticket: { subject: sampleBody.ticket.subject, comment: sampleBody.ticket.comment } });
   });
 
   it('generator, a full batch of 10: 200, 10 stored, one ticket per loyalty purchase', () => {
@@ -262,6 +268,12 @@ describe.each(ENGINES)('seed payloads through the deployed pipeline (%s)', (engi
   it('a string entry longer than 262,144 characters is refused by the request model (400) before anything runs', () => {
     expect(d.validate(PAYLOADS['a string entry longer than 262,144 characters'])).toBe(false);
     expect(out['a string entry longer than 262,144 characters'].status).toBe(400);
+  });
+
+  it("the sample's Authorization header (the bare access token) passes the deployed identity validation expression", () => {
+    expect(SEED.generatorRequest.authorizationHeader).toBe('<access token>');
+    const token = 'eyJraWQiOiJrMSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiJ1MSIsInRva2VuX3VzZSI6ImFjY2VzcyJ9.c2lnbmF0dXJl';
+    expect(new RegExp(d.identityValidationExpression).test(token)).toBe(true);
   });
 
   it('non-loyalty events match only the Firehose rule; every loyalty purchase matches exactly one of the ticket rules or the unrouted rule', () => {
