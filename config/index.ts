@@ -42,7 +42,7 @@ export interface TributaryConfig {
   readonly alarmEmail?: string;
   /** Tags applied to every resource through the provider's default_tags. */
   readonly tags: Readonly<Record<string, string>>;
-  /** Terraform state backend. Default local (terraform.<stack>.tfstate beside the synthesized stack). */
+  /** Terraform state backend. Default local (state/<prefix>/<stack>.tfstate beside the output folder, lib/state.ts). */
   readonly backend: BackendConfig;
   readonly ams: AmsConfig;
   /** Buy with Prime partner integration (docs/buy-with-prime.md). Default disabled. */
