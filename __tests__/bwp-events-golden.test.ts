@@ -96,6 +96,9 @@ describe('golden events (documented types, EventBridge form)', () => {
     const orderCalls = gql.calls.filter((c) => c.query.includes('order('));
     expect(orderCalls.map((c) => c.variables.orderId)).toEqual(['order-id']);
     expect(orderCalls[0].authorization).toBe('Bearer at-1');
+    // The business product of the resources path as x-api-target-id, the pinned version as x-api-version.
+    expect(orderCalls[0].targetId).toBe(BP);
+    expect(orderCalls[0].apiVersion).toBe('2024-11-01');
     const key = (ev.detail.idempotencyKey as string | undefined) ?? ev.id;
     const item = (await ddb.client.send(new GetItemCommand({ TableName: 'events', Key: { event_id: { S: key } } }))).Item!;
     expect(item.event_type.S).toBe(type);

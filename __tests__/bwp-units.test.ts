@@ -140,6 +140,58 @@ describe('GraphQL client', () => {
     expect(JSON.parse(calls[0].body as string)).toEqual({ query: 'q', variables: { a: 1 } });
   });
 
+  it('sends the documented x-api-version (pinned) and x-api-target-id (business product) headers', async () => {
+    // documents.buywithprime.amazon.com/bwp-api/docs/call-the-buy-with-prime-api: Authorization, Content-Type,
+    // x-api-target-id (the business product id / TargetId), x-api-version.
+    const { calls } = client([{ body: { data: { ok: 1 } } }]);
+    const pinned = new GraphqlClient({ endpoint: 'https://api.example.com/graphql', apiVersion: '2024-04-01', fetch: (async (_u: string, init: RequestInit) => {
+      calls.push(init);
+      return new Response(JSON.stringify({ data: { ok: 1 } }));
+    }) as unknown as typeof fetch });
+    await pinned.query('q', {}, { ...auth, businessProductId: 'bp-1' });
+    const h = calls[0].headers as Record<string, string>;
+    expect(h['x-api-version']).toBe('2024-04-01');
+    expect(h['x-api-target-id']).toBe('bp-1');
+    expect(h['content-type']).toBe('application/json');
+    const { c, calls: defaults } = client([{ body: { data: { ok: 1 } } }]);
+    await c.query('q', {}, auth);
+    expect((defaults[0].headers as Record<string, string>)['x-api-version']).toBe('2024-11-01');
+  });
+
+  // The documented error shape (privacy-mutations-startpersonaldataretrievaltask example):
+  // errors[].extensions.classification = { type, code, details, errorType, errorCode }.
+  const bwpError = (type: string, errorType: string, errorCode: number) => ({
+    message: `${type} happened`,
+    extensions: { classification: { type, code: 'UnspecifiedError', details: {}, errorType, errorCode } },
+  });
+
+  it('retries ThrottlingError (classification.type) with backoff, though the HTTP status is 200', async () => {
+    const sleeps: number[] = [];
+    const { c } = client([{ body: { data: null, errors: [bwpError('ThrottlingError', 'ThrottlingException', 429)] } }, { body: { data: { ok: 2 } } }], sleeps);
+    await expect(c.query('q', {}, auth)).resolves.toEqual({ ok: 2 });
+    expect(sleeps).toHaveLength(1);
+    expect(c.throttledAttempts).toBe(1);
+  });
+
+  it('retries InternalServerError and HTTP 500, and reports it when it persists', async () => {
+    const sleeps: number[] = [];
+    const { c } = client([{ body: { errors: [bwpError('InternalServerError', 'InternalServerException', 500)] } }, { status: 500, body: {} }, { body: { data: { ok: 3 } } }], sleeps);
+    await expect(c.query('q', {}, auth)).resolves.toEqual({ ok: 3 });
+    expect(sleeps).toHaveLength(2);
+    const { c: c2 } = client([0, 1, 2].map(() => ({ body: { errors: [bwpError('InternalServerError', 'InternalServerException', 500)] } })));
+    const err = (await c2.query('q', {}, auth).catch((e: unknown) => e)) as GraphqlRequestError;
+    expect(err).toBeInstanceOf(GraphqlRequestError);
+    expect(err.errorTypes).toEqual(['InternalServerError']);
+  });
+
+  it('treats AccessDeniedError with HTTP 200 as a refused token', async () => {
+    const { c } = client([{ body: { data: null, errors: [bwpError('AccessDeniedError', 'AccessDeniedException', 403)] } }]);
+    const err = (await c.query('q', {}, auth).catch((e: unknown) => e)) as GraphqlRequestError;
+    expect(err.status).toBe(200);
+    expect(err.unauthorized).toBe(true);
+    expect(err.message).toContain('AccessDeniedError');
+  });
+
   it('treats an errors array as failure even with data', async () => {
     const { c } = client([{ body: { data: { x: 1 }, errors: [{ message: 'bad field' }] } }]);
     await expect(c.query('q', {}, auth)).rejects.toThrow(/1 GraphQL error\(s\): bad field/);

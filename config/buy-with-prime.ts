@@ -69,6 +69,8 @@ export interface BuyWithPrimeConfig {
   readonly issuer: string;
   /** GraphQL API endpoint. Default Buy with Prime's. */
   readonly apiUrl: string;
+  /** Buy with Prime API version sent as `x-api-version` (pinned; "Call the Buy with Prime API"). Default "2024-11-01". */
+  readonly apiVersion: string;
   /** Scopes requested at launch. Default none. */
   readonly scopes: readonly string[];
   /** PEM (SPKI) of Buy with Prime's P-256 key that signs verification tokens (required when enabled). */
@@ -122,7 +124,7 @@ const KEYS = [
   'scopes', 'verificationPublicKey', 'verificationIssuer', 'publicBaseUrl', 'certificateArn', 'partnerEventSource',
   'eventTypes', 'launchTtlSeconds', 'refreshAheadSeconds', 'oauthMemoryMb', 'oauthTimeoutSeconds', 'apiRateLimit',
   'apiBurstLimit', 'processorMemoryMb', 'processorTimeoutSeconds', 'batchSize', 'maxReceiveCount', 'apiMaxAttempts',
-  'eventRetryAttempts', 'eventMaxAgeSeconds', 'fargate', 'eventRetentionDays',
+  'eventRetryAttempts', 'eventMaxAgeSeconds', 'fargate', 'eventRetentionDays', 'apiVersion',
 ] as const;
 
 const FARGATE_KEYS = [
@@ -234,6 +236,7 @@ export function parseBuyWithPrimeConfig(raw: unknown, path = 'buyWithPrime'): Bu
     tokenUrl,
     issuer: str(o, path, 'issuer', new URL(tokenUrl).origin, { pattern: /^https:\/\/\S+$/, hint: 'an https:// issuer identifier' }),
     apiUrl: str(o, path, 'apiUrl', BWP_DEFAULTS.apiUrl, HTTPS_URL),
+    apiVersion: str(o, path, 'apiVersion', '2024-11-01', { pattern: /^20\d\d-[01]\d-[0-3]\d$/, hint: 'an API version date such as 2024-11-01' }),
     scopes: strList(o, path, 'scopes', [], { pattern: /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, hint: 'an OAuth scope token (no spaces or quotes)' }),
     verificationPublicKey,
     verificationIssuer: optStr(o, path, 'verificationIssuer', { maxLength: 512 }),

@@ -211,6 +211,7 @@ export class BuyWithPrimeStack extends TributaryStack {
         BWP_EVENTS_TABLE: this.eventsTable.name,
         BWP_API_URL: bwp.apiUrl,
         BWP_API_MAX_ATTEMPTS: String(bwp.apiMaxAttempts),
+        BWP_API_VERSION: bwp.apiVersion,
         BWP_EVENT_RETENTION_DAYS: String(bwp.eventRetentionDays),
         [BWP_METRICS_STACK_ENV]: this.stackName,
         POWERTOOLS_SERVICE_NAME: 'bwp-events',

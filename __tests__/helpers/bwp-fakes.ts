@@ -144,6 +144,9 @@ export class StrictOAuthServer {
 export interface GraphqlCall {
   readonly authorization?: string;
   readonly installationId?: string;
+  /** x-api-target-id and x-api-version ("Call the Buy with Prime API"). */
+  readonly targetId?: string;
+  readonly apiVersion?: string;
   readonly query: string;
   readonly variables: Record<string, unknown>;
 }
@@ -168,6 +171,8 @@ export class FakeGraphqlServer {
         const call: GraphqlCall = {
           authorization: req.headers.authorization,
           installationId: req.headers['x-omni-installationid'] as string | undefined,
+          targetId: req.headers['x-api-target-id'] as string | undefined,
+          apiVersion: req.headers['x-api-version'] as string | undefined,
           query: parsed.query ?? '',
           variables: parsed.variables ?? {},
         };

@@ -34,7 +34,11 @@ const tokens = new TokenService({
   log,
   metrics,
 });
-const graphql = new GraphqlClient({ endpoint: requireEnv(env, 'BWP_API_URL'), maxAttempts: numberEnv(env, 'BWP_API_MAX_ATTEMPTS', 5) });
+const graphql = new GraphqlClient({
+  endpoint: requireEnv(env, 'BWP_API_URL'),
+  maxAttempts: numberEnv(env, 'BWP_API_MAX_ATTEMPTS', 5),
+  apiVersion: env.BWP_API_VERSION || undefined,
+});
 const events = new EventsStore(ddb, requireEnv(env, 'BWP_EVENTS_TABLE'), numberEnv(env, 'BWP_EVENT_RETENTION_DAYS', 90));
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {

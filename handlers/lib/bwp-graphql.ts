@@ -1,7 +1,14 @@
 /**
- * A small client for the Buy with Prime GraphQL API: bearer token plus the `x-omni-installationid` header,
- * a GraphQL `errors` array treated as failure, and exponential backoff with full jitter on throttling (HTTP 429
- * or 503, or a GraphQL error whose code says throttled), honouring Retry-After.
+ * A small client for the Buy with Prime GraphQL API ("Call the Buy with Prime API",
+ * documents.buywithprime.amazon.com/bwp-api/docs/call-the-buy-with-prime-api): HTTPS POST with
+ * `Authorization: Bearer`, `Content-Type: application/json`, `x-api-target-id` (the business product id) and
+ * `x-api-version` (pinned from config, e.g. 2024-11-01); plus the sample's `x-omni-installationid`.
+ *
+ * A GraphQL `errors` array is a failure even with data. Errors are classified by Buy with Prime's documented error
+ * types (`extensions.classification.type`, else `extensions.errorType` / `errorType` / `extensions.code`):
+ * ThrottlingError (and HTTP 429/503) is retried with exponential backoff and full jitter, honouring Retry-After;
+ * InternalServerError (and HTTP 500/502/504) is retried the same way; AccessDeniedError (even with HTTP 200) and
+ * HTTP 401/403 mark the token as refused, so the caller drops its cached token.
  */
 import { backoffMs } from './backoff.js';
 
@@ -21,9 +28,13 @@ export class GraphqlRequestError extends Error {
   ) {
     super(message);
   }
-  /** 401/403: the token was refused. */
+  /** 401/403, or an AccessDeniedError: the token was refused (or lacks the permission). */
   get unauthorized(): boolean {
-    return this.status === 401 || this.status === 403;
+    return this.status === 401 || this.status === 403 || this.errors.some((e) => errorTypeOf(e) === 'AccessDeniedError');
+  }
+  /** The documented error types of the response's errors. */
+  get errorTypes(): string[] {
+    return [...new Set(this.errors.map(errorTypeOf).filter((t): t is string => !!t))];
   }
 }
 
@@ -47,14 +58,33 @@ export interface GraphqlClientOptions {
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** The `x-api-version` header. Default DEFAULT_API_VERSION. */
+  readonly apiVersion?: string;
 }
 
-const THROTTLE_CODES = new Set(['THROTTLED', 'THROTTLING', 'THROTTLINGEXCEPTION', 'TOO_MANY_REQUESTS', 'RATE_LIMITED', 'LIMIT_EXCEEDED']);
+/** Buy with Prime's documented error types (the troubleshooting pages of each interface). */
+export const BWP_ERROR_TYPES = ['AccessDeniedError', 'ConflictError', 'InternalServerError', 'ResourceNotFoundError', 'ThrottlingError', 'ValidationError'] as const;
+
+const THROTTLE_CODES = new Set(['THROTTLINGERROR', 'THROTTLED', 'THROTTLING', 'THROTTLINGEXCEPTION', 'TOO_MANY_REQUESTS', 'RATE_LIMITED', 'LIMIT_EXCEEDED']);
+const SERVER_CODES = new Set(['INTERNALSERVERERROR', 'INTERNALSERVEREXCEPTION', 'INTERNAL_SERVER_ERROR']);
+
+/** The error's type: `extensions.classification.type` (documented), else `extensions.errorType`, `errorType`, `extensions.code`. */
+export function errorTypeOf(e: GraphqlError): string | undefined {
+  const classification = e.extensions?.classification as Record<string, unknown> | undefined;
+  const t = classification?.type ?? e.extensions?.errorType ?? e.errorType ?? classification?.errorType ?? e.extensions?.code;
+  return typeof t === 'string' && t ? t : undefined;
+}
 
 function isThrottleError(e: GraphqlError): boolean {
-  const code = String(e.extensions?.code ?? e.extensions?.errorType ?? e.errorType ?? '').toUpperCase();
-  return THROTTLE_CODES.has(code);
+  return THROTTLE_CODES.has(String(errorTypeOf(e) ?? '').toUpperCase());
 }
+
+function isServerError(e: GraphqlError): boolean {
+  return SERVER_CODES.has(String(errorTypeOf(e) ?? '').toUpperCase());
+}
+
+/** The API version pinned when the config names none (documented webhook bodies carry apiVersion 2024-11-01). */
+export const DEFAULT_API_VERSION = '2024-11-01';
 
 export class GraphqlClient {
   private readonly fetch: typeof fetch;
@@ -62,6 +92,8 @@ export class GraphqlClient {
   private readonly random: () => number;
   /** Attempts that were throttled (for metrics and tests). */
   throttledAttempts = 0;
+  /** Attempts answered with an InternalServerError / HTTP 5xx and retried. */
+  serverErrorAttempts = 0;
 
   constructor(private readonly opts: GraphqlClientOptions) {
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
@@ -79,6 +111,8 @@ export class GraphqlClient {
         headers: {
           authorization: `Bearer ${auth.accessToken}`,
           'x-omni-installationid': auth.installationId,
+          ...(auth.businessProductId ? { 'x-api-target-id': auth.businessProductId } : {}),
+          'x-api-version': this.opts.apiVersion ?? DEFAULT_API_VERSION,
           'content-type': 'application/json',
           accept: 'application/json',
         },
@@ -93,7 +127,13 @@ export class GraphqlClient {
         body = undefined;
       }
       const errors = Array.isArray(body?.errors) ? body!.errors : [];
-      const throttled = res.status === 429 || res.status === 503 || (errors.length > 0 && errors.some(isThrottleError));
+      const throttled = res.status === 429 || res.status === 503 || errors.some(isThrottleError);
+      const serverError = !throttled && (res.status === 500 || res.status === 502 || res.status === 504 || errors.some(isServerError));
+      if (serverError && attempt < maxAttempts) {
+        this.serverErrorAttempts++;
+        await this.sleep(backoffMs(attempt, base, cap, this.random));
+        continue;
+      }
       if (throttled) {
         this.throttledAttempts++;
         if (attempt >= maxAttempts) throw new ThrottledError(attempt);
@@ -106,7 +146,7 @@ export class GraphqlClient {
         throw new GraphqlRequestError(`the Buy with Prime API answered HTTP ${res.status}`, res.status, errors);
       }
       if (errors.length > 0) {
-        const summary = errors.map((e) => e.message).slice(0, 3).join('; ');
+        const summary = errors.map((e) => `${errorTypeOf(e) ? `${errorTypeOf(e)}: ` : ''}${e.message}`).slice(0, 3).join('; ');
         throw new GraphqlRequestError(`the Buy with Prime API returned ${errors.length} GraphQL error(s): ${summary}`, res.status, errors);
       }
       if (!body || body.data === undefined || body.data === null) {
