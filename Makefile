@@ -29,12 +29,14 @@ FARGATE_CONFIG := config/examples/fargate.json
 FARGATE_OUT := cdktf.out.fargate
 JOBS ?=
 
-# Which environment: CONFIG=<config file> on any target (TRIBUTARY_CONFIG works too). synth and check use
-# config/default.json when it is unset; plan/apply/deploy/destroy then use the config cdktf.out was synthesized from
-# (cdktf.out/tributary-manifest.json), and refuse when CONFIG names another one or the output is stale.
+# Which environment: CONFIG=<config file> on any target (TRIBUTARY_CONFIG works too). When it is unset, every
+# target uses the config cdktf.out was last synthesized from (remembered in cdktf.out/tributary-manifest.json), or
+# config/default.json when there is none. plan/apply/deploy/destroy refuse when CONFIG names another config than
+# the synthesized one, or when the output is stale.
 CONFIG ?= $(TRIBUTARY_CONFIG)
-SYNTH_CONFIG := $(or $(CONFIG),config/default.json)
 OUTDIR ?= cdktf.out
+REMEMBERED_CONFIG := $(shell node -e 'try { console.log(require(require("path").resolve(process.argv[1], "tributary-manifest.json")).config.path) } catch {}' '$(OUTDIR)' 2>/dev/null)
+SYNTH_CONFIG := $(or $(CONFIG),$(REMEMBERED_CONFIG),config/default.json)
 # Saved plans, their JSON and the review summary (plans/summary.md): what make apply applies.
 PLANS ?= plans
 # Stack selection: names or globs (STACK=<name> still works), the stacks' AWS region, or only the stacks whose

@@ -43,7 +43,10 @@ if (leftovers.length) console.error(`tributary: removed ${leftovers.length} file
 const { app, stacks } = buildApp(config, outdir);
 app.synth();
 const { removed, kept } = pruneStaleStacks(outdir, new Set(stacks.map((s) => s.stackName)));
-if (removed.length) console.error(`tributary: removed ${removed.length} stack folders that ${configPath} does not have: ${removed.join(', ')}`);
+if (removed.length) {
+  const list = removed.length > 8 ? `${removed.slice(0, 8).join(', ')} and ${removed.length - 8} more` : removed.join(', ');
+  console.error(`tributary: removed ${removed.length} stack folders that ${configPath} does not have: ${list}`);
+}
 if (kept.length) console.error(`tributary: kept stack folders not in the config because they hold a state file: ${kept.join(', ')}`);
 writeManifest(outdir, {
   configPath,
@@ -54,5 +57,5 @@ writeManifest(outdir, {
 });
 if (!underCdktf) {
   // Under `cdktf synth/deploy` the CLI prints its own summary.
-  console.log(`synthesized ${stacks.length} stacks into ${app.outdir} in ${Math.round(performance.now() - started)} ms`);
+  console.log(`synthesized ${stacks.length} stacks of ${configPath} into ${app.outdir} in ${Math.round(performance.now() - started)} ms`);
 }

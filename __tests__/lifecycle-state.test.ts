@@ -139,6 +139,12 @@ describe('one environment per config', () => {
     expect(synth(one, out).code).toBe(0);
     expect(existsSync(override)).toBe(false);
     expect(lifecycle(['verify', ...base]).code).toBe(0);
+
+    // make without CONFIG synthesizes the remembered config again, not config/default.json.
+    const dry = run('make', ['-n', '-C', fromRoot(), 'synth', `OUTDIR=${out}`], { env: { CONFIG: '', TRIBUTARY_CONFIG: '' } });
+    expect(dry.stdout).toContain(`TRIBUTARY_CONFIG=${one} CDKTF_OUTDIR=${out} node`);
+    const fresh = run('make', ['-n', '-C', fromRoot(), 'synth', `OUTDIR=${join(dir, 'nothing-here')}`], { env: { CONFIG: '', TRIBUTARY_CONFIG: '' } });
+    expect(fresh.stdout).toContain(`TRIBUTARY_CONFIG=config/default.json CDKTF_OUTDIR=${join(dir, 'nothing-here')} node`);
   });
 });
 
