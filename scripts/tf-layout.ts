@@ -1,0 +1,162 @@
+/**
+ * Layout of the offline Terraform tier (scripts/tf-check.ts): turns synthesized stacks into child modules of
+ * generated root modules in a throwaway folder, without writing anything into the synthesized folders.
+ *
+ * Terraform facts this relies on (developer.hashicorp.com/terraform/language):
+ * - modules/develop/providers: a child module may keep its own `provider` block ("legacy" but supported) as long
+ *   as the module call has no count/for_each/depends_on; each stack keeps its own provider, so its own region.
+ * - settings/backends: a backend is only read in the root module, so the copy drops it.
+ * - The offline provider settings are merged into the copy's provider blocks (they win over the stack's own values,
+ *   as an override file would). An override file (files/override) was tried first: Terraform 1.11 then reports each
+ *   child's provider as a "Redundant empty provider block" (the merged JSON body reads as empty to that check,
+ *   configs/provider_validation.go), although region and default_tags stay in effect (measured with aws_region).
+ * - functions/file + expressions/references (path.module): relative paths in file functions resolve against the
+ *   working directory of the run (the root module), so a stack's "assets/..." paths are rewritten to
+ *   "${path.module}/assets/..." in the copy; the assets themselves are reached through a symlink to the stack's
+ *   own assets folder (read only).
+ */
+import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Terraform JSON as cdktf writes it (cdk.tf.json). */
+export type TfJson = Record<string, unknown> & {
+  terraform?: Record<string, unknown>;
+  provider?: Record<string, Record<string, unknown>[] | Record<string, unknown>>;
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+};
+
+/** Dummy credentials and no AWS calls at plan time (the same settings the old per-folder tier used). */
+export const OFFLINE_AWS_SETTINGS = {
+  access_key: 'AKIAOFFLINEPLAN00000',
+  secret_key: 'offline-plan-dummy-secret',
+  skip_credentials_validation: true,
+  skip_requesting_account_id: true,
+  skip_metadata_api_check: true,
+  skip_region_validation: true,
+} as const;
+
+/**
+ * cdktf asset paths: `assets/<construct>_<hash8>/<HASH32>` (a FILE asset adds `/<file name>`). Only strings of this
+ * shape are rewritten, at the start of a string or right after a quote inside an expression
+ * (`${filebase64sha256("assets/...")}`), so an S3 key or a description that merely says "assets/" is left alone.
+ */
+const ASSET_PATH = /(^|")(assets\/[^"/\s]+\/[0-9A-F]{32})(?=[/"]|$)/g;
+
+export function rewriteAssetPaths(value: string): string {
+  return value.replace(ASSET_PATH, (_m, lead: string, path: string) => `${lead}\${path.module}/${path}`);
+}
+
+function mapStrings(v: unknown, f: (s: string) => string): unknown {
+  if (typeof v === 'string') return f(v);
+  if (Array.isArray(v)) return v.map((x) => mapStrings(x, f));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f)]));
+  return v;
+}
+
+/**
+ * The stack as a child module: no backend (root-only), asset paths relative to the module, the offline settings in
+ * every aws provider block (each keeps its region, alias, default_tags and the rest). Every other block is as synth
+ * wrote it.
+ */
+export function moduleJson(stack: TfJson): TfJson {
+  const copy = mapStrings(stack, rewriteAssetPaths) as TfJson;
+  if (copy.terraform) {
+    const { backend: _backend, cloud: _cloud, ...rest } = copy.terraform;
+    copy.terraform = rest;
+  }
+  const aws = copy.provider?.aws;
+  if (aws) {
+    copy.provider!.aws = Array.isArray(aws) ? aws.map((b) => ({ ...b, ...OFFLINE_AWS_SETTINGS })) : { ...aws, ...OFFLINE_AWS_SETTINGS };
+  }
+  return copy;
+}
+
+/** Managed resource addresses (type.name) a stack declares; `counted` holds those with count/for_each. */
+export function declaredResources(stack: TfJson): { all: string[]; counted: Set<string> } {
+  const all: string[] = [];
+  const counted = new Set<string>();
+  for (const [type, byName] of Object.entries(stack.resource ?? {})) {
+    for (const [name, body] of Object.entries(byName ?? {})) {
+      const addr = `${type}.${name}`;
+      all.push(addr);
+      if (body && typeof body === 'object' && ('count' in body || 'for_each' in body)) counted.add(addr);
+    }
+  }
+  return { all: all.sort(), counted };
+}
+
+/**
+ * For pretty-printed JSON (JSON.stringify(x, null, 2)): the configuration object each line belongs to
+ * ("aws_sqs_queue.q", "data.aws_region.r", "output.o", "provider.aws", ...), so a diagnostic that carries only a
+ * file range still names its resource. Index 0 is line 1.
+ */
+export function lineOwners(text: string): (string | undefined)[] {
+  const path: string[] = [];
+  return text.split('\n').map((line) => {
+    const m = /^( *)"((?:[^"\\]|\\.)*)":/.exec(line);
+    if (m) {
+      const depth = m[1].length / 2 - 1;
+      path.length = Math.max(0, depth);
+      path[depth] = JSON.parse(`"${m[2]}"`) as string;
+    } else if (/^ *[}\]],?$/.test(line)) {
+      const depth = line.indexOf(line.trim()) / 2;
+      path.length = Math.min(path.length, Math.max(0, depth));
+    }
+    const [top, a, b] = path;
+    if (top === 'resource' && a && b) return `${a}.${b}`;
+    if (top === 'data' && a && b) return `data.${a}.${b}`;
+    if ((top === 'output' || top === 'variable' || top === 'locals' || top === 'module') && a) return `${top}.${a}`;
+    if (top === 'provider' && a) return `provider.${a}`;
+    return top;
+  });
+}
+
+/** A stack name Terraform accepts as a module name as it is (so diagnostics read module.<stack>), else a safe one. */
+export function moduleName(stack: string, index: number): string {
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(stack) ? stack : `stack_${index}_${stack.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+export interface ShardStack {
+  /** Stack name (folder under <outdir>/stacks). */
+  readonly name: string;
+  /** Module name in the generated root module (also its folder under stacks/ there). */
+  readonly module: string;
+  /** The synthesized stack folder (read only). */
+  readonly dir: string;
+  readonly json: TfJson;
+  /** Line -> configuration object of the module's cdk.tf.json copy. */
+  owners: (string | undefined)[];
+}
+
+/**
+ * Writes one generated root module into `root`: main.tf.json calling each stack as `module.<name>` from
+ * ./stacks/<name>, each holding the rewritten cdk.tf.json and a symlink to the stack's assets folder.
+ */
+export function writeShard(root: string, stacks: ShardStack[]): void {
+  mkdirSync(join(root, 'stacks'), { recursive: true });
+  const modules: Record<string, { source: string }> = {};
+  for (const s of stacks) {
+    const dir = join(root, 'stacks', s.module);
+    mkdirSync(dir, { recursive: true });
+    const text = `${JSON.stringify(moduleJson(s.json), null, 2)}\n`;
+    writeFileSync(join(dir, 'cdk.tf.json'), text);
+    s.owners = lineOwners(text);
+    if (existsSync(join(s.dir, 'assets'))) symlinkSync(join(s.dir, 'assets'), join(dir, 'assets'), 'dir');
+    modules[s.module] = { source: `./stacks/${s.module}` };
+  }
+  writeFileSync(
+    join(root, 'main.tf.json'),
+    `${JSON.stringify({ '//': 'Generated by scripts/tf-check.ts for an offline plan; thrown away after the run.', module: modules }, null, 2)}\n`,
+  );
+}
+
+/** Splits stacks into `n` shards of about equal resource count (largest first onto the lightest shard). */
+export function balance<T>(items: T[], n: number, weight: (t: T) => number): T[][] {
+  const shards = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, () => ({ w: 0, items: [] as T[] }));
+  for (const it of [...items].sort((a, b) => weight(b) - weight(a))) {
+    const lightest = shards.reduce((a, b) => (b.w < a.w ? b : a));
+    lightest.items.push(it);
+    lightest.w += weight(it);
+  }
+  return shards.map((s) => s.items).filter((s) => s.length > 0);
+}
