@@ -88,9 +88,15 @@ async function call(path: string, init: RequestInit = {}): Promise<{ status: num
 }
 
 /** /launch, then the authorization server's redirect back: the callback's raw query string (code & state). */
-async function launchAndAuthorize(): Promise<{ rawQuery: string; state: string; code: string; authorizeUrl: URL }> {
+/** The browser's launch cookie (Set-Cookie of the last /launch). */
+let launchCookie = '';
+
+async function launchAndAuthorize(): Promise<{ rawQuery: string; state: string; code: string; authorizeUrl: URL; cookie: string }> {
   const launch = await call('/launch');
   expect(launch.status).toBe(302);
+  const setCookie = launch.headers.get('set-cookie')!;
+  expect(setCookie).toMatch(/^__Host-bwp-launch=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; Secure; HttpOnly; SameSite=Lax$/);
+  launchCookie = setCookie.split(';')[0];
   const authorizeUrl = new URL(launch.headers.get('location')!);
   const back = await fetch(authorizeUrl, { redirect: 'manual' });
   expect(back.status).toBe(302);
@@ -100,10 +106,12 @@ async function launchAndAuthorize(): Promise<{ rawQuery: string; state: string; 
   const code = callback.searchParams.get('code')!;
   const state = callback.searchParams.get('state')!;
   secrets.add(code);
-  return { rawQuery, state, code, authorizeUrl };
+  return { rawQuery, state, code, authorizeUrl, cookie: launchCookie };
 }
 
-async function installRequest(rawQuery: string, installationId: string, opts: { key?: SigningKey; expiresIn?: string | number; hashQuery?: string } = {}) {
+async function installRequest(
+  rawQuery: string, installationId: string, opts: { key?: SigningKey; expiresIn?: string | number; hashQuery?: string; cookie?: string | null } = {},
+) {
   const token = await signVerificationToken((opts.key ?? signer).privateKey, {
     publicBaseUrl: PUBLIC_BASE_URL,
     path: '/install',
@@ -112,7 +120,8 @@ async function installRequest(rawQuery: string, installationId: string, opts: { 
     expiresIn: opts.expiresIn,
     claims: { businessProductId: bpOf(installationId) },
   });
-  return call(`/install?${rawQuery}&verification-token=${encodeURIComponent(token)}`);
+  const cookie = opts.cookie === undefined ? launchCookie : opts.cookie;
+  return call(`/install?${rawQuery}&verification-token=${encodeURIComponent(token)}`, cookie ? { headers: { cookie } } : {});
 }
 
 async function installationItem(installationId: string) {
@@ -305,11 +314,12 @@ describe('install flow', () => {
   });
 
   it('a launch expires after its TTL even before DynamoDB deletes it', async () => {
-    await store.putLaunch('state-ttl-test', 'verifier-ttl-test-0123456789012345678901234567890123', Date.now(), 60);
-    expect(await store.consumeLaunch('state-ttl-test', Date.now() + 61_000)).toBeUndefined();
-    await store.putLaunch('state-ttl-ok', 'verifier-ttl-test-0123456789012345678901234567890123', Date.now(), 60);
-    expect(await store.consumeLaunch('state-ttl-ok', Date.now() + 30_000)).toMatchObject({ codeVerifier: 'verifier-ttl-test-0123456789012345678901234567890123' });
-    expect(await store.consumeLaunch('state-ttl-ok', Date.now() + 30_000)).toBeUndefined();
+    await store.putLaunch('state-ttl-test', 'verifier-ttl-test-0123456789012345678901234567890123', Date.now(), 60, 'b');
+    expect(await store.consumeLaunch('state-ttl-test', Date.now() + 61_000, 'b')).toBeUndefined();
+    await store.putLaunch('state-ttl-ok', 'verifier-ttl-test-0123456789012345678901234567890123', Date.now(), 60, 'b');
+    expect(await store.consumeLaunch('state-ttl-ok', Date.now() + 30_000, 'other-browser')).toBeUndefined();
+    expect(await store.consumeLaunch('state-ttl-ok', Date.now() + 30_000, 'b')).toMatchObject({ codeVerifier: 'verifier-ttl-test-0123456789012345678901234567890123' });
+    expect(await store.consumeLaunch('state-ttl-ok', Date.now() + 30_000, 'b')).toBeUndefined();
   });
 
   it('answers a declined authorization with 400', async () => {
@@ -342,8 +352,56 @@ describe('install flow', () => {
     expect(tombstone?.state.S).toBe('uninstalled');
     expect(tombstone?.access_token_enc ?? tombstone?.refresh_token_enc ?? tombstone?.data_key_enc).toBeUndefined();
 
-    const after = await call('/settings', { headers: { 'verification-token': settingsToken } });
+    const again = await signVerificationToken(signer.privateKey, { publicBaseUrl: PUBLIC_BASE_URL, path: '/settings', installationId: 'inst-2' });
+    const after = await call('/settings', { headers: { 'verification-token': again } });
     expect(after.text).toContain('inst-2 is not connected (uninstalled)');
+  });
+
+  it('a captured POST /uninstall replayed after a reinstall is refused, and the new tokens stay', async () => {
+    const first = await launchAndAuthorize();
+    expect((await installRequest(first.rawQuery, 'inst-replayed')).status).toBe(200);
+    const body = JSON.stringify({ installationId: 'inst-replayed' });
+    const captured = await signVerificationToken(signer.privateKey, { publicBaseUrl: PUBLIC_BASE_URL, path: '/uninstall', body, installationId: 'inst-replayed' });
+    const uninstall = () => call('/uninstall', { method: 'POST', body, headers: { 'verification-token': captured } });
+    expect((await uninstall()).status).toBe(200);
+    const second = await launchAndAuthorize();
+    expect((await installRequest(second.rawQuery, 'inst-replayed')).status).toBe(200);
+    secrets.add(oauthServer.issuedAccessTokens.at(-1)!).add(oauthServer.issuedRefreshTokens.at(-1)!);
+    const replayed = await uninstall();
+    expect(replayed.status).toBe(401);
+    expect(replayed.text).toContain('already used');
+    const item = await installationItem('inst-replayed');
+    expect(item?.state.S).toBe('active');
+    expect(item?.access_token_enc.S).toMatch(/^v1\./);
+  });
+
+  it('refuses a verification token valid for longer than the maximum age (one-year exp)', async () => {
+    const longLived = await signVerificationToken(signer.privateKey, { publicBaseUrl: PUBLIC_BASE_URL, path: '/settings', installationId: 'inst-1', expiresIn: '365d' });
+    const res = await call('/settings', { headers: { 'verification-token': longLived } });
+    expect(res.status).toBe(401);
+    expect(res.text).toContain('valid for longer than 300 s');
+  });
+
+  it('hashes the path as received: a trailing slash is part of the signed request', async () => {
+    const token = await signVerificationToken(signer.privateKey, { publicBaseUrl: PUBLIC_BASE_URL, path: '/settings/', installationId: 'inst-1' });
+    const res = await call('/settings/', { headers: { 'verification-token': token } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toContain('inst-1 is connected');
+  });
+
+  it('binds the launch state to the browser: a callback without (or with another) launch cookie is refused and the state survives', async () => {
+    const { rawQuery } = await launchAndAuthorize();
+    const count = oauthServer.tokenRequests.length;
+    const none = await installRequest(rawQuery, 'inst-cookie', { cookie: null });
+    expect(none.status).toBe(400);
+    expect(none.text).toContain('started in another browser');
+    const other = await installRequest(rawQuery, 'inst-cookie', { cookie: '__Host-bwp-launch=someone-elses-browser-binding' });
+    expect(other.status).toBe(400);
+    expect(oauthServer.tokenRequests.length).toBe(count);
+    const ok = await installRequest(rawQuery, 'inst-cookie');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('set-cookie')).toContain('__Host-bwp-launch=; Max-Age=0');
+    secrets.add(oauthServer.issuedAccessTokens.at(-1)!).add(oauthServer.issuedRefreshTokens.at(-1)!);
   });
 
   it('serves /health, 404 and 405', async () => {

@@ -259,6 +259,18 @@ describe('API Gateway adapter', () => {
     expect(res.statusCode).toBe(200);
     expect((res.headers as Record<string, string>)['x-correlation-id']).toBe('req-123');
   });
+
+  it('carries cookies the payload 2.0 way: event.cookies in, response cookies out (not a set-cookie header)', () => {
+    // docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html (payload 2.0).
+    const event = {
+      version: '2.0', rawPath: '/install', rawQueryString: '', headers: {}, cookies: ['a=1', '__Host-bwp-launch=xyz'],
+      requestContext: { requestId: 'r', http: { method: 'GET', path: '/install' } },
+    } as unknown as APIGatewayProxyEventV2;
+    expect(fromApiGateway(event).headers.cookie).toBe('a=1; __Host-bwp-launch=xyz');
+    const out = toApiGateway({ status: 302, headers: { location: 'x', 'set-cookie': 'k=v; HttpOnly' }, body: '' });
+    expect(out.cookies).toEqual(['k=v; HttpOnly']);
+    expect(out.headers).toEqual({ location: 'x' });
+  });
 });
 
 describe('client secret', () => {

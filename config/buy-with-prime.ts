@@ -75,6 +75,8 @@ export interface BuyWithPrimeConfig {
   readonly scopes: readonly string[];
   /** PEM (SPKI) of Buy with Prime's P-256 key that signs verification tokens (required when enabled). */
   readonly verificationPublicKey: string;
+  /** Longest accepted verification-token lifetime (exp - iat) and age, seconds (30-3600). Default 300. */
+  readonly verificationMaxAgeSeconds: number;
   /** Expected `iss` of verification tokens; unset (default) skips the check. */
   readonly verificationIssuer?: string;
   /**
@@ -124,7 +126,7 @@ const KEYS = [
   'scopes', 'verificationPublicKey', 'verificationIssuer', 'publicBaseUrl', 'certificateArn', 'partnerEventSource',
   'eventTypes', 'launchTtlSeconds', 'refreshAheadSeconds', 'oauthMemoryMb', 'oauthTimeoutSeconds', 'apiRateLimit',
   'apiBurstLimit', 'processorMemoryMb', 'processorTimeoutSeconds', 'batchSize', 'maxReceiveCount', 'apiMaxAttempts',
-  'eventRetryAttempts', 'eventMaxAgeSeconds', 'fargate', 'eventRetentionDays', 'apiVersion',
+  'eventRetryAttempts', 'eventMaxAgeSeconds', 'fargate', 'eventRetentionDays', 'apiVersion', 'verificationMaxAgeSeconds',
 ] as const;
 
 const FARGATE_KEYS = [
@@ -240,6 +242,7 @@ export function parseBuyWithPrimeConfig(raw: unknown, path = 'buyWithPrime'): Bu
     scopes: strList(o, path, 'scopes', [], { pattern: /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, hint: 'an OAuth scope token (no spaces or quotes)' }),
     verificationPublicKey,
     verificationIssuer: optStr(o, path, 'verificationIssuer', { maxLength: 512 }),
+    verificationMaxAgeSeconds: int(o, path, 'verificationMaxAgeSeconds', 300, { min: 30, max: 3600 }),
     publicBaseUrl,
     certificateArn,
     partnerEventSource: required(o, path, 'partnerEventSource', enabled, {

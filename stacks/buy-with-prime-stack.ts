@@ -141,6 +141,7 @@ export class BuyWithPrimeStack extends TributaryStack {
       BWP_PUBLIC_BASE_URL: publicBaseUrl,
       BWP_VERIFICATION_PUBLIC_KEY: bwp.verificationPublicKey,
       BWP_LAUNCH_TTL_SECONDS: String(bwp.launchTtlSeconds),
+      BWP_VERIFICATION_MAX_AGE_SECONDS: String(bwp.verificationMaxAgeSeconds),
       ...(bwp.verificationIssuer ? { BWP_VERIFICATION_ISSUER: bwp.verificationIssuer } : {}),
       POWERTOOLS_SERVICE_NAME: 'bwp-oauth',
     });

@@ -11,7 +11,7 @@
  * Every failure answers with a clear 4xx/5xx page carrying a correlation id (also in the x-correlation-id
  * header and in the log entry), stores nothing, and never echoes a token, code or secret.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Log } from '../lib/bwp-log.js';
 import type { OAuthClient } from '../lib/bwp-oauth-client.js';
 import type { TokenStore } from '../lib/bwp-token-store.js';
@@ -124,7 +124,12 @@ export const BUSINESS_PRODUCT_CLAIMS = ['businessProductId', 'targetId'] as cons
 
 async function verifyToken(req: AppRequest, ctx: Context): Promise<VerifiedToken> {
   try {
-    return await ctx.deps.verifier.verify({ path: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body });
+    const verified = await ctx.deps.verifier.verify({ path: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body });
+    // Each token is accepted once: a captured request replayed (even after a reinstall) is refused.
+    if (!(await ctx.deps.store.claimVerificationToken(verified.tokenHash, verified.expiresAt, ctx.now()))) {
+      throw new VerificationError('replayed', 'the verification-token was already used');
+    }
+    return verified;
   } catch (err) {
     if (err instanceof VerificationError) {
       throw new HttpError(401, 'Request not verified', `This request could not be verified as coming from Buy with Prime: ${err.message}.`, err.reason);
@@ -133,14 +138,39 @@ async function verifyToken(req: AppRequest, ctx: Context): Promise<VerifiedToken
   }
 }
 
+/**
+ * The cookie binding a launch to the browser that started it: `__Host-` (Secure, Path=/, no Domain), HttpOnly,
+ * SameSite=Lax (sent on the top-level GET redirect back to /install), as long as the launch lives.
+ */
+export const LAUNCH_COOKIE = '__Host-bwp-launch';
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+function cookie(req: AppRequest, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
 const launch: Route = async (_req, ctx) => {
   const client = await ctx.deps.oauth();
   const { state, codeVerifier, authorizationUrl } = await client.launch(installUrl(ctx.deps.publicBaseUrl));
-  await ctx.deps.store.putLaunch(state, codeVerifier, ctx.now(), ctx.deps.launchTtlSeconds);
+  const binding = randomBytes(32).toString('base64url');
+  await ctx.deps.store.putLaunch(state, codeVerifier, ctx.now(), ctx.deps.launchTtlSeconds, sha256(binding));
   ctx.deps.log.info('launch started', { correlationId: ctx.correlationId, launchTtlSeconds: ctx.deps.launchTtlSeconds });
   return {
     status: 302,
-    headers: { ...SECURITY_HEADERS, location: authorizationUrl.href, 'x-correlation-id': ctx.correlationId, 'content-type': 'text/plain; charset=utf-8' },
+    headers: {
+      ...SECURITY_HEADERS,
+      location: authorizationUrl.href,
+      'set-cookie': `${LAUNCH_COOKIE}=${binding}; Max-Age=${ctx.deps.launchTtlSeconds}; Path=/; Secure; HttpOnly; SameSite=Lax`,
+      'x-correlation-id': ctx.correlationId,
+      'content-type': 'text/plain; charset=utf-8',
+    },
     body: 'Redirecting to Buy with Prime',
   };
 };
@@ -156,9 +186,15 @@ const install: Route = async (req, ctx) => {
   if (!code || !state) throw new HttpError(400, 'Invalid install request', 'The install request lacks the code or state parameter.', 'missing_parameter');
   const verified = await verifyToken(req, ctx);
   const installationId = verified.installationId;
-  const launchRecord = await ctx.deps.store.consumeLaunch(state, ctx.now());
+  const binding = cookie(req, LAUNCH_COOKIE);
+  const launchRecord = binding ? await ctx.deps.store.consumeLaunch(state, ctx.now(), sha256(binding)) : undefined;
   if (!launchRecord) {
-    throw new HttpError(400, 'Invalid or expired state', 'This install link is unknown, expired or was already used. Start the installation again from Buy with Prime.', 'bad_state');
+    throw new HttpError(
+      400,
+      'Invalid or expired state',
+      'This install link is unknown, expired, was already used, or was started in another browser. Start the installation again from Buy with Prime.',
+      binding ? 'bad_state' : 'no_launch_cookie',
+    );
   }
   let tokens;
   try {
@@ -178,7 +214,8 @@ const install: Route = async (req, ctx) => {
   if (!businessProductId) {
     ctx.deps.log.warn('installation stored without a business product id: its events cannot be routed to it', { correlationId: ctx.correlationId, installationId });
   }
-  return page(200, 'Installed', `The app is installed for installation ${installationId}. You can close this window.`, ctx.correlationId);
+  const done = page(200, 'Installed', `The app is installed for installation ${installationId}. You can close this window.`, ctx.correlationId);
+  return { ...done, headers: { ...done.headers, 'set-cookie': `${LAUNCH_COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax` } };
 };
 
 const settings: Route = async (req, ctx) => {
@@ -226,7 +263,8 @@ export function createApp(deps: AppDeps): App {
         const res = page(405, 'Method not allowed', `Use ${Object.keys(methods).join(', ')} for this address.`, correlationId);
         return { ...res, headers: { ...res.headers, allow: Object.keys(methods).join(', ') } };
       }
-      return await route({ ...req, path }, ctx);
+      // Routed on the normalized path; verified over the path as received (the request hash covers it).
+      return await route(req, ctx);
     } catch (err) {
       if (err instanceof HttpError) {
         if (err.status !== 404) {

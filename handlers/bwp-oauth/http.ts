@@ -13,6 +13,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export function fromApiGateway(event: APIGatewayProxyEventV2): AppRequest {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+  // Payload 2.0 moves the Cookie header into `cookies`.
+  if (event.cookies?.length) headers.cookie = event.cookies.join('; ');
   const body = event.body === undefined || event.body === null ? new Uint8Array() : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   return {
     method: event.requestContext.http.method,
@@ -25,7 +27,9 @@ export function fromApiGateway(event: APIGatewayProxyEventV2): AppRequest {
 }
 
 export function toApiGateway(res: AppResponse): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: res.status, headers: res.headers, body: res.body, isBase64Encoded: false };
+  // Payload 2.0 returns Set-Cookie through `cookies`.
+  const { 'set-cookie': setCookie, ...headers } = res.headers;
+  return { statusCode: res.status, headers, body: res.body, isBase64Encoded: false, ...(setCookie ? { cookies: [setCookie] } : {}) };
 }
 
 /** A node:http request listener serving `app`. */

@@ -54,6 +54,7 @@ export function appFromEnv(env: NodeJS.ProcessEnv, clients: RuntimeClients, log:
       publicKeyPem: requireEnv(env, 'BWP_VERIFICATION_PUBLIC_KEY'),
       publicBaseUrl,
       issuer: env.BWP_VERIFICATION_ISSUER || undefined,
+      maxTokenAgeSeconds: numberEnv(env, 'BWP_VERIFICATION_MAX_AGE_SECONDS', 300),
     }),
     log,
   });

@@ -58,6 +58,10 @@ export interface LaunchRecord {
   readonly createdAt: number;
 }
 
+export function replayKey(tokenHash: string): string {
+  return `replay#${tokenHash}`;
+}
+
 export function installationKey(installationId: string): string {
   return `installation#${installationId}`;
 }
@@ -90,14 +94,40 @@ export class TokenStore {
 
   // ---- launches -------------------------------------------------------------------------------------------
 
-  /** Records a launch; it can be consumed once, until `ttlSeconds` after `nowMs`. */
-  async putLaunch(state: string, codeVerifier: string, nowMs: number, ttlSeconds: number): Promise<void> {
+  /**
+   * Records a verification token (by hash) until its `exp`: true the first time, false for a replay. DynamoDB
+   * deletes the entry after `expiresAt` (TTL); the token is refused by its `exp` from then on anyway.
+   */
+  async claimVerificationToken(tokenHash: string, expiresAt: number, nowMs: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { [TOKEN_TABLE_KEY]: S(replayKey(tokenHash)), kind: S('replay'), created_at: N(nowMs), [TOKEN_TABLE_TTL]: N(expiresAt) },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
+          ExpressionAttributeNames: { '#pk': TOKEN_TABLE_KEY, '#ttl': TOKEN_TABLE_TTL },
+          ExpressionAttributeValues: { ':now': N(Math.floor(nowMs / 1000)) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Records a launch; it can be consumed once, until `ttlSeconds` after `nowMs`, by the browser holding the cookie
+   * whose sha256 is `browserBinding`.
+   */
+  async putLaunch(state: string, codeVerifier: string, nowMs: number, ttlSeconds: number, browserBinding: string): Promise<void> {
     await this.ddb.send(
       new PutItemCommand({
         TableName: this.tableName,
         Item: {
           [TOKEN_TABLE_KEY]: S(launchKey(state)),
           kind: S('launch'),
+          browser_binding: S(browserBinding),
           code_verifier: S(codeVerifier),
           created_at: N(nowMs),
           [TOKEN_TABLE_TTL]: N(Math.floor(nowMs / 1000) + ttlSeconds),
@@ -109,18 +139,20 @@ export class TokenStore {
   }
 
   /**
-   * Deletes the launch for `state` and returns it, if it exists and has not expired (DynamoDB's TTL deletion
-   * is lazy, so expiry is checked in the condition too). A second call for the same state returns undefined.
+   * Deletes the launch for `state` and returns it, if it exists, has not expired (DynamoDB's TTL deletion is
+   * lazy, so expiry is checked in the condition too) and is bound to `browserBinding`. A second call for the same
+   * state returns undefined.
    */
-  async consumeLaunch(state: string, nowMs: number): Promise<LaunchRecord | undefined> {
+  async consumeLaunch(state: string, nowMs: number, browserBinding: string): Promise<LaunchRecord | undefined> {
     try {
       const out = await this.ddb.send(
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: { [TOKEN_TABLE_KEY]: S(launchKey(state)) },
-          ConditionExpression: 'attribute_exists(#pk) AND #ttl > :now',
+          // Another browser's callback (no or a wrong cookie) neither consumes nor learns anything about the state.
+          ConditionExpression: 'attribute_exists(#pk) AND #ttl > :now AND browser_binding = :b',
           ExpressionAttributeNames: { '#pk': TOKEN_TABLE_KEY, '#ttl': TOKEN_TABLE_TTL },
-          ExpressionAttributeValues: { ':now': N(Math.floor(nowMs / 1000)) },
+          ExpressionAttributeValues: { ':now': N(Math.floor(nowMs / 1000)), ':b': S(browserBinding) },
           ReturnValues: 'ALL_OLD',
         }),
       );

@@ -13,7 +13,9 @@
  *   bodyHash  = hex(sha256(B)) when B is not empty, else "" (the empty string);
  *   requestHash = hex(sha256(utf8(url + bodyHash)))
  *
- * The URL is the public one (configured, never taken from the Host header, which a proxy or attacker controls).
+ * The path is the one received (a trailing slash included). The URL is the public one (configured, never taken
+ * from the Host header, which a proxy or attacker controls). A token may live at most `maxTokenAgeSeconds`; the
+ * app remembers every accepted token until its `exp` (replay cache) and refuses it a second time.
  * The token is read from the `verification-token` query parameter, or else from the `verification-token`
  * header. Hashes are compared in constant time.
  */
@@ -33,7 +35,7 @@ export interface VerifiableRequest {
   readonly body: string | Uint8Array;
 }
 
-export type VerificationFailure = 'missing' | 'malformed' | 'bad_signature' | 'expired' | 'not_yet_valid' | 'hash_mismatch' | 'claims';
+export type VerificationFailure = 'missing' | 'malformed' | 'bad_signature' | 'expired' | 'not_yet_valid' | 'hash_mismatch' | 'claims' | 'too_long_lived' | 'replayed';
 
 export class VerificationError extends Error {
   override readonly name = 'VerificationError';
@@ -45,6 +47,10 @@ export class VerificationError extends Error {
 export interface VerifiedToken {
   readonly installationId: string;
   readonly claims: JWTPayload;
+  /** hex(sha256(token)): the replay cache key (the token itself is never stored). */
+  readonly tokenHash: string;
+  /** The token's `exp`, epoch seconds: how long the replay cache must remember it. */
+  readonly expiresAt: number;
 }
 
 /** Removes every verification-token parameter from a raw query string, keeping the rest byte for byte. */
@@ -89,6 +95,11 @@ export interface VerifierOptions {
   readonly publicBaseUrl: string;
   /** Accepted clock skew, seconds. Default 30. */
   readonly clockToleranceSeconds?: number;
+  /**
+   * Longest accepted token lifetime, seconds: `exp - iat` (and, without `iat`, `exp - now`) may not exceed it, and
+   * a token issued longer ago is refused. Default 300.
+   */
+  readonly maxTokenAgeSeconds?: number;
   /** Expected `iss`, if configured. */
   readonly issuer?: string;
   /** Clock for tests: epoch ms. */
@@ -128,11 +139,19 @@ export class VerificationTokenVerifier {
     if (typeof expected !== 'string' || !/^[0-9a-fA-F]{64}$/.test(expected)) {
       throw new VerificationError('claims', 'the verification-token has no valid requestHash claim');
     }
+    const maxAge = this.opts.maxTokenAgeSeconds ?? 300;
+    const tolerance = this.opts.clockToleranceSeconds ?? 30;
+    const nowSec = Math.floor((this.opts.now ? this.opts.now() : Date.now()) / 1000);
+    const exp = payload.exp!;
+    const issued = typeof payload.iat === 'number' ? payload.iat : undefined;
+    if (exp - (issued ?? nowSec) > maxAge + tolerance || (issued !== undefined && nowSec - issued > maxAge + tolerance)) {
+      throw new VerificationError('too_long_lived', `the verification-token is valid for longer than ${maxAge} s (or was issued longer ago)`);
+    }
     const actual = requestHash(this.opts.publicBaseUrl, req.path, req.rawQuery, req.body);
     if (!timingSafeEqual(Buffer.from(actual, 'hex'), Buffer.from(expected.toLowerCase(), 'hex'))) {
       throw new VerificationError('hash_mismatch', 'the verification-token was issued for a different request (requestHash mismatch)');
     }
-    return { installationId, claims: payload };
+    return { installationId, claims: payload, tokenHash: createHash('sha256').update(token, 'utf8').digest('hex'), expiresAt: exp };
   }
 }
 
