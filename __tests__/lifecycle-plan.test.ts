@@ -188,5 +188,9 @@ describe('plan summary units (shapes from the terraform JSON output format)', ()
     expect(md).toContain('- update `aws_kms_key.k` in `s` (policy)');
     expect(md).toContain('1 stacks without changes');
     expect(md).not.toContain('[!CAUTION]');
+    const failed = { stack: 'broken', add: 0, change: 0, destroy: 0, replace: 0, forget: 0, outputChanges: 0, stateful: [], policy: [], error: 'terraform plan failed: Error: No valid credential sources found' };
+    const withFailure = toMarkdown(summarize([s, failed]));
+    expect(withFailure).toContain('**1 stack planned (1 failed), 1 with changes');
+    expect(withFailure).toContain('| `broken` | - | - | - | - | **plan failed:** terraform plan failed: Error: No valid credential sources found |');
   });
 });

@@ -163,9 +163,10 @@ export function toMarkdown(s: PlanSummary, o: { title?: string; context?: string
   }
   if (s.failed.length) lines.push(`> [!WARNING]`, `> **${s.failed.length} stack(s) could not be planned:** ${s.failed.join(', ')}`, '');
   const t = s.totals;
+  const planned = s.stacks.length - s.failed.length;
   lines.push(
-    `**${s.stacks.length} stacks planned, ${t.stacksWithChanges} with changes: ${t.add} to add, ${t.change} to change, ${t.destroy} to destroy` +
-      `${t.replace ? ` (${t.replace} replacements)` : ''}.**`,
+    `**${planned} stack${planned === 1 ? '' : 's'} planned${s.failed.length ? ` (${s.failed.length} failed)` : ''}, ${t.stacksWithChanges} with changes: ` +
+      `${t.add} to add, ${t.change} to change, ${t.destroy} to destroy${t.replace ? ` (${t.replace} replacements)` : ''}.**`,
     '',
   );
   if (s.stateful.length) {
@@ -182,7 +183,8 @@ export function toMarkdown(s: PlanSummary, o: { title?: string; context?: string
         : [x.stateful.length ? `:warning: ${x.stateful.length} stateful replaced/deleted` : '', x.policy.length ? `${x.policy.length} IAM/policy` : '', x.outputChanges ? `${x.outputChanges} outputs` : '']
             .filter(Boolean)
             .join('; ');
-      lines.push(`| \`${x.stack}\` | ${x.add} | ${x.change} | ${x.destroy} | ${x.replace} | ${notes} |`);
+      const n = (v: number) => (x.error ? '-' : String(v));
+      lines.push(`| \`${x.stack}\` | ${n(x.add)} | ${n(x.change)} | ${n(x.destroy)} | ${n(x.replace)} | ${notes} |`);
     }
     lines.push('');
   }

@@ -186,8 +186,12 @@ async function plan(o: Options): Promise<number> {
   });
   const md = writeSummary(o, manifest, results);
   console.log(`\n${md}`);
-  console.log(`summary: ${o.plans}/summary.md and ${o.plans}/summary.json; apply these plans with: make apply`);
-  return results.some((x) => x.error) ? 1 : 0;
+  const failed = results.filter((x) => x.error).length;
+  console.log(
+    `summary: ${o.plans}/summary.md and ${o.plans}/summary.json; ` +
+      (failed ? `${failed} stack(s) failed: fix them and plan again (make apply would apply only the others)` : 'apply exactly these plans with: make apply'),
+  );
+  return failed ? 1 : 0;
 }
 
 function writeSummary(o: Options, manifest: Manifest, results: StackSummary[]): string {
