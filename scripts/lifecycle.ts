@@ -151,7 +151,7 @@ async function plan(o: Options): Promise<number> {
   }
   const jobs = o.jobs ?? defaultJobs();
   console.log(`plan: ${names.length} stacks of ${manifest.config.path} (prefix ${manifest.prefix}), ${jobs} at a time -> ${o.plans}/`);
-  const results = await inPool(names, jobs, async (name): Promise<StackSummary> => {
+  const planOne = async (name: string): Promise<StackSummary> => {
     const dir = stackDir(o, name);
     const planFile = join(plansDir, `${name}.tfplan`);
     let log = '';
@@ -183,7 +183,9 @@ async function plan(o: Options): Promise<number> {
     const s = summarizeStack(name, JSON.parse(r.stdout) as PlanJson);
     console.log(`ok   ${name}: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy${s.stateful.length ? `  !! ${s.stateful.length} STATEFUL replaced/deleted` : ''}`);
     return s;
-  });
+  };
+  // The first stack alone: with TF_PLUGIN_CACHE_DIR set, its init fills the provider cache the others then share.
+  const results = [await planOne(names[0]), ...(await inPool(names.slice(1), jobs, planOne))];
   const md = writeSummary(o, manifest, results);
   console.log(`\n${md}`);
   const failed = results.filter((x) => x.error).length;
