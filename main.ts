@@ -16,6 +16,7 @@ import './lib/fast-synth.js';
 import { DEFAULT_CONFIG_PATH, loadConfig } from './config/index.js';
 import { pruneStaleStacks, writeManifest } from './lib/manifest.js';
 import { migrateLegacyState, prefixOfSynthesizedStack, removeOfflineLeftovers } from './lib/state.js';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from './stacks/index.js';
 
@@ -40,6 +41,7 @@ try {
 }
 const leftovers = removeOfflineLeftovers(outdir);
 if (leftovers.length) console.error(`tributary: removed ${leftovers.length} files the old offline check left in stack folders (override with dummy credentials, offline plan)`);
+mkdirSync(outdir, { recursive: true }); // cdktf's App creates only the last level
 const { app, stacks } = buildApp(config, outdir);
 app.synth();
 const { removed, kept } = pruneStaleStacks(outdir, new Set(stacks.map((s) => s.stackName)));

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../lib/paths.js';
 import { MANIFEST_FILE, type Manifest } from '../lib/manifest.js';
 import { localStatePath, migrateLegacyState } from '../lib/state.js';
-import { hasTerraform, lifecycle, run, synth, tempProject, writeConfig } from './helpers/lifecycle.js';
+import { hasTerraform, lifecycle, run, synth, tempProject, TSX, writeConfig } from './helpers/lifecycle.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -179,6 +179,25 @@ describe.skipIf(!tf || !MIRROR)('with the real terraform binary', () => {
     expect(init.code, init.stderr).toBe(0);
     const backend = JSON.parse(readFileSync(join(stack, '.terraform', 'terraform.tfstate'), 'utf8')) as { backend: { config: { path: string } } };
     expect(backend.backend.config.path).toBe('../../../state/tlc/ams-sp-traffic-na.tfstate');
+  });
+
+  it('make check (the offline tier in a throwaway copy) leaves the stack folder as synth wrote it; the deploy init then succeeds', { timeout: 240_000 }, () => {
+    const { dir, out } = project();
+    const cfg = writeConfig(dir, 'one.json', ONE);
+    expect(synth(cfg, out).code).toBe(0);
+    const snapshot = () => run('sh', ['-c', 'find . -print0 | sort -z | xargs -0 ls -ld --time-style=+ | awk \'{print $1, $5, $NF}\'; find . -type f -print0 | sort -z | xargs -0 sha256sum'], { cwd: out }).stdout;
+    const before = snapshot();
+    // What make check runs: the selection resolved here, tf-check on the names.
+    const names = lifecycle(['select', '--outdir', out, '--stacks', 'ams-sp-*-na']).stdout.trim().split('\n');
+    expect(names).toEqual(['ams-sp-traffic-na']);
+    const check = run(TSX, [fromRoot('scripts', 'tf-check.ts'), '--outdir', out, ...names]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(snapshot()).toBe(before);
+    expect(lifecycle(['verify', '--outdir', out]).code).toBe(0);
+    const rc = join(dir, 'terraformrc');
+    writeFileSync(rc, `disable_checkpoint = true\nprovider_installation {\n  filesystem_mirror {\n    path = "${MIRROR}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`);
+    const init = run('terraform', ['init', '-input=false', '-no-color'], { cwd: join(out, 'stacks', 'ams-sp-traffic-na'), env: { TF_CLI_CONFIG_FILE: rc } });
+    expect(init.code, init.stderr).toBe(0);
   });
 
   it('a stack initialized with the old state path keeps its resources after the move (no re-init prompt, same state)', { timeout: 120_000 }, () => {
