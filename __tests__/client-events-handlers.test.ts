@@ -82,6 +82,8 @@ describe('transform', () => {
       ['resource not string', b64(ebEvent({ eventType: 'shopping' }, [42])), 'event has no clientId in resources[0]'],
       ['eventType missing', b64(ebEvent({ sku: 'A' })), 'detail.eventType (or analyticType) is missing'],
       ['analyticType path', b64(ebEvent({ analyticType: '../x' })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],
+      // The alias applies only when eventType is absent (the Zendesk rules' patterns say the same).
+      ['eventType null beside analyticType', b64(ebEvent({ eventType: null, analyticType: 'shopping' })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],
       ['eventType path', b64(ebEvent({ eventType: '../../etc' })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],
       ['eventType long', b64(ebEvent({ eventType: 'x'.repeat(65) })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],
       ['eventType number', b64(ebEvent({ eventType: 7 })), 'detail.eventType must match ^[A-Za-z0-9_-]{1,64}$'],

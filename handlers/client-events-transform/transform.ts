@@ -55,7 +55,8 @@ export function transformEvent(bytes: Uint8Array): TransformOutcome {
   if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > MAX_CLIENT_ID_LENGTH) {
     return { ok: false, reason: 'event has no clientId in resources[0]' };
   }
-  const eventType = detail.eventType ?? detail[EVENT_TYPE_ALIAS];
+  // The alias applies only when eventType is absent, as in the rules' patterns (an explicit null is not absent).
+  const eventType = detail.eventType !== undefined ? detail.eventType : detail[EVENT_TYPE_ALIAS];
   if (eventType === undefined) return { ok: false, reason: `detail.eventType (or ${EVENT_TYPE_ALIAS}) is missing` };
   if (typeof eventType !== 'string' || !EVENT_TYPE_PATTERN.test(eventType)) {
     return { ok: false, reason: `detail.eventType must match ${EVENT_TYPE_PATTERN.source}` };
