@@ -55,10 +55,29 @@ function expectCommonParts(stack: SynthStack): void {
     expect(t.server_side_encryption.enabled).toBe(true);
   }
   expect(tables.find((t) => t.name.endsWith('tokens'))!.ttl).toEqual({ enabled: true, attribute_name: 'ttl' });
+  // The token table is protected from deletion by default (issue 13, item 6).
+  expect(tables.find((t) => t.name.endsWith('tokens'))!.deletion_protection_enabled).toBe(true);
   // Stored raw event details expire (eventRetentionDays).
   expect(tables.find((t) => t.name.endsWith('events'))!.ttl).toEqual({ enabled: true, attribute_name: 'expires_at' });
   const key = one(stack, 'aws_kms_key');
   expect(key.enable_key_rotation).toBe(true);
+  // Explicit key policy: the account root administers (never locked out) but cannot use the key through IAM;
+  // only the processor and the install app use it, only with the token encryption context.
+  const rawKeyPolicy = one(stack, 'aws_kms_key_policy').policy as string;
+  // Partition and account come from the key's ARN (Terraform interpolations inside the JSON; no STS call at plan).
+  expect(rawKeyPolicy).toContain('"AWS":"arn:${element(split(":", aws_kms_key.token-key.arn), 1)}:iam::${element(split(":", aws_kms_key.token-key.arn), 4)}:root"');
+  const keyPolicy = JSON.parse(rawKeyPolicy.replace(/\$\{element\(split\(":", aws_kms_key\.token-key\.arn\), (\d)\)\}/g, 'part$1')) as { Statement: Record<string, any>[] };
+  const [root, processorUse, appUse] = keyPolicy.Statement;
+  expect(root.Sid).toBe('AccountRootAdministers');
+  expect(root.Principal.AWS).toBe('arn:part1:iam::part4:root');
+  expect(root.Action).toContain('kms:Put*'); // PutKeyPolicy: the account can always repair the policy
+  expect(root.Action.some((a: string) => /Decrypt|Encrypt|GenerateDataKey/.test(a))).toBe(false);
+  for (const use of [processorUse, appUse]) {
+    expect(use.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': 'bwp-oauth-tokens' } });
+    expect(use.Principal.AWS).toMatch(/^\$\{aws_iam_role\./);
+  }
+  expect(processorUse.Action).toEqual(['kms:GenerateDataKey', 'kms:Decrypt']);
+  expect(appUse.Action).toBe('kms:GenerateDataKey');
 
   // Partner event bus on the configured source, one rule per event type, SQS target with retry policy and DLQ.
   const bus = one(stack, 'aws_cloudwatch_event_bus');
@@ -92,6 +111,7 @@ function expectCommonParts(stack: SynthStack): void {
   // Processor: partial batch responses from the queue; least privilege (no delete on tokens, reads only its secret).
   const mapping = one(stack, 'aws_lambda_event_source_mapping');
   expect(mapping.function_response_types).toEqual(['ReportBatchItemFailures']);
+  expect(mapping.scaling_config).toEqual({ maximum_concurrency: 5 });
   expect(mapping.event_source_arn).toBe(`\${aws_sqs_queue.${queueId}.arn}`);
   const policies = resources(stack, 'aws_iam_role_policy');
   const processorPolicy = policyOf(Object.entries(policies).find(([id]) => id.startsWith('processor_policy'))![1]);
@@ -157,6 +177,8 @@ describe('buy-with-prime stack, lambda target', () => {
     expect(store.Action).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']);
     expect(store.Resource).toMatch(/^\$\{aws_dynamodb_table\.tokens_table_\w+\.arn\}$/);
     expect(policy.Statement.every((x) => x.Resource !== '*')).toBe(true);
+    // The install app stores tokens but never decrypts them: GenerateDataKey only (issue 13, item 6).
+    expect(policy.Statement.find((x) => x.Sid === 'TokenEnvelopeKey')!.Action).toBe('kms:GenerateDataKey');
   });
 
   it('has the shared token store and partner event wiring', () => expectCommonParts(s.stack));
@@ -249,6 +271,7 @@ describe('buy-with-prime stack, fargate target', () => {
     const policies = resources(s.stack, 'aws_iam_role_policy') as Record<string, Record<string, any>>;
     const task = policyOf(Object.entries(policies).find(([id]) => id.includes('task-policy'))![1]);
     expect(task.Statement.map((x) => x.Sid)).toEqual(['TokenStore', 'TokenEnvelopeKey', 'ReadClientSecret']);
+    expect(task.Statement.find((x) => x.Sid === 'TokenEnvelopeKey')!.Action).toBe('kms:GenerateDataKey');
     const [authId, auth] = Object.entries(policies).find(([id]) => id.includes('registry-auth'))!;
     expect(policyOf(auth).Statement).toEqual([{ Effect: 'Allow', Sid: 'RegistryAuth', Action: 'ecr:GetAuthorizationToken', Resource: '*' }]);
     expect(auth['//'].tributary_suppressions['iam-no-wildcard']).toMatch(/requires Resource "\*"/);
@@ -259,6 +282,24 @@ describe('buy-with-prime stack, fargate target', () => {
 
   it('has the shared token store and partner event wiring', () => expectCommonParts(s.stack));
   it('passes the policy checks', () => expectPolicyClean(s.all));
+
+  it('pins the image by digest when configured and rate-limits /launch per client IP with WAF', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const d = synth({ deployTarget: 'fargate', publicBaseUrl: 'https://bwp.example.com', certificateArn: CERT_ARN, fargate: { imageDigest: digest, launchRateLimitPer5Min: 50 } });
+    try {
+      const [container] = JSON.parse(one(d.stack, 'aws_ecs_task_definition').container_definitions);
+      expect(container.image).toBe(`\${aws_ecr_repository.${BWP_REPOSITORY_LOGICAL_ID}.repository_url}@${digest}`);
+      const acl = one(d.stack, 'aws_wafv2_web_acl');
+      expect(acl.scope).toBe('REGIONAL');
+      const rule = acl.rule[0];
+      expect(rule.action).toEqual({ block: {} });
+      expect(rule.statement.rate_based_statement).toMatchObject({ limit: 50, aggregate_key_type: 'IP' });
+      expect(rule.statement.rate_based_statement.scope_down_statement.byte_match_statement).toMatchObject({ search_string: '/launch', positional_constraint: 'STARTS_WITH' });
+      expect(one(d.stack, 'aws_wafv2_web_acl_association').resource_arn).toMatch(/aws_lb\./);
+    } finally {
+      d.cleanup();
+    }
+  });
 
   it('natGateways 0: no NAT, tasks in the public subnets with public IPs', () => {
     const z = synth({ deployTarget: 'fargate', publicBaseUrl: 'https://bwp.example.com', certificateArn: CERT_ARN, fargate: { natGateways: 0 } });

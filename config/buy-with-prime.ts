@@ -47,6 +47,13 @@ export interface BwpFargateConfig {
   readonly imageTag: string;
   /** ALB deletion protection. Default false. */
   readonly deletionProtection: boolean;
+  /**
+   * Image digest ("sha256:<64 hex>") the service runs: pins the exact image (`<repository>@<digest>`) instead of
+   * the tag. Unset: the tag (immutable in the repository). Set it for production.
+   */
+  readonly imageDigest?: string;
+  /** Requests per 5 minutes one client IP may send to /launch (WAF rate-based rule on the ALB, 10-2000000). Default 100. */
+  readonly launchRateLimitPer5Min: number;
 }
 
 /** Buy with Prime partner integration settings (config key `buyWithPrime`). */
@@ -111,6 +118,12 @@ export interface BuyWithPrimeConfig {
   readonly processorMemoryMb: number;
   readonly processorTimeoutSeconds: number;
   readonly batchSize: number;
+  /** Most processor instances the queue's event source runs at once (maximumConcurrency, 2-1000). Default 5. */
+  readonly processorMaxConcurrency: number;
+  /** Deletion protection of the token table (the installations' only copy of their tokens). Default true. */
+  readonly tokensTableDeletionProtection: boolean;
+  /** IAM principal ARNs (roles/users) that administer the token KMS key besides the account root. Default none. */
+  readonly kmsKeyAdminArns: readonly string[];
   /** Receives before an event moves to the DLQ. Default 5. */
   readonly maxReceiveCount: number;
   /** GraphQL attempts per call (throttling backoff). Default 5. */
@@ -126,12 +139,12 @@ const KEYS = [
   'scopes', 'verificationPublicKey', 'verificationIssuer', 'publicBaseUrl', 'certificateArn', 'partnerEventSource',
   'eventTypes', 'launchTtlSeconds', 'refreshAheadSeconds', 'oauthMemoryMb', 'oauthTimeoutSeconds', 'apiRateLimit',
   'apiBurstLimit', 'processorMemoryMb', 'processorTimeoutSeconds', 'batchSize', 'maxReceiveCount', 'apiMaxAttempts',
-  'eventRetryAttempts', 'eventMaxAgeSeconds', 'fargate', 'eventRetentionDays', 'apiVersion', 'verificationMaxAgeSeconds',
+  'eventRetryAttempts', 'eventMaxAgeSeconds', 'fargate', 'eventRetentionDays', 'apiVersion', 'verificationMaxAgeSeconds', 'processorMaxConcurrency', 'tokensTableDeletionProtection', 'kmsKeyAdminArns',
 ] as const;
 
 const FARGATE_KEYS = [
   'cpu', 'memoryMb', 'desiredCount', 'minCapacity', 'maxCapacity', 'cpuTargetPercent', 'vpcCidr', 'availabilityZones',
-  'natGateways', 'imageTag', 'deletionProtection',
+  'natGateways', 'imageTag', 'deletionProtection', 'imageDigest', 'launchRateLimitPer5Min',
 ] as const;
 
 const HTTPS_URL = { pattern: /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[^\s?#]*)?$/, hint: 'an https:// URL without query or fragment' };
@@ -198,6 +211,8 @@ export function parseFargateConfig(raw: unknown, path: string, region: string): 
     natGateways: oneOf(o, path, 'natGateways', 1, [0, 1, 2]) as 0 | 1 | 2,
     imageTag: str(o, path, 'imageTag', 'initial', { pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, hint: 'a Docker image tag' }),
     deletionProtection: bool(o, path, 'deletionProtection', false),
+    imageDigest: optStr(o, path, 'imageDigest', { pattern: /^sha256:[0-9a-f]{64}$/, hint: 'an image digest "sha256:<64 lower-case hex>"' }),
+    launchRateLimitPer5Min: int(o, path, 'launchRateLimitPer5Min', 100, { min: 10, max: 2_000_000 }),
   };
 }
 
@@ -261,6 +276,9 @@ export function parseBuyWithPrimeConfig(raw: unknown, path = 'buyWithPrime'): Bu
     processorMemoryMb: int(o, path, 'processorMemoryMb', 256, { min: 128, max: 10240 }),
     processorTimeoutSeconds: int(o, path, 'processorTimeoutSeconds', 60, { min: 10, max: 900 }),
     batchSize: int(o, path, 'batchSize', 10, { min: 1, max: 10 }),
+    processorMaxConcurrency: int(o, path, 'processorMaxConcurrency', 5, { min: 2, max: 1000 }),
+    tokensTableDeletionProtection: bool(o, path, 'tokensTableDeletionProtection', true),
+    kmsKeyAdminArns: strList(o, path, 'kmsKeyAdminArns', [], { pattern: /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[A-Za-z0-9+=,.@_/-]+$/, hint: 'an IAM role or user ARN' }),
     maxReceiveCount: int(o, path, 'maxReceiveCount', 5, { min: 1, max: 1000 }),
     apiMaxAttempts: int(o, path, 'apiMaxAttempts', 5, { min: 1, max: 10 }),
     eventRetryAttempts: int(o, path, 'eventRetryAttempts', 185, { min: 0, max: 185 }),

@@ -38,6 +38,8 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
+import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import type { BuyWithPrimeConfig } from '../config/buy-with-prime.js';
 import type { Alerts } from '../modules/alarms.js';
 import type { PolicyStatement } from '../modules/lambda-function.js';
@@ -265,6 +267,38 @@ export class BwpFargateService extends Construct {
       certificateArn: config.certificateArn!,
       defaultAction: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
     });
+    // /launch writes a state item per request: a per-client-IP rate limit in front of it (WAF rate-based rule).
+    const waf = new Wafv2WebAcl(this, 'waf', {
+      name: naming.name('alb', 'bwp-waf'),
+      description: 'Buy with Prime install app: rate limit on /launch',
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: 'bwp-waf', sampledRequestsEnabled: false },
+      rule: [
+        {
+          name: 'launch-rate-limit',
+          priority: 1,
+          action: { block: {} },
+          // The provider types `statement` loosely (it nests): written in Terraform's own snake_case.
+          statement: {
+            rate_based_statement: {
+              limit: f.launchRateLimitPer5Min,
+              aggregate_key_type: 'IP',
+              scope_down_statement: {
+                byte_match_statement: {
+                  search_string: '/launch',
+                  positional_constraint: 'STARTS_WITH',
+                  field_to_match: { uri_path: {} },
+                  text_transformation: [{ priority: 0, type: 'LOWERCASE' }],
+                },
+              },
+            },
+          },
+          visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: 'bwp-launch-rate-limit', sampledRequestsEnabled: false },
+        },
+      ],
+    });
+    new Wafv2WebAclAssociation(this, 'waf-alb', { resourceArn: this.alb.arn, webAclArn: waf.arn });
     new LbListener(this, 'http-redirect', {
       loadBalancerArn: this.alb.arn,
       port: 80,
@@ -334,7 +368,8 @@ export class BwpFargateService extends Construct {
       containerDefinitions: JSON.stringify([
         {
           name: BWP_CONTAINER_NAME,
-          image: `${this.repository.repositoryUrl}:${f.imageTag}`,
+          // Pinned by digest when configured (exactly the image that was tested), else the immutable tag.
+          image: f.imageDigest ? `${this.repository.repositoryUrl}@${f.imageDigest}` : `${this.repository.repositoryUrl}:${f.imageTag}`,
           essential: true,
           portMappings: [{ containerPort: BWP_CONTAINER_PORT, protocol: 'tcp' }],
           environment,

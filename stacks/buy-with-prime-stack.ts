@@ -32,6 +32,8 @@ import { LambdaFunction, type PolicyStatement } from '../modules/lambda-function
 import { QueueWithDlq } from '../modules/queue-with-dlq.js';
 import { EVENTS_TABLE_TTL } from '../handlers/bwp-events/routing.js';
 import { BWP_METRICS, BWP_METRICS_STACK_ENV } from '../handlers/lib/bwp-metrics.js';
+import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
+import { Fn } from 'cdktf';
 import { TributaryStack } from './base.js';
 import { BwpFargateService } from './buy-with-prime-fargate.js';
 
@@ -104,6 +106,8 @@ export class BuyWithPrimeStack extends TributaryStack {
       purpose: 'bwp-tokens',
       partitionKey: 'pk',
       ttlAttribute: 'ttl',
+      // The only copy of every installation's tokens: losing it strands every merchant.
+      deletionProtection: bwp.tokensTableDeletionProtection,
     });
     this.eventsTable = new DynamodbTable(this, 'events-table', {
       naming,
@@ -119,11 +123,20 @@ export class BuyWithPrimeStack extends TributaryStack {
       // The ARN as configured, and with the 6-character suffix Secrets Manager appends to full ARNs.
       Resource: [bwp.clientSecretArn, `${bwp.clientSecretArn}-??????`],
     };
+    const tokenContext = { StringEquals: { 'kms:EncryptionContext:purpose': BWP_TOKEN_CONTEXT_PURPOSE } };
+    // The processor reads (Decrypt) and refreshes (GenerateDataKey) tokens.
     const kmsUse: PolicyStatement = {
       Sid: 'TokenEnvelopeKey',
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Resource: this.key.arn,
-      Condition: { StringEquals: { 'kms:EncryptionContext:purpose': BWP_TOKEN_CONTEXT_PURPOSE } },
+      Condition: tokenContext,
+    };
+    // The install app only stores new tokens (GenerateDataKey); it never decrypts them.
+    const appKmsUse: PolicyStatement = {
+      Sid: 'TokenEnvelopeKey',
+      Action: 'kms:GenerateDataKey',
+      Resource: this.key.arn,
+      Condition: tokenContext,
     };
     const oauthEnv: Record<string, string> = {
       BWP_TOKENS_TABLE: this.tokensTable.name,
@@ -151,7 +164,7 @@ export class BuyWithPrimeStack extends TributaryStack {
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         Resource: this.tokensTable.arn,
       },
-      kmsUse,
+      appKmsUse,
       secretRead,
     ];
 
@@ -246,7 +259,8 @@ export class BuyWithPrimeStack extends TributaryStack {
         deadLetterConfig: { arn: this.queue.dlq.arn },
       });
     });
-    this.processor.addSqsEventSource('events-source', this.queue, { batchSize: bwp.batchSize });
+    // maximumConcurrency caps parallel processors (each may refresh tokens; Buy with Prime throttles rapid requests).
+    this.processor.addSqsEventSource('events-source', this.queue, { batchSize: bwp.batchSize, maximumConcurrency: bwp.processorMaxConcurrency });
     alerts.alarm('bwp-events-oldest-message', {
       alarmDescription: 'Buy with Prime events wait in the processor queue for over 15 minutes: check the processor errors and throttling.',
       namespace: 'AWS/SQS',
@@ -291,6 +305,34 @@ export class BuyWithPrimeStack extends TributaryStack {
         'FailedInvocations',
         `EventBridge failed to deliver ${bwp.eventTypes[i]} events to the processor queue (they go to its DLQ, unless that fails too).`,
       );
+    });
+
+    // ---- key policy -------------------------------------------------------------------------------------------
+    // Administration for the account root (so the account can never be locked out of the key) and the configured
+    // key admins; use only for the two roles that need it, only with the token encryption context.
+    const appRole = this.oauthFunction?.role.arn ?? this.fargate!.taskRole.arn;
+    // Partition and account from the key's own ARN (data.aws_caller_identity would break the offline plan).
+    const arnPart = (i: number) => Fn.element(Fn.split(':', this.key.arn), i);
+    const rootArn = `arn:${arnPart(1)}:iam::${arnPart(4)}:root`;
+    const adminActions = [
+      'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
+      'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+      'kms:RotateKeyOnDemand',
+    ];
+    new KmsKeyPolicy(this, 'token-key-policy', {
+      keyId: this.key.keyId,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'AccountRootAdministers', Effect: 'Allow', Principal: { AWS: rootArn }, Action: adminActions, Resource: '*' },
+          ...(bwp.kmsKeyAdminArns.length ? [{ Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: bwp.kmsKeyAdminArns }, Action: adminActions, Resource: '*' }] : []),
+          {
+            Sid: 'ProcessorUsesTokenKey', Effect: 'Allow', Principal: { AWS: this.processor.role.arn },
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: '*', Condition: tokenContext,
+          },
+          { Sid: 'InstallAppStoresTokens', Effect: 'Allow', Principal: { AWS: appRole }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: tokenContext },
+        ],
+      }),
     });
 
     this.output(BWP_OUTPUTS.publicBaseUrl, publicBaseUrl, 'Public origin of the install app');
