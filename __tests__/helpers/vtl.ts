@@ -21,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Compile, parse } from 'velocityjs';
@@ -307,12 +307,22 @@ function javaRunner(): { classpath: string; dir: string } | { unavailable: strin
     if (!found) return (javaState = { unavailable: `${jar} not found in ${JAVA_DIRS.join(', ')} (install Debian's "velocity" package)` });
     jars.push(found);
   }
-  const dir = join(tmpdir(), `tributary-velocity17-${createHash('sha256').update(JAVA_SOURCE).digest('hex').slice(0, 12)}-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'ApiGatewayVelocity.java'), JAVA_SOURCE);
+  // Compiled once per version of the source into a shared cache folder (like dist/ for the handler zips); each
+  // process compiles into its own folder and renames it into place, so concurrent test workers never collide.
+  const dir = join(tmpdir(), `tributary-velocity17-${createHash('sha256').update(JAVA_SOURCE).update(jars.join(':')).digest('hex').slice(0, 16)}`);
+  if (!existsSync(join(dir, 'ApiGatewayVelocity.class'))) {
+    const work = `${dir}.${process.pid}.tmp`;
+    mkdirSync(work, { recursive: true });
+    writeFileSync(join(work, 'ApiGatewayVelocity.java'), JAVA_SOURCE);
+    const compiled = spawnSync('javac', ['-nowarn', '-cp', jars.join(':'), '-d', work, join(work, 'ApiGatewayVelocity.java')], { encoding: 'utf8' });
+    if (compiled.status !== 0) throw new Error(`javac failed: ${compiled.stderr}`);
+    try {
+      renameSync(work, dir);
+    } catch {
+      rmSync(work, { recursive: true, force: true }); // another worker put it in place first
+    }
+  }
   const classpath = [dir, ...jars].join(':');
-  const compiled = spawnSync('javac', ['-nowarn', '-cp', classpath, '-d', dir, join(dir, 'ApiGatewayVelocity.java')], { encoding: 'utf8' });
-  if (compiled.status !== 0) throw new Error(`javac failed: ${compiled.stderr}`);
   return (javaState = { classpath, dir });
 }
 
