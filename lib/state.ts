@@ -13,6 +13,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, copyFileSync, unlinkSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { shortRegion } from '../modules/naming.js';
 
 /** Folder name of the state root, beside the synth output folder. */
 export const STATE_DIR_NAME = 'state';
@@ -123,15 +124,22 @@ export function migrateLegacyState(outdir: string, prefixOf: (stack: string) => 
 
 /**
  * The prefix a stack folder was last synthesized with, read from its cdk.tf.json (the alerts topic every stack has
- * is named `<prefix>-<short region>-alerts`, modules/alarms.ts). Undefined when the folder has no such output.
+ * is named `<prefix>-<short region>-alerts` in older outputs and `<prefix>-<short region>-<stack>-alerts` since each
+ * stack has its own topic, modules/naming.ts). Undefined when the folder has no such output.
  */
 export function prefixOfSynthesizedStack(stackDir: string): string | undefined {
   const file = join(stackDir, 'cdk.tf.json');
   if (!existsSync(file)) return undefined;
   try {
-    const j = JSON.parse(readFileSync(file, 'utf8')) as { resource?: Record<string, Record<string, { name?: unknown }>> };
+    const j = JSON.parse(readFileSync(file, 'utf8')) as {
+      resource?: Record<string, Record<string, { name?: unknown }>>;
+      provider?: { aws?: { region?: unknown }[] };
+    };
+    const region = j.provider?.aws?.[0]?.region;
+    const short = typeof region === 'string' && /^[a-z]{2}-[a-z]+-\d+$/.test(region) ? shortRegion(region) : '[a-z0-9]+';
+    const re = new RegExp(`^([a-z][a-z0-9-]*?)-${short}-(?:[a-z0-9-]+-)?alerts$`);
     for (const topic of Object.values(j.resource?.aws_sns_topic ?? {})) {
-      const m = typeof topic.name === 'string' ? /^([a-z][a-z0-9-]*)-[a-z0-9]+-alerts$/.exec(topic.name) : null;
+      const m = typeof topic.name === 'string' ? re.exec(topic.name) : null;
       if (m) return m[1];
     }
   } catch {

@@ -63,7 +63,11 @@ export class TributaryStack extends TerraformStack {
       new LocalBackend(this, { path: localStatePath(props.config.prefix, stackName) });
     }
 
-    this.alerts = new Alerts(this, 'alerts', { naming: this.naming, email: props.config.alarmEmail });
+    // One topic per stack: SNS topic names are unique per account and region, and a shared name made every stack of a
+    // region the same topic (CreateTopic refuses the second one's different tags; issue 15). The stack name without
+    // its AWS region suffix (the naming prefix carries the region): "ams-sp-traffic-na", "clickstream", ...
+    const alertsPurpose = `${stackName.endsWith(`-${props.region}`) ? stackName.slice(0, -props.region.length - 1) : stackName}-alerts`;
+    this.alerts = new Alerts(this, 'alerts', { naming: this.naming, purpose: alertsPurpose, email: props.config.alarmEmail });
     this.output('alerts_topic_arn', this.alerts.topic.arn, 'SNS topic that receives every alarm of this stack');
   }
 
