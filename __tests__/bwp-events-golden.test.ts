@@ -134,6 +134,17 @@ describe('golden events (documented types, EventBridge form)', () => {
     expect(log.text()).toContain('"deletedEvents":1');
   });
 
+  it('AccessDeniedError under HTTP 200 fails the record and drops the cached token (documented error type)', async () => {
+    const invalidated: string[] = [];
+    const spy = { getAccessToken: (id: string) => tokens.getAccessToken(id), invalidate: (id: string) => void invalidated.push(id) };
+    gql.queue.push({ body: { data: { buyWithPrimeStore: { siteId: 's' } } } });
+    gql.queue.push({ body: { data: null, errors: [{ message: 'denied', extensions: { classification: { type: 'AccessDeniedError', errorType: 'AccessDeniedException', errorCode: 403 } } }] } });
+    const ev = { ...golden('RETURN_STARTED'), id: 'denied-1' };
+    const res = await processBatch(batch(ev), { ...deps(), tokens: spy });
+    expect(Object.values(res.outcomes)).toEqual(['failed']);
+    expect(invalidated).toEqual([INSTALLATION]);
+  });
+
   it('acknowledges and counts undocumented types, unknown business products and uninstalled installations', async () => {
     const before = metrics.total(BWP_METRICS.unroutableEvents);
     // The former defaults (ORDER_PLACED ...) are not documented types.
