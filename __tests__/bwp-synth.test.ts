@@ -291,11 +291,16 @@ describe('buy-with-prime stack, fargate target', () => {
       expect(container.image).toBe(`\${aws_ecr_repository.${BWP_REPOSITORY_LOGICAL_ID}.repository_url}@${digest}`);
       const acl = one(d.stack, 'aws_wafv2_web_acl');
       expect(acl.scope).toBe('REGIONAL');
-      const rule = acl.rule[0];
+      const [badInputs, rule] = acl.rule;
+      expect(badInputs.statement.managed_rule_group_statement).toEqual({ name: 'AWSManagedRulesKnownBadInputsRuleSet', vendor_name: 'AWS' });
       expect(rule.action).toEqual({ block: {} });
       expect(rule.statement.rate_based_statement).toMatchObject({ limit: 50, aggregate_key_type: 'IP' });
       expect(rule.statement.rate_based_statement.scope_down_statement.byte_match_statement).toMatchObject({ search_string: '/launch', positional_constraint: 'STARTS_WITH' });
       expect(one(d.stack, 'aws_wafv2_web_acl_association').resource_arn).toMatch(/aws_lb\./);
+      // WAF logs: blocked requests only; the query string (authorization code), cookies and the token redacted.
+      const logging = one(d.stack, 'aws_wafv2_web_acl_logging_configuration');
+      expect(logging.redacted_fields).toEqual([{ query_string: {} }, { single_header: { name: 'verification-token' } }, { single_header: { name: 'cookie' } }]);
+      expect(logging.logging_filter.default_behavior).toBe('DROP');
     } finally {
       d.cleanup();
     }

@@ -40,6 +40,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
+import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration';
 import type { BuyWithPrimeConfig } from '../config/buy-with-prime.js';
 import type { Alerts } from '../modules/alarms.js';
 import type { PolicyStatement } from '../modules/lambda-function.js';
@@ -276,6 +277,14 @@ export class BwpFargateService extends Construct {
       visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: 'bwp-waf', sampledRequestsEnabled: false },
       rule: [
         {
+          // AWS's free managed group against known bad inputs (Log4j JNDI lookups among them).
+          name: 'aws-known-bad-inputs',
+          priority: 0,
+          overrideAction: { none: {} },
+          statement: { managed_rule_group_statement: { name: 'AWSManagedRulesKnownBadInputsRuleSet', vendor_name: 'AWS' } },
+          visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: 'bwp-known-bad-inputs', sampledRequestsEnabled: false },
+        },
+        {
           name: 'launch-rate-limit',
           priority: 1,
           action: { block: {} },
@@ -299,6 +308,18 @@ export class BwpFargateService extends Construct {
       ],
     });
     new Wafv2WebAclAssociation(this, 'waf-alb', { resourceArn: this.alb.arn, webAclArn: waf.arn });
+    // Blocked requests only, with the query string (it carries the authorization code), cookies and the
+    // verification token redacted. WAF requires the "aws-waf-logs-" name prefix.
+    const wafLogs = new CloudwatchLogGroup(this, 'waf-logs', { name: `aws-waf-logs-${naming.name('ecs', 'bwp')}`, retentionInDays: props.logRetentionDays });
+    new Wafv2WebAclLoggingConfiguration(this, 'waf-logging', {
+      resourceArn: waf.arn,
+      logDestinationConfigs: [wafLogs.arn],
+      redactedFields: [{ queryString: {} }, { singleHeader: { name: 'verification-token' } }, { singleHeader: { name: 'cookie' } }],
+      loggingFilter: {
+        defaultBehavior: 'DROP',
+        filter: [{ behavior: 'KEEP', requirement: 'MEETS_ANY', condition: [{ actionCondition: { action: 'BLOCK' } }] }],
+      },
+    });
     new LbListener(this, 'http-redirect', {
       loadBalancerArn: this.alb.arn,
       port: 80,
