@@ -283,7 +283,7 @@ export function terraformErrors(output: string): TerraformError[] {
     const detail = block
       .split('\n')
       .slice(1)
-      .filter((l) => l.trim() && !/^\s*(with |on )/.test(l))
+      .filter((l) => l.trim() && !/^\s*(with |on |\d+:)/.test(l))
       .join(' ')
       .replace(/\s+/g, ' ')
       .trim();

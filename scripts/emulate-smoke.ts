@@ -1,6 +1,37 @@
 /**
- * Smoke data through resources applied in moto (scripts/emulated-apply.ts). Filled in below.
+ * Smoke data through resources the emulated-apply tier applied in moto (scripts/emulated-apply.ts). It checks that
+ * the names, ARNs and environment variables a stack wires up are the ones its handler uses, with the handler's own
+ * code and real SDK clients pointed at moto. Lambda invocation needs Docker in moto, so handler cores run
+ * in-process with the environment read back from the applied function's configuration (Lambda API).
+ *
+ * AMS (sqs delivery): a Stream notification (SNS envelope, as Amazon's topic delivers it) and a
+ * SubscriptionConfirmation are sent to the applied ingress queue; the fan-out (handlers/ams-fan-out/fan-out.ts)
+ * consumes them with the environment of the applied fan-out function; the record must arrive on the applied data
+ * topic (observed through a probe queue subscribed with raw delivery) and the confirmation on the applied
+ * confirmation queue. The record is then put into the applied Firehose stream (moto's SNS has no Firehose
+ * subscriptions) and must land in the applied data bucket, which the smoke empties again so destroy works.
+ * AMS (firehose delivery): the record is put into the applied Firehose stream and must land in the data bucket.
  */
+import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { SNSClient, SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  DeleteQueueCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { SQSRecord } from 'aws-lambda';
+import { fanOut, snsPublisher, sqsForwarder } from '../handlers/ams-fan-out/fan-out.js';
+import type { Logger } from '../handlers/lib/log.js';
+import { notificationEnvelope, spTrafficRecord } from '../__tests__/helpers/ams-records.js';
+import { DUMMY_CREDENTIALS } from './emulate-lib.js';
+
 export interface SmokeResult {
   readonly name: string;
   readonly ok: boolean;
@@ -13,6 +44,198 @@ export interface SmokeContext {
   readonly stack: string;
 }
 export type SmokeTest = (ctx: SmokeContext) => Promise<SmokeResult>;
-export function smokeFor(_stack: string): SmokeTest | undefined {
+
+interface StateResource {
+  address: string;
+  type: string;
+  values: Record<string, unknown>;
+}
+
+function stateResources(state: unknown): StateResource[] {
+  const out: StateResource[] = [];
+  const walk = (m: { resources?: StateResource[]; child_modules?: unknown[] } | undefined) => {
+    if (!m) return;
+    out.push(...(m.resources ?? []));
+    for (const c of m.child_modules ?? []) walk(c as typeof m);
+  };
+  walk((state as { values?: { root_module?: { resources?: StateResource[] } } }).values?.root_module);
+  return out;
+}
+
+const credentials = { accessKeyId: DUMMY_CREDENTIALS.accessKey, secretAccessKey: DUMMY_CREDENTIALS.secretKey };
+
+/** SHA-256 (and HMAC-SHA-256 with a secret) for the SigV4 signer, from node:crypto. */
+class Sha256 {
+  private h: ReturnType<typeof createHash>;
+  private readonly secret?: string | Uint8Array;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.secret = secret === undefined || typeof secret === 'string' ? secret : ArrayBuffer.isView(secret) ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength) : new Uint8Array(secret);
+    this.h = this.fresh();
+  }
+  private fresh(): ReturnType<typeof createHash> {
+    return (this.secret ? createHmac('sha256', this.secret) : createHash('sha256')) as ReturnType<typeof createHash>;
+  }
+  update(data: Uint8Array): void {
+    this.h.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+  reset(): void {
+    this.h = this.fresh();
+  }
+}
+
+/** Lambda GetFunctionConfiguration against moto (no Lambda SDK client in this project: a signed REST call). */
+async function functionConfiguration(endpoint: string, region: string, name: string): Promise<{ Environment?: { Variables?: Record<string, string> } }> {
+  const url = new URL(`${endpoint}/2015-03-31/functions/${encodeURIComponent(name)}/configuration`);
+  const signer = new SignatureV4({ service: 'lambda', region, credentials, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'GET',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    headers: { host: url.host },
+  });
+  const res = await fetch(url, { headers: signed.headers as Record<string, string> });
+  if (!res.ok) throw new Error(`Lambda GetFunctionConfiguration ${name}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+  return (await res.json()) as { Environment?: { Variables?: Record<string, string> } };
+}
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function receiveAll(sqs: SQSClient, queueUrl: string, want: number, seconds = 10): Promise<Message[]> {
+  const got: Message[] = [];
+  const deadline = Date.now() + seconds * 1000;
+  while (got.length < want && Date.now() < deadline) {
+    const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, AttributeNames: ['All'] }));
+    got.push(...(r.Messages ?? []));
+  }
+  return got;
+}
+
+/** Puts `record` into the applied Firehose stream and checks it lands in the stream's bucket; empties the bucket. */
+async function throughFirehose(endpoint: string, region: string, resources: StateResource[], record: string, details: string[]): Promise<boolean> {
+  const stream = resources.find((r) => r.type === 'aws_kinesis_firehose_delivery_stream');
+  if (!stream) return true;
+  const s3conf = (stream.values.extended_s3_configuration as { bucket_arn: string }[])[0];
+  const bucket = s3conf.bucket_arn.split(':').pop()!;
+  // No Firehose SDK client in this project: the JSON protocol call, signed as the SDK would sign it.
+  const url = new URL(endpoint);
+  const body = JSON.stringify({ DeliveryStreamName: stream.values.name, Record: { Data: Buffer.from(`${record}\n`).toString('base64') } });
+  const signer = new SignatureV4({ service: 'firehose', region, credentials, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: '/',
+    headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Firehose_20150804.PutRecord' },
+    body,
+  });
+  const res = await fetch(endpoint, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+  if (!res.ok) {
+    details.push(`Firehose PutRecord into ${String(stream.values.name)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    return false;
+  }
+  const s3 = new S3Client({ endpoint, region, credentials, forcePathStyle: true });
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  let found = false;
+  for (const o of listed.Contents ?? []) {
+    const text = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString();
+    if (text.includes(record)) found = true;
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+  }
+  details.push(found ? `record delivered by the applied Firehose stream into bucket ${bucket} (${listed.KeyCount ?? 0} object(s), removed again)` : `record not found in bucket ${bucket}`);
+  return found;
+}
+
+const amsSmoke: SmokeTest = async ({ endpoint, state }) => {
+  const details: string[] = [];
+  const resources = stateResources(state);
+  const record = JSON.stringify(spTrafficRecord(7));
+  const fn = resources.find((r) => r.type === 'aws_lambda_function' && JSON.stringify(r.values.environment ?? '').includes('DATA_TOPIC_ARN'));
+  const stream = resources.find((r) => r.type === 'aws_kinesis_firehose_delivery_stream');
+  const region = String((fn ?? stream)?.values.arn ?? '').split(':')[3];
+  if (!fn) {
+    // firehose delivery: Amazon's topic delivers straight into the stream.
+    const ok = await throughFirehose(endpoint, region, resources, record, details);
+    return { name: 'ams firehose delivery', ok, details };
+  }
+  const functionName = String(fn.values.function_name);
+  const env = (await functionConfiguration(endpoint, region, functionName)).Environment?.Variables ?? {};
+  const missing = ['DATASET_ID', 'ADVERTISING_REGION', 'DATA_TOPIC_ARN', 'CONFIRMATION_QUEUE_URL'].filter((k) => !env[k]);
+  if (missing.length) return { name: 'ams fan-out', ok: false, details: [`${functionName} has no ${missing.join(', ')} in its applied environment`] };
+  details.push(`environment of ${functionName} read from the Lambda API: DATA_TOPIC_ARN=${env.DATA_TOPIC_ARN}`);
+
+  const mapping = resources.find((r) => r.type === 'aws_lambda_event_source_mapping' && String(r.values.function_name).endsWith(functionName));
+  if (!mapping) return { name: 'ams fan-out', ok: false, details: [...details, `no event source mapping for ${functionName}`] };
+  const sqs = new SQSClient({ endpoint, region, credentials });
+  const sns = new SNSClient({ endpoint, region, credentials });
+  const ingressName = String(mapping.values.event_source_arn).split(':').pop()!;
+  const ingressUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: ingressName }))).QueueUrl!;
+
+  // A probe queue subscribed to the applied data topic with raw delivery shows what the fan-out published.
+  const probeUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `emulate-probe-${Date.now()}` }))).QueueUrl!;
+  const probeArn = `arn:aws:sqs:${region}:123456789012:${probeUrl.split('/').pop()}`;
+  const sub = await sns.send(new SubscribeCommand({ TopicArn: env.DATA_TOPIC_ARN, Protocol: 'sqs', Endpoint: probeArn, Attributes: { RawMessageDelivery: 'true' } }));
+  try {
+    const confirmation = JSON.stringify({
+      Type: 'SubscriptionConfirmation',
+      MessageId: '165545c9-2a5c-472c-8df2-7ff2be2b3b1b',
+      Token: 'emulated-token',
+      TopicArn: `arn:aws:sns:${region}:906013806264:${env.DATASET_ID}`,
+      Message: 'You have chosen to subscribe to the topic.',
+      SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=emulated-token',
+      Timestamp: new Date().toISOString(),
+      SignatureVersion: '1',
+      Signature: 'c2lnbmF0dXJl',
+      SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem',
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: ingressUrl, MessageBody: JSON.stringify(notificationEnvelope(JSON.parse(record))) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: ingressUrl, MessageBody: confirmation }));
+    const received = await receiveAll(sqs, ingressUrl, 2);
+    const records: SQSRecord[] = received.map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body!,
+      attributes: m.Attributes as unknown as SQSRecord['attributes'],
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: String(mapping.values.event_source_arn),
+      awsRegion: region,
+    }));
+    const result = await fanOut(records, {
+      publishBatch: snsPublisher(sns, env.DATA_TOPIC_ARN),
+      forwardConfirmation: sqsForwarder(sqs, env.CONFIRMATION_QUEUE_URL),
+      log: quiet,
+    });
+    details.push(`fan-out over ${records.length} ingress message(s): ${JSON.stringify(result.summary)}`);
+    for (const m of received) {
+      if (!result.batchItemFailures.some((f) => f.itemIdentifier === m.MessageId)) {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: ingressUrl, ReceiptHandle: m.ReceiptHandle! }));
+      }
+    }
+    const published = await receiveAll(sqs, probeUrl, 1);
+    const forwarded = await receiveAll(sqs, env.CONFIRMATION_QUEUE_URL, 1);
+    const okPublished = published.some((m) => m.Body === record);
+    const okForwarded = forwarded.some((m) => m.Body === confirmation);
+    for (const m of forwarded) await sqs.send(new DeleteMessageCommand({ QueueUrl: env.CONFIRMATION_QUEUE_URL, ReceiptHandle: m.ReceiptHandle! }));
+    details.push(okPublished ? `record published unchanged to the applied data topic ${env.DATA_TOPIC_ARN}` : `record NOT seen on the data topic (got ${published.length} message(s))`);
+    details.push(okForwarded ? 'SubscriptionConfirmation forwarded unchanged to the applied confirmation queue' : 'SubscriptionConfirmation NOT on the confirmation queue');
+    const okFanOut = records.length === 2 && result.batchItemFailures.length === 0 && result.summary.published === 1 && result.summary.confirmations === 1;
+    const okFirehose = await throughFirehose(endpoint, region, resources, record, details);
+    return { name: 'ams fan-out', ok: okFanOut && okPublished && okForwarded && okFirehose, details };
+  } finally {
+    await sns.send(new UnsubscribeCommand({ SubscriptionArn: sub.SubscriptionArn })).catch(() => undefined);
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: probeUrl })).catch(() => undefined);
+  }
+};
+
+/** The smoke test for a stack, by its name; undefined where none is written yet. */
+export function smokeFor(stack: string): SmokeTest | undefined {
+  if (stack.startsWith('ams-')) return amsSmoke;
   return undefined;
 }
