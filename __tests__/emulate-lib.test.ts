@@ -39,36 +39,44 @@ describe('prepareConfig: the one list of emulator gaps', () => {
       aws_sqs_queue_redrive_allow_policy: { allow: { queue_url: '${aws_sqs_queue.dlq.url}' } },
       aws_cloudwatch_event_bus: { partner: { name: 'aws.partner/x/y', event_source_name: 'aws.partner/x/y' }, own: { name: 'own-bus' } },
       aws_cloudwatch_event_rule: { rule: { event_bus_name: '${aws_cloudwatch_event_bus.partner.name}' }, rule2: { event_bus_name: '${aws_cloudwatch_event_bus.own.name}' } },
-      aws_cloudwatch_event_target: { target: { rule: '${aws_cloudwatch_event_rule.rule.name}' } },
-      aws_cloudwatch_metric_alarm: { alarm: { depends_on: ['aws_cloudwatch_event_target.target'] } },
+      aws_appautoscaling_target: { scaling: { resource_id: 'service/c/s' } },
+      aws_appautoscaling_policy: { cpu: { resource_id: '${aws_appautoscaling_target.scaling.resource_id}' } },
+      aws_cloudwatch_metric_alarm: { alarm: { depends_on: ['aws_appautoscaling_policy.cpu'] }, other: { alarm_name: 'x' } },
       aws_athena_named_query: { q: { query: 'SELECT 1' } },
       aws_api_gateway_account: { acct: { reset_on_delete: true } },
     },
-    output: { bus: { value: '${aws_cloudwatch_event_bus.partner.name}' }, queue: { value: '${aws_sqs_queue.queue.url}' } },
+    output: { policy: { value: '${aws_appautoscaling_policy.cpu.arn}' }, bus: { value: '${aws_cloudwatch_event_bus.partner.name}' }, queue: { value: '${aws_sqs_queue.queue.url}' } },
   };
   const prepared = prepareConfig(config);
 
   it('leaves out an omitted gap and everything that refers to it, transitively, and says why for each', () => {
     expect(prepared.omitted.map((o) => o.address).sort()).toEqual([
-      'aws_cloudwatch_event_bus.partner',
-      'aws_cloudwatch_event_rule.rule',
-      'aws_cloudwatch_event_target.target',
+      'aws_appautoscaling_policy.cpu',
+      'aws_appautoscaling_target.scaling',
       'aws_cloudwatch_metric_alarm.alarm',
       'aws_sqs_queue_redrive_allow_policy.allow',
     ]);
-    expect(prepared.omitted.find((o) => o.address === 'aws_cloudwatch_event_target.target')!.because).toBe('aws_cloudwatch_event_rule.rule');
+    expect(prepared.omitted.find((o) => o.address === 'aws_cloudwatch_metric_alarm.alarm')!.because).toBe('aws_appautoscaling_policy.cpu');
     for (const o of prepared.omitted) expect(o.reason.length).toBeGreaterThan(20);
-    expect(prepared.omittedOutputs).toEqual(['bus']);
+    expect(prepared.omittedOutputs).toEqual(['policy']);
   });
 
-  it('keeps what the emulator handles, including a custom bus and the resources a gap refers to', () => {
+  it('keeps what the emulator handles, including the resources a gap refers to', () => {
     const r = prepared.config.resource!;
-    expect(Object.keys(r.aws_cloudwatch_event_bus)).toEqual(['own']);
-    expect(Object.keys(r.aws_cloudwatch_event_rule)).toEqual(['rule2']);
+    expect(Object.keys(r.aws_cloudwatch_metric_alarm)).toEqual(['other']);
     expect(Object.keys(r.aws_sqs_queue).sort()).toEqual(['dlq', 'queue']);
     expect(r.aws_sqs_queue_redrive_allow_policy).toBeUndefined();
-    expect(Object.keys(prepared.config.output!)).toEqual(['queue']);
-    expect(config.resource!.aws_cloudwatch_event_bus.partner).toBeDefined(); // the input is not modified
+    expect(Object.keys(prepared.config.output!)).toEqual(['bus', 'queue']);
+    expect(config.resource!.aws_appautoscaling_target.scaling).toBeDefined(); // the input is not modified
+  });
+
+  it('applies a partner bus as a custom bus (reported), so its rules stay', () => {
+    const r = prepared.config.resource!;
+    expect(r.aws_cloudwatch_event_bus.partner).toEqual({ name: 'emulated-partner' });
+    expect(Object.keys(r.aws_cloudwatch_event_rule).sort()).toEqual(['rule', 'rule2']);
+    expect(prepared.substituted.map((x) => x.address)).toEqual(['aws_cloudwatch_event_bus.partner']);
+    expect(prepared.substituted[0].reason).toMatch(/partner event source/);
+    expect(config.resource!.aws_cloudwatch_event_bus.partner.event_source_name).toBe('aws.partner/x/y');
   });
 
   it('applies the forget-before-destroy gaps and lists them for removal from the state', () => {

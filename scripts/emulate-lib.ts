@@ -23,10 +23,14 @@ export interface TfConfig {
  *   (each is reported by address): applying it hangs or fails in moto.
  * - `forget-before-destroy`: applied and re-planned like the rest, then removed from the state before
  *   `terraform destroy` (moto cannot delete it; the destroy would hang). Reported as not destroyed.
+ * - `substitute`: applied with the arguments moto cannot take replaced (reported with the replacement), so what
+ *   refers to it is still applied.
  */
 export interface EmulatorGap {
   readonly type: string;
-  readonly handling: 'omit' | 'forget-before-destroy';
+  readonly handling: 'omit' | 'forget-before-destroy' | 'substitute';
+  /** For `substitute`: the arguments that replace the resource's own in the copy (reported with the reason). */
+  readonly substitute?: (resource: Record<string, unknown>, logicalId: string) => Record<string, unknown>;
   /** Which resources of the type are affected; all when absent. */
   readonly applies?: (resource: Record<string, unknown>) => boolean;
   readonly condition?: string;
@@ -42,11 +46,12 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
   },
   {
     type: 'aws_cloudwatch_event_bus',
-    handling: 'omit',
+    handling: 'substitute',
     applies: (r) => typeof r.event_source_name === 'string',
     condition: 'partner event bus (event_source_name)',
+    substitute: (_r, id) => ({ name: `emulated-${id}`.replace(/[^A-Za-z0-9._-]/g, '-'), event_source_name: null }),
     reason:
-      'a partner bus needs the partner event source, which only the partner (Amazon) creates; moto also cannot read the tags of a bus whose name contains "/"',
+      'applied as a custom bus without event_source_name: a partner bus needs the partner event source, which only the partner (Amazon) creates, and moto cannot read the tags of a bus whose name contains "/"; its rules, targets, alarms and queue policies are applied against the custom bus',
   },
   {
     type: 'aws_appautoscaling_target',
@@ -57,14 +62,6 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     type: 'aws_apigatewayv2_domain_name',
     handling: 'omit',
     reason: 'the provider waits for the domain status AVAILABLE, which moto never reports',
-  },
-  {
-    type: 'aws_lb_listener',
-    handling: 'omit',
-    applies: (r) => r.protocol === 'HTTPS',
-    condition: 'HTTPS listener',
-    reason:
-      'its certificate_arn names an ACM certificate the user brings (config certificateArn); moto answers CertificateNotFound for a certificate it did not issue',
   },
   {
     type: 'aws_athena_named_query',
@@ -125,6 +122,8 @@ export interface PreparedConfig {
   readonly config: TfConfig;
   readonly omitted: readonly OmittedResource[];
   readonly omittedOutputs: readonly string[];
+  /** Resources applied with replaced arguments (`substitute` gaps). */
+  readonly substituted: readonly { address: string; reason: string; with: Record<string, unknown> }[];
   /** Addresses to remove from the state before destroy (`forget-before-destroy` gaps). */
   readonly forget: readonly { address: string; reason: string }[];
 }
@@ -147,6 +146,7 @@ export function prepareConfig(original: TfConfig): PreparedConfig {
   const resources = config.resource ?? {};
   const omitted: OmittedResource[] = [];
   const forget: { address: string; reason: string }[] = [];
+  const substituted: { address: string; reason: string; with: Record<string, unknown> }[] = [];
   const gone = new Set<string>();
   for (const [type, byName] of Object.entries(resources)) {
     for (const [name, r] of Object.entries(byName)) {
@@ -157,6 +157,13 @@ export function prepareConfig(original: TfConfig): PreparedConfig {
       if (gap.handling === 'omit') {
         omitted.push({ address, reason: `${what}: ${gap.reason}` });
         gone.add(address);
+      } else if (gap.handling === 'substitute') {
+        const replaced = gap.substitute!(r, name);
+        for (const [k, v] of Object.entries(replaced)) {
+          if (v === null) delete r[k];
+          else r[k] = v;
+        }
+        substituted.push({ address, reason: `${what}: ${gap.reason}`, with: replaced });
       } else {
         forget.push({ address, reason: `${what}: ${gap.reason}` });
       }
@@ -191,7 +198,7 @@ export function prepareConfig(original: TfConfig): PreparedConfig {
       delete config.output![name];
     }
   }
-  return { config, omitted, omittedOutputs, forget: forget.filter((f) => !gone.has(f.address)) };
+  return { config, omitted, omittedOutputs, substituted, forget: forget.filter((f) => !gone.has(f.address)) };
 }
 
 /** Endpoint keys (hashicorp/aws 5.x `endpoints` block) of every service our stacks use, all pointed at moto. */

@@ -25,7 +25,7 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketPolicyCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
 import { fanOut, snsPublisher, sqsForwarder } from '../handlers/ams-fan-out/fan-out.js';
 import type { Logger } from '../handlers/lib/log.js';
@@ -140,19 +140,46 @@ async function throughFirehose(endpoint: string, region: string, resources: Stat
     return false;
   }
   const s3 = new S3Client({ endpoint, region, credentials, forcePathStyle: true });
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  // moto evaluates bucket policies without their conditions, so our TLS-only Deny (aws:SecureTransport false) denies
+  // every object call in moto: the applied policy is lifted for the read and put back unchanged afterwards.
+  const policy = resources.find((r) => r.type === 'aws_s3_bucket_policy' && r.values.bucket === bucket)?.values.policy as string | undefined;
+  if (policy) await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
   let found = false;
-  for (const o of listed.Contents ?? []) {
-    const text = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString();
-    if (text.includes(record)) found = true;
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+  let count = 0;
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    count = listed.KeyCount ?? 0;
+    for (const o of listed.Contents ?? []) {
+      const text = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }))).Body!.transformToString();
+      if (text.includes(record)) found = true;
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+    }
+  } finally {
+    if (policy) await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
   }
-  details.push(found ? `record delivered by the applied Firehose stream into bucket ${bucket} (${listed.KeyCount ?? 0} object(s), removed again)` : `record not found in bucket ${bucket}`);
+  details.push(
+    found
+      ? `record delivered by the applied Firehose stream ${String(stream.values.name)} into bucket ${bucket} (${count} object(s), removed again; TLS-only policy lifted for the read, moto ignores its condition)`
+      : `record not found in bucket ${bucket} (${count} object(s))`,
+  );
   return found;
 }
 
-const amsSmoke: SmokeTest = async ({ endpoint, state }) => {
-  const details: string[] = [];
+/** Runs a smoke test body; an exception becomes a failed result that keeps the details gathered so far. */
+function guarded(name: string, body: (ctx: SmokeContext, details: string[]) => Promise<SmokeResult>): SmokeTest {
+  return async (ctx) => {
+    const details: string[] = [];
+    try {
+      return await body(ctx, details);
+    } catch (err) {
+      const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+      details.push(`${name} stopped: ${e.name}: ${e.message}${e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : ''}`);
+      return { name, ok: false, details };
+    }
+  };
+}
+
+const amsSmoke: SmokeTest = guarded('ams smoke', async ({ endpoint, state }, details) => {
   const resources = stateResources(state);
   const record = JSON.stringify(spTrafficRecord(7));
   const fn = resources.find((r) => r.type === 'aws_lambda_function' && JSON.stringify(r.values.environment ?? '').includes('DATA_TOPIC_ARN'));
@@ -232,7 +259,7 @@ const amsSmoke: SmokeTest = async ({ endpoint, state }) => {
     await sns.send(new UnsubscribeCommand({ SubscriptionArn: sub.SubscriptionArn })).catch(() => undefined);
     await sqs.send(new DeleteQueueCommand({ QueueUrl: probeUrl })).catch(() => undefined);
   }
-};
+});
 
 /** The smoke test for a stack, by its name; undefined where none is written yet. */
 export function smokeFor(stack: string): SmokeTest | undefined {

@@ -194,6 +194,7 @@ interface StackReport {
   resourcesInConfig: number;
   omitted: { address: string; reason: string }[];
   omittedOutputs: string[];
+  substituted: { address: string; reason: string; with: Record<string, unknown> }[];
   applied: number;
   applyErrors: TerraformError[];
   hung: string[];
@@ -224,6 +225,7 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
     resourcesInConfig: Object.values(original.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0),
     omitted: [...prepared.omitted],
     omittedOutputs: [...prepared.omittedOutputs],
+    substituted: [...prepared.substituted],
     applied: 0,
     applyErrors: [],
     hung: [],
@@ -323,7 +325,7 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
 }
 
 function finish(rep: StackReport, logPath: string): StackReport {
-  const gaps = rep.omitted.length > 0 || rep.forgotten.length > 0 || rep.secondPlan === 'known emulator drift';
+  const gaps = rep.omitted.length > 0 || rep.substituted.length > 0 || rep.forgotten.length > 0 || rep.secondPlan === 'known emulator drift';
   rep.status = rep.problems.length ? 'FAIL' : gaps ? 'GAPS' : 'PASS';
   if (rep.status === 'FAIL') rep.problems.push(`full terraform log: ${logPath}`);
   return rep;
@@ -335,10 +337,11 @@ function printStack(r: StackReport): void {
   const secs = Object.values(r.seconds).reduce((a, b) => a + b, 0);
   console.log(
     `${r.status.padEnd(4)} ${r.target}/${r.stack}: ${r.applied}/${r.resourcesInConfig - r.omitted.length} applied` +
-      `${r.omitted.length ? ` (${r.omitted.length} omitted: emulator gap)` : ''}, second plan ${plan}${smoke}, ` +
+      `${r.omitted.length ? ` (${r.omitted.length} omitted: emulator gap)` : ''}${r.substituted.length ? ` (${r.substituted.length} with substituted arguments: emulator gap)` : ''}, second plan ${plan}${smoke}, ` +
       `${r.destroyed} destroyed${r.forgotten.length ? ` (${r.forgotten.length} not destroyable in moto, removed from state)` : ''} (${secs} s)`,
   );
   for (const o of r.omitted) console.log(`       gap: ${o.address} not applied: ${o.reason}`);
+  for (const o of r.substituted) console.log(`       gap: ${o.address} applied with ${JSON.stringify(o.with)}: ${o.reason}`);
   for (const o of r.omittedOutputs) console.log(`       gap: output ${o} left out (refers to an omitted resource)`);
   for (const f of r.forgotten) console.log(`       gap: ${f.address} not destroyed: ${f.reason}`);
   for (const c of r.changes) console.log(`       ${c.knownDrift ? 'drift' : 'DIFF '}: ${c.address} [${c.actions.join('/')}] ${c.attributes.join(', ')}${c.knownDrift ? ` (moto: ${c.knownDrift})` : ''}`);
