@@ -25,6 +25,7 @@ import {
   refersTo,
   terraformErrors,
   unfinishedResources,
+  withoutDeletionProtection,
   type TfConfig,
 } from '../scripts/emulate-lib.js';
 import { loadCheckovSkips, matchCheckovSkip } from '../policy/checkov-skips.js';
@@ -100,6 +101,23 @@ describe('prepareConfig: the one list of emulator gaps', () => {
     for (const d of EMULATOR_DRIFT) expect(d.reason.length).toBeGreaterThan(20);
     const keys = EMULATOR_GAPS.map((g) => `${g.type}/${g.condition ?? ''}`);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('withoutDeletionProtection (before destroy, as a user would)', () => {
+  it('turns off the protection that is on, names those resources, and leaves the input alone', () => {
+    const config: TfConfig = {
+      resource: {
+        aws_dynamodb_table: { tokens: { name: 't', deletion_protection_enabled: true }, events: { name: 'e' } },
+        aws_cognito_user_pool: { pool: { name: 'p', deletion_protection: 'ACTIVE' } },
+      },
+    };
+    const r = withoutDeletionProtection(config);
+    expect(r.addresses.sort()).toEqual(['aws_cognito_user_pool.pool', 'aws_dynamodb_table.tokens']);
+    expect(r.config.resource!.aws_dynamodb_table.tokens.deletion_protection_enabled).toBe(false);
+    expect(r.config.resource!.aws_cognito_user_pool.pool.deletion_protection).toBe('INACTIVE');
+    expect(r.config.resource!.aws_dynamodb_table.events).toEqual({ name: 'e' });
+    expect(config.resource!.aws_dynamodb_table.tokens.deletion_protection_enabled).toBe(true);
   });
 });
 

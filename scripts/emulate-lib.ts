@@ -201,6 +201,28 @@ export function prepareConfig(original: TfConfig): PreparedConfig {
   return { config, omitted, omittedOutputs, substituted, forget: forget.filter((f) => !gone.has(f.address)) };
 }
 
+/** Deletion protection a user turns off before `terraform destroy` (AWS refuses the delete otherwise, moto too). */
+const DELETION_PROTECTION: readonly { type: string; attribute: string; on: unknown; off: unknown }[] = [
+  { type: 'aws_dynamodb_table', attribute: 'deletion_protection_enabled', on: true, off: false },
+  { type: 'aws_cognito_user_pool', attribute: 'deletion_protection', on: 'ACTIVE', off: 'INACTIVE' },
+  { type: 'aws_lb', attribute: 'enable_deletion_protection', on: true, off: false },
+];
+
+/** The copy with deletion protection off, and the addresses where it was on (to apply before destroy). */
+export function withoutDeletionProtection(config: TfConfig): { config: TfConfig; addresses: string[] } {
+  const copy = JSON.parse(JSON.stringify(config)) as TfConfig;
+  const addresses: string[] = [];
+  for (const p of DELETION_PROTECTION) {
+    for (const [name, r] of Object.entries(copy.resource?.[p.type] ?? {})) {
+      if (r[p.attribute] === p.on) {
+        r[p.attribute] = p.off;
+        addresses.push(`${p.type}.${name}`);
+      }
+    }
+  }
+  return { config: copy, addresses };
+}
+
 /** Endpoint keys (hashicorp/aws 5.x `endpoints` block) of every service our stacks use, all pointed at moto. */
 export const ENDPOINT_SERVICES = [
   'acm', 'apigateway', 'apigatewayv2', 'appautoscaling', 'athena', 'cloudwatch', 'cognitoidp', 'dynamodb', 'ec2', 'ecr',

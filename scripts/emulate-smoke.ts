@@ -261,8 +261,85 @@ const amsSmoke: SmokeTest = guarded('ams smoke', async ({ endpoint, state }, det
   }
 });
 
+/**
+ * Clickstream: one sample record through the ingest core (environment of the applied ingest function, its Kinesis
+ * PutRecords into the applied stream), read back from the stream's shards as the event source mapping would, then
+ * the process core (environment of the applied process function) writes it into the applied table.
+ */
+const clickstreamSmoke: SmokeTest = guarded('clickstream smoke', async ({ endpoint, state }, details) => {
+  const resources = stateResources(state);
+  const fnWith = (v: string) => resources.find((r) => r.type === 'aws_lambda_function' && JSON.stringify(r.values.environment ?? '').includes(v));
+  const ingestFn = fnWith('STREAM_NAME');
+  const processFn = fnWith('TABLE_NAME');
+  if (!ingestFn || !processFn) return { name: 'clickstream smoke', ok: false, details: ['no ingest (STREAM_NAME) or process (TABLE_NAME) function in the applied state'] };
+  const region = String(ingestFn.values.arn).split(':')[3];
+  const ingestEnv = (await functionConfiguration(endpoint, region, String(ingestFn.values.function_name))).Environment?.Variables ?? {};
+  const processEnv = (await functionConfiguration(endpoint, region, String(processFn.values.function_name))).Environment?.Variables ?? {};
+  details.push(`environment read from the Lambda API: STREAM_NAME=${ingestEnv.STREAM_NAME}, TABLE_NAME=${processEnv.TABLE_NAME}`);
+
+  const { ingest } = await import('../handlers/clickstream-ingest/ingest.js');
+  const { ingestSettingsFromEnv, kinesisPutRecords } = await import('../handlers/clickstream-ingest/entry.js');
+  const { processRecords } = await import('../handlers/clickstream-process/process.js');
+  const { processSettingsFromEnv, dynamoBatchWrite } = await import('../handlers/clickstream-process/entry.js');
+  const { sqsRejectsSink } = await import('../handlers/lib/clickstream-rejects.js');
+  const { sampleRecords } = await import('../handlers/lib/clickstream-sample.js');
+  const { KinesisClient, GetShardIteratorCommand, GetRecordsCommand, ListShardsCommand } = await import('@aws-sdk/client-kinesis');
+  const { DynamoDBClient, ScanCommand } = await import('@aws-sdk/client-dynamodb');
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+
+  const kinesis = new KinesisClient({ endpoint, region, credentials, requestHandler: new NodeHttpHandler() });
+  const sqs = new SQSClient({ endpoint, region, credentials });
+  const dynamo = new DynamoDBClient({ endpoint, region, credentials });
+  const record = sampleRecords({ seed: 15 }).next();
+  const response = await ingest(
+    { body: JSON.stringify(record), headers: { 'content-type': 'application/json' }, sourceIp: '203.0.113.7', requestId: 'emulated-smoke' },
+    ingestSettingsFromEnv(ingestEnv),
+    { putRecords: kinesisPutRecords(kinesis), rejects: sqsRejectsSink(sqs, ingestEnv.REJECTS_QUEUE_URL), log: quiet },
+  );
+  details.push(`ingest answered ${response.statusCode} ${response.body.slice(0, 120)}`);
+  if (response.statusCode >= 300) return { name: 'clickstream smoke', ok: false, details };
+
+  const shards = (await kinesis.send(new ListShardsCommand({ StreamName: ingestEnv.STREAM_NAME }))).Shards ?? [];
+  const streamArn = String(resources.find((r) => r.type === 'aws_kinesis_stream')?.values.arn);
+  const events: import('aws-lambda').KinesisStreamRecord[] = [];
+  for (const shard of shards) {
+    const it = await kinesis.send(new GetShardIteratorCommand({ StreamName: ingestEnv.STREAM_NAME, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const got = await kinesis.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator }));
+    for (const r of got.Records ?? []) {
+      events.push({
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: r.PartitionKey!,
+          sequenceNumber: r.SequenceNumber!,
+          data: Buffer.from(r.Data!).toString('base64'),
+          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp ?? new Date()).getTime() / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${shard.ShardId}:${r.SequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: String(processFn.values.role),
+        awsRegion: region,
+        eventSourceARN: streamArn,
+      });
+    }
+  }
+  details.push(`${events.length} record(s) read back from ${shards.length} shard(s) of the applied stream`);
+  const result = await processRecords(events, processSettingsFromEnv(processEnv), {
+    batchWrite: dynamoBatchWrite(dynamo),
+    rejects: sqsRejectsSink(sqs, processEnv.REJECTS_QUEUE_URL),
+    log: quiet,
+  });
+  details.push(`process: ${JSON.stringify(result.summary)}`);
+  const items = (await dynamo.send(new ScanCommand({ TableName: processEnv.TABLE_NAME }))).Items ?? [];
+  const ok = events.length === 1 && result.summary.written === 1 && result.batchItemFailures.length === 0 && items.length === 1;
+  details.push(`${items.length} item(s) in the applied table ${processEnv.TABLE_NAME}${items[0] ? `: ip=${items[0].ip?.S}` : ''}`);
+  return { name: 'clickstream smoke', ok, details };
+});
+
 /** The smoke test for a stack, by its name; undefined where none is written yet. */
 export function smokeFor(stack: string): SmokeTest | undefined {
   if (stack.startsWith('ams-')) return amsSmoke;
+  if (stack.startsWith('clickstream-')) return clickstreamSmoke;
   return undefined;
 }

@@ -24,6 +24,7 @@ import {
   emulatorOverride,
   planChanges,
   prepareConfig,
+  withoutDeletionProtection,
   terraformErrors,
   unfinishedResources,
   type PlannedChange,
@@ -202,6 +203,8 @@ interface StackReport {
   changes: PlannedChange[];
   smoke?: SmokeResult;
   forgotten: { address: string; reason: string }[];
+  /** Deletion protection turned off before destroy. */
+  unprotected: string[];
   destroyed: number;
   remaining: string[];
   problems: string[];
@@ -232,6 +235,7 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
     secondPlan: 'not run',
     changes: [],
     forgotten: [],
+    unprotected: [],
     destroyed: 0,
     remaining: [],
     problems: [],
@@ -308,6 +312,16 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
     if (r.code === 0) rep.forgotten.push(f);
     else rep.problems.push(`could not remove ${f.address} from the state before destroy`);
   }
+  // Deletion protection (e.g. the Buy with Prime token table) refuses the destroy, on AWS as in moto: turned off
+  // first with a targeted apply, as a user tearing the stack down would.
+  const unprotect = withoutDeletionProtection(prepared.config);
+  const protectedInState = unprotect.addresses.filter((a) => inState.has(a));
+  if (protectedInState.length) {
+    writeFileSync(join(work, 'cdk.tf.json'), JSON.stringify(unprotect.config, null, 2));
+    const r = await tf('unprotect', ['apply', '-auto-approve', '-input=false', '-no-color', ...protectedInState.map((a) => `-target=${a}`)], TIMEOUTS.apply);
+    if (r.code === 0) rep.unprotected = protectedInState;
+    else rep.problems.push(`turning deletion protection off failed: ${terraformErrors(r.output).map((e) => e.message).join('; ')}`);
+  }
   const before = (await stateList()).length;
   let destroy = await tf('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color'], TIMEOUTS.destroy);
   if (destroy.code !== 0) {
@@ -343,6 +357,7 @@ function printStack(r: StackReport): void {
   for (const o of r.omitted) console.log(`       gap: ${o.address} not applied: ${o.reason}`);
   for (const o of r.substituted) console.log(`       gap: ${o.address} applied with ${JSON.stringify(o.with)}: ${o.reason}`);
   for (const o of r.omittedOutputs) console.log(`       gap: output ${o} left out (refers to an omitted resource)`);
+  if (r.unprotected.length) console.log(`       deletion protection turned off before destroy: ${r.unprotected.join(', ')}`);
   for (const f of r.forgotten) console.log(`       gap: ${f.address} not destroyed: ${f.reason}`);
   for (const c of r.changes) console.log(`       ${c.knownDrift ? 'drift' : 'DIFF '}: ${c.address} [${c.actions.join('/')}] ${c.attributes.join(', ')}${c.knownDrift ? ` (moto: ${c.knownDrift})` : ''}`);
   for (const e of r.applyErrors) console.log(`       ERROR: ${e.address ?? ''} ${e.message}`);
