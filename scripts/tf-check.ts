@@ -2,7 +2,7 @@
  * Offline Terraform check tier: plans every synthesized stack (or those named) with dummy credentials, without
  * an AWS account, and without writing anything into the synthesized output.
  *
- *   tsx scripts/tf-check.ts [--jobs N] [--outdir cdktf.out] [--validate-only] [stack ...]
+ *   tsx scripts/tf-check.ts [--jobs N] [--shard-size S] [--outdir cdktf.out] [--validate-only] [stack ...]
  *
  * - Read only on <outdir>/stacks/<stack>/: every stack becomes `module.<stack>` of a generated root module in a
  *   throwaway folder (os.tmpdir(), removed afterwards; TF_CHECK_KEEP=1 keeps it). The copy drops the backend
@@ -10,9 +10,10 @@
  *   skip_metadata_api_check / skip_region_validation into the stack's own provider block (region and default_tags
  *   kept: one provider per stack), and rewrites asset paths to ${path.module}/assets/... (a symlink to the stack's
  *   assets folder). All other blocks are planned with the arguments synth wrote. The layout is scripts/tf-layout.ts.
- * - Stacks are sharded by resource count into N root modules (N = --jobs, default: CPU cores, capped by free
- *   memory at ~1.2 GB per shard); each shard is one `terraform init` + one `terraform plan -json` (plan validates;
- *   there is no separate validate step; --validate-only runs `terraform validate` instead of plan).
+ * - Stacks are sharded by resource count into root modules, --jobs of them planned at a time (default: CPU cores);
+ *   a root module holds at most --shard-size stacks (default: what ~60 % of free memory allows at ~120 MB per
+ *   stack, since each stack's provider process lives for the whole plan). Each is one `terraform init` + one
+ *   `terraform plan -json` (plan validates; no separate validate step; --validate-only runs validate instead).
  * - A passing shard must have planned every resource every stack declares (checked per stack). Errors are mapped
  *   from module.<stack> addresses and stacks/<stack>/ file ranges back to the stack and resource. A failing shard
  *   names the stacks it held; its other stacks are planned again without the failing ones (a failure no
@@ -35,6 +36,7 @@ const { values, positionals } = parseArgs({
   options: {
     'validate-only': { type: 'boolean', default: false },
     jobs: { type: 'string' },
+    'shard-size': { type: 'string' },
     outdir: { type: 'string', default: 'cdktf.out' },
   },
   allowPositionals: true,
@@ -44,8 +46,14 @@ const ROOT = process.cwd();
 const STACKS_DIR = resolve(ROOT, values.outdir!, 'stacks');
 const TOOLS = resolve(ROOT, '.tools');
 const PLUGIN_CACHE = process.env.TF_PLUGIN_CACHE_DIR || join(TOOLS, 'terraform-plugin-cache');
-/** Measured: one terraform + provider process ~0.6 GB; one root module of 80 stacks peaked at 1.7 GB. */
-const SHARD_MEMORY = 1.2 * 1024 ** 3;
+/**
+ * Memory of one root module being planned (anonymous memory of terraform and its provider processes, measured on
+ * 80 stacks in 2 shards, GOGC=400: 9.5 GB at peak; GOGC=100: 7.4 GB): every stack's provider process stays up
+ * for the whole plan, ~120 MB each, plus ~0.4 GB for terraform itself.
+ */
+const GB = 1024 ** 3;
+const SHARD_BASE_MEMORY = 0.4 * GB;
+const STACK_MEMORY = 0.12 * GB;
 
 interface StackResult {
   ok: boolean;
@@ -114,13 +122,19 @@ async function main(): Promise<void> {
   }));
   const weight = (s: ShardStack) => declaredResources(s.json).all.length + 5;
 
-  const byMemory = Math.max(1, Math.floor(freemem() / SHARD_MEMORY));
-  const jobs = Math.max(1, Number(values.jobs ?? Math.min(availableParallelism(), byMemory)));
+  // --jobs root modules are planned at a time (default: one per core); each holds at most as many stacks as ~60 %
+  // of the free memory allows (--shard-size overrides), so a large config on a small machine gets more, smaller
+  // root modules planned in turn instead of running out of memory.
+  const jobs = Math.max(1, Number(values.jobs ?? availableParallelism()));
   if (!Number.isInteger(jobs)) throw new Error(`--jobs must be a whole number, got ${values.jobs}`);
-  const shards = balance(stacks, jobs, weight);
+  const perJob = (freemem() * 0.6) / Math.min(jobs, stacks.length);
+  const fits = Math.max(1, Math.floor((perJob - SHARD_BASE_MEMORY) / STACK_MEMORY));
+  const shardSize = Number(values['shard-size'] ?? Math.min(fits, Math.ceil(stacks.length / jobs)));
+  if (!Number.isInteger(shardSize) || shardSize < 1) throw new Error(`--shard-size must be a whole number >= 1, got ${values['shard-size']}`);
+  const shards = balance(stacks, Math.max(jobs, Math.ceil(stacks.length / shardSize)), weight);
   const step = values['validate-only'] ? 'validate' : 'plan';
   console.log(
-    `terraform ${step} (offline check, dummy credentials): ${stacks.length} stacks as modules of ${shards.length} root module${shards.length > 1 ? 's' : ''}, provider from ${mirror ? `mirror ${mirror}` : 'the registry'}`,
+    `terraform ${step} (offline check, dummy credentials): ${stacks.length} stacks as modules of ${shards.length} root module${shards.length > 1 ? 's' : ''}, ${Math.min(jobs, shards.length)} at a time, provider from ${mirror ? `mirror ${mirror}` : 'the registry'}`,
   );
 
   const work = mkdtempSync(join(tmpdir(), 'tributary-tf-check-'));
@@ -158,9 +172,10 @@ async function main(): Promise<void> {
   async function checkGroup(group: ShardStack[], why: string): Promise<void> {
     const n = ++shardCounter;
     const dir = join(work, `shard-${n}`);
-    const started = performance.now();
+    let started = performance.now();
     const label = `shard ${n} (${group.length} stack${group.length > 1 ? 's' : ''}${why ? `, ${why}` : ''})`;
     const { initResult, planResult } = await limit(async () => {
+      started = performance.now();
       writeShard(dir, group);
       const initResult = await init(dir);
       if (initResult.code !== 0) return { initResult, planResult: undefined };

@@ -48,7 +48,13 @@ export function writeCliConfig(toolsDir: string, pluginCache: string, mirror: st
   return path;
 }
 
-/** Environment for every terraform process: dummy credentials only, no profile, no metadata service. */
+/**
+ * Environment for every terraform process: dummy credentials only, no profile, no metadata service. GOGC=400
+ * (unless set) for terraform and the provider processes it starts (they inherit its environment): both hold the
+ * large hashicorp/aws schema and spend much of a plan in the Go garbage collector. Measured on a 10-stack root
+ * module: CPU 15.2 s -> 12.3 s (-20 %), summed anonymous memory 1.0 -> 1.4 GB; GOGC=800 saved 5 % more for
+ * +30 % memory, GOGC=off grew one process to 1.5 GB.
+ */
 export function offlineEnv(cliConfig: string, pluginCache: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -60,6 +66,7 @@ export function offlineEnv(cliConfig: string, pluginCache: string): NodeJS.Proce
     AWS_ACCESS_KEY_ID: 'AKIAOFFLINEPLAN00000',
     AWS_SECRET_ACCESS_KEY: 'offline-plan-dummy-secret',
     AWS_EC2_METADATA_DISABLED: 'true',
+    GOGC: process.env.GOGC || '400',
   };
   for (const k of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'TF_DATA_DIR', 'TF_WORKSPACE']) {
     delete env[k];
