@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     name,
     module: moduleName(name, i),
     dir: join(STACKS_DIR, name),
-    json: JSON.parse(readFileSync(join(STACKS_DIR, name, 'cdk.tf.json'), 'utf8')) as TfJson,
+    json: readStack(name),
     owners: [],
   }));
   const weight = (s: ShardStack) => declaredResources(s.json).all.length + 5;
@@ -285,6 +285,15 @@ async function main(): Promise<void> {
   if (failed.length) {
     console.log(`failed stacks: ${failed.join(', ')}`);
     process.exitCode = 1;
+  }
+}
+
+function readStack(name: string): TfJson {
+  const file = join(STACKS_DIR, name, 'cdk.tf.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as TfJson;
+  } catch (err) {
+    throw new Error(`stack ${name}: cannot read ${display(file)}: ${(err as Error).message}`);
   }
 }
 
