@@ -45,10 +45,15 @@ describe('prepareConfig: the one list of emulator gaps', () => {
       aws_cloudwatch_metric_alarm: { alarm: { depends_on: ['aws_appautoscaling_policy.cpu'] }, other: { alarm_name: 'x' } },
       aws_athena_named_query: { q: { query: 'SELECT 1' } },
       aws_api_gateway_account: { acct: { reset_on_delete: true } },
+      aws_lb_listener: {
+        https: { protocol: 'HTTPS', certificate_arn: 'arn:aws:acm:us-east-1:123456789012:certificate/user-brings-this' },
+        http: { protocol: 'HTTP', port: 80 },
+      },
     },
     output: { policy: { value: '${aws_appautoscaling_policy.cpu.arn}' }, bus: { value: '${aws_cloudwatch_event_bus.partner.name}' }, queue: { value: '${aws_sqs_queue.queue.url}' } },
   };
-  const prepared = prepareConfig(config);
+  const motoCert = 'arn:aws:acm:us-east-1:123456789012:certificate/issued-by-moto';
+  const prepared = prepareConfig(config, { suffix: 'ab12cd34', certificateArn: motoCert });
 
   it('leaves out an omitted gap and everything that refers to it, transitively, and says why for each', () => {
     expect(prepared.omitted.map((o) => o.address).sort()).toEqual([
@@ -73,11 +78,17 @@ describe('prepareConfig: the one list of emulator gaps', () => {
 
   it('applies a partner bus as a custom bus (reported), so its rules stay', () => {
     const r = prepared.config.resource!;
-    expect(r.aws_cloudwatch_event_bus.partner).toEqual({ name: 'emulated-partner' });
+    expect(r.aws_cloudwatch_event_bus.partner).toEqual({ name: 'emulated-partner-ab12cd34' });
     expect(Object.keys(r.aws_cloudwatch_event_rule).sort()).toEqual(['rule', 'rule2']);
-    expect(prepared.substituted.map((x) => x.address)).toEqual(['aws_cloudwatch_event_bus.partner']);
+    expect(prepared.substituted.map((x) => x.address).sort()).toEqual(['aws_cloudwatch_event_bus.partner', 'aws_lb_listener.https']);
     expect(prepared.substituted[0].reason).toMatch(/partner event source/);
     expect(config.resource!.aws_cloudwatch_event_bus.partner.event_source_name).toBe('aws.partner/x/y');
+  });
+
+  it('applies an HTTPS listener with a certificate moto issued instead of the one the user brings (reported)', () => {
+    expect(prepared.config.resource!.aws_lb_listener.https.certificate_arn).toBe(motoCert);
+    expect(prepared.config.resource!.aws_lb_listener.http).toEqual({ protocol: 'HTTP', port: 80 });
+    expect(prepared.substituted.find((x) => x.address === 'aws_lb_listener.https')!.reason).toMatch(/CertificateNotFound/);
   });
 
   it('applies the forget-before-destroy gaps and lists them for removal from the state', () => {

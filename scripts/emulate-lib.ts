@@ -30,11 +30,19 @@ export interface EmulatorGap {
   readonly type: string;
   readonly handling: 'omit' | 'forget-before-destroy' | 'substitute';
   /** For `substitute`: the arguments that replace the resource's own in the copy (reported with the reason). */
-  readonly substitute?: (resource: Record<string, unknown>, logicalId: string) => Record<string, unknown>;
+  readonly substitute?: (resource: Record<string, unknown>, logicalId: string, fixtures: EmulatorFixtures) => Record<string, unknown>;
   /** Which resources of the type are affected; all when absent. */
   readonly applies?: (resource: Record<string, unknown>) => boolean;
   readonly condition?: string;
   readonly reason: string;
+}
+
+/** What the tier creates in moto before an apply, standing in for inputs the user or a partner brings. */
+export interface EmulatorFixtures {
+  /** A certificate issued by moto's ACM in the stack's region (for certificate_arn inputs). */
+  readonly certificateArn?: string;
+  /** Unique per stack run (names of substituted resources must not collide between stacks in one moto). */
+  readonly suffix: string;
 }
 
 export const EMULATOR_GAPS: readonly EmulatorGap[] = [
@@ -49,9 +57,18 @@ export const EMULATOR_GAPS: readonly EmulatorGap[] = [
     handling: 'substitute',
     applies: (r) => typeof r.event_source_name === 'string',
     condition: 'partner event bus (event_source_name)',
-    substitute: (_r, id) => ({ name: `emulated-${id}`.replace(/[^A-Za-z0-9._-]/g, '-'), event_source_name: null }),
+    substitute: (_r, id, f) => ({ name: `emulated-${id}-${f.suffix}`.replace(/[^A-Za-z0-9._-]/g, '-'), event_source_name: null }),
     reason:
       'applied as a custom bus without event_source_name: a partner bus needs the partner event source, which only the partner (Amazon) creates, and moto cannot read the tags of a bus whose name contains "/"; its rules, targets, alarms and queue policies are applied against the custom bus',
+  },
+  {
+    type: 'aws_lb_listener',
+    handling: 'substitute',
+    applies: (r) => typeof r.certificate_arn === 'string' && !r.certificate_arn.includes('${'),
+    condition: 'certificate_arn from the config',
+    substitute: (_r, _id, f) => ({ certificate_arn: f.certificateArn ?? null }),
+    reason:
+      'applied with a certificate the tier requested from moto\'s ACM: the configured certificate (config certificateArn) is one the user brings, and moto answers CertificateNotFound for any certificate it did not issue',
   },
   {
     type: 'aws_appautoscaling_target',
@@ -141,7 +158,7 @@ export function refersTo(value: unknown, address: string): boolean {
  * Leaves the `omit` gaps out of a copy of a synthesized stack, with everything that refers to them (transitively),
  * and lists the `forget-before-destroy` ones. The input is not modified.
  */
-export function prepareConfig(original: TfConfig): PreparedConfig {
+export function prepareConfig(original: TfConfig, fixtures: EmulatorFixtures = { suffix: 'x' }): PreparedConfig {
   const config = JSON.parse(JSON.stringify(original)) as TfConfig;
   const resources = config.resource ?? {};
   const omitted: OmittedResource[] = [];
@@ -158,7 +175,7 @@ export function prepareConfig(original: TfConfig): PreparedConfig {
         omitted.push({ address, reason: `${what}: ${gap.reason}` });
         gone.add(address);
       } else if (gap.handling === 'substitute') {
-        const replaced = gap.substitute!(r, name);
+        const replaced = gap.substitute!(r, name, fixtures);
         for (const [k, v] of Object.entries(replaced)) {
           if (v === null) delete r[k];
           else r[k] = v;
@@ -227,7 +244,7 @@ export function withoutDeletionProtection(config: TfConfig): { config: TfConfig;
 export const ENDPOINT_SERVICES = [
   'acm', 'apigateway', 'apigatewayv2', 'appautoscaling', 'athena', 'cloudwatch', 'cognitoidp', 'dynamodb', 'ec2', 'ecr',
   'ecs', 'elbv2', 'events', 'firehose', 'glue', 'iam', 'kinesis', 'kms', 'lambda', 'logs', 's3', 'secretsmanager',
-  'sns', 'sqs', 'ssm', 'sts',
+  'servicediscovery', 'sns', 'sqs', 'ssm', 'sts', 'wafv2',
 ] as const;
 
 export const DUMMY_CREDENTIALS = { accessKey: 'AKIAEMULATEDAPPLY000', secretKey: 'emulated-apply-dummy-secret' } as const;

@@ -103,6 +103,22 @@ async function functionConfiguration(endpoint: string, region: string, name: str
   return (await res.json()) as { Environment?: { Variables?: Record<string, string> } };
 }
 
+/** Headers of a SigV4-signed AWS JSON 1.1 protocol POST to `endpoint` (for services without an SDK client here). */
+export async function signedJsonRequest(endpoint: string, region: string, service: string, target: string, body: string): Promise<Record<string, string>> {
+  const url = new URL(endpoint);
+  const signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: '/',
+    headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+    body,
+  });
+  return signed.headers as Record<string, string>;
+}
+
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function receiveAll(sqs: SQSClient, queueUrl: string, want: number, seconds = 10): Promise<Message[]> {
@@ -122,19 +138,8 @@ async function throughFirehose(endpoint: string, region: string, resources: Stat
   const s3conf = (stream.values.extended_s3_configuration as { bucket_arn: string }[])[0];
   const bucket = s3conf.bucket_arn.split(':').pop()!;
   // No Firehose SDK client in this project: the JSON protocol call, signed as the SDK would sign it.
-  const url = new URL(endpoint);
   const body = JSON.stringify({ DeliveryStreamName: stream.values.name, Record: { Data: Buffer.from(`${record}\n`).toString('base64') } });
-  const signer = new SignatureV4({ service: 'firehose', region, credentials, sha256: Sha256 });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: '/',
-    headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Firehose_20150804.PutRecord' },
-    body,
-  });
-  const res = await fetch(endpoint, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+  const res = await fetch(endpoint, { method: 'POST', headers: await signedJsonRequest(endpoint, region, 'firehose', 'Firehose_20150804.PutRecord', body), body });
   if (!res.ok) {
     details.push(`Firehose PutRecord into ${String(stream.values.name)}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
     return false;

@@ -32,7 +32,8 @@ import {
   type TfConfig,
 } from './emulate-lib.js';
 import { findPythonTool, skipBanner } from './python-tools.js';
-import { smokeFor, type SmokeResult } from './emulate-smoke.js';
+import { signedJsonRequest, smokeFor, type SmokeResult } from './emulate-smoke.js';
+import { createHash } from 'node:crypto';
 
 const { values } = parseArgs({
   options: {
@@ -85,15 +86,19 @@ interface RunResult {
 }
 
 /** Runs a command in its own process group; on timeout the whole group (terraform + provider) is killed. */
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutSeconds: number): Promise<RunResult> {
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutSeconds: number, onData?: (chunk: string) => void): Promise<RunResult> {
   const started = performance.now();
   return new Promise((res) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.add(child);
     let output = '';
     let timedOut = false;
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    const collect = (d: Buffer) => {
+      output += d;
+      onData?.(String(d));
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child, 'SIGTERM');
@@ -188,6 +193,15 @@ function writeCliConfig(): string {
   return path;
 }
 
+/** An ACM certificate issued by moto in `region` (ACM RequestCertificate, JSON protocol, signed). */
+async function requestCertificate(endpoint: string, region: string): Promise<string> {
+  const body = JSON.stringify({ DomainName: 'emulated.example.com', ValidationMethod: 'DNS' });
+  const signed = await signedJsonRequest(endpoint, region, 'acm', 'CertificateManager.RequestCertificate', body);
+  const res = await fetch(endpoint, { method: 'POST', headers: signed, body });
+  if (!res.ok) throw new Error(`moto ACM RequestCertificate: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+  return ((await res.json()) as { CertificateArn: string }).CertificateArn;
+}
+
 interface StackReport {
   target: string;
   stack: string;
@@ -217,7 +231,12 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
   mkdirSync(work, { recursive: true });
   if (existsSync(join(stackDir, 'assets'))) cpSync(join(stackDir, 'assets'), join(work, 'assets'), { recursive: true });
   const original = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as TfConfig;
-  const prepared = prepareConfig(original);
+  const region = String(original.provider?.aws?.[0]?.region ?? 'us-east-1');
+  const needsCertificate = Object.values(original.resource?.aws_lb_listener ?? {}).some((l) => typeof l.certificate_arn === 'string');
+  const prepared = prepareConfig(original, {
+    suffix: createHash('sha256').update(`${target}/${stack}`).digest('hex').slice(0, 8),
+    certificateArn: needsCertificate ? await requestCertificate(endpoint, region) : undefined,
+  });
   writeFileSync(join(work, 'cdk.tf.json'), JSON.stringify(prepared.config, null, 2));
   writeFileSync(join(work, 'zz_emulator_override.tf.json'), JSON.stringify(emulatorOverride(prepared.config, endpoint), null, 2));
 
@@ -244,9 +263,10 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
   const logPath = join(work, 'emulate.log');
   const log = (s: string) => writeFileSync(logPath, s, { flag: 'a' });
   const tf = async (step: string, args: string[], timeout: number): Promise<RunResult> => {
-    const r = await run('terraform', [...args], work, env, timeout);
+    log(`$ terraform ${args.join(' ')}\n`);
+    const r = await run('terraform', [...args], work, env, timeout, log);
     rep.seconds[step] = Math.round((rep.seconds[step] ?? 0) + r.seconds);
-    log(`$ terraform ${args.join(' ')}   (${r.seconds.toFixed(1)} s, exit ${r.code}${r.timedOut ? ', TIMED OUT' : ''})\n${r.output}\n`);
+    log(`\n-> ${r.seconds.toFixed(1)} s, exit ${r.code}${r.timedOut ? ', TIMED OUT' : ''}\n`);
     return r;
   };
   const stateList = async (): Promise<string[]> => {
