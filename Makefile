@@ -168,7 +168,7 @@ bwp-image: bwp-docker-check install
 #                                                         those named) against moto on 127.0.0.1; see scripts/emulate-lib.ts
 #   make checkov [CONFIG=<file>]                          checkov over every synthesized stack; skips: policy/checkov-skips.json
 EMULATE_OUT := .tools/emulate-synth
-EMULATE_TEST_TARGETS := --jobs 3 --target cdktf.out:ams-sp-traffic-na \
+EMULATE_TEST_TARGETS := --jobs 6 --target cdktf.out:ams-sp-traffic-na \
 	--target $(FULL_OUT):ams-sp-traffic-na,clickstream-us-east-1,client-events-us-east-1,buy-with-prime-us-east-1 \
 	--target $(FARGATE_OUT):buy-with-prime-us-east-1
 PY_VENVS := .tools/venv-moto/.installed .tools/venv-checkov/.installed
