@@ -184,7 +184,7 @@ async function main(): Promise<void> {
   for (const s of unused) console.log(`note: checkov skip ${s.check} ${s.resource}${s.stacks ? ` (stacks ${s.stacks})` : ''} matched nothing in this run`);
   if (parsingErrors) console.log(`checkov reported ${parsingErrors} parsing error(s)`);
   if (values.report) writeFileSync(values.report, JSON.stringify(all, null, 2));
-  console.log(`checkov totals: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  console.log(`checkov: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   if (failed || parsingErrors) {
     console.log('each failure: fix it (modules/), or add a skip with its reason to policy/checkov-skips.json');
     process.exit(1);
