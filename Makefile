@@ -82,15 +82,14 @@ unit: build
 # Offline check tier: the default config (every AMS stack), the full example config (every pipeline) and the
 # Fargate example (Buy with Prime on Fargate). A machine without Terraform (or without the aws provider, offline)
 # gets a loud SKIPPED line from each Terraform tier instead of a failure; make check alone still fails there.
-test: export TF_CHECK_ALLOW_SKIP := 1
 test: typecheck build
 	node_modules/.bin/vitest run
 	TRIBUTARY_CONFIG=config/default.json CDKTF_OUTDIR=cdktf.out node $(SYNTH)
 	TRIBUTARY_CONFIG=$(FULL_CONFIG) CDKTF_OUTDIR=$(FULL_OUT) node $(SYNTH)
 	TRIBUTARY_CONFIG=$(FARGATE_CONFIG) CDKTF_OUTDIR=$(FARGATE_OUT) node $(SYNTH)
-	$(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS))
-	$(TSX) scripts/tf-check.ts --outdir $(FULL_OUT) $(if $(JOBS),--jobs $(JOBS))
-	$(TSX) scripts/tf-check.ts --outdir $(FARGATE_OUT) $(if $(JOBS),--jobs $(JOBS))
+	TF_CHECK_ALLOW_SKIP=1 $(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS))
+	TF_CHECK_ALLOW_SKIP=1 $(TSX) scripts/tf-check.ts --outdir $(FULL_OUT) $(if $(JOBS),--jobs $(JOBS))
+	TF_CHECK_ALLOW_SKIP=1 $(TSX) scripts/tf-check.ts --outdir $(FARGATE_OUT) $(if $(JOBS),--jobs $(JOBS))
 	$(MAKE) --no-print-directory python-tools
 	$(TSX) scripts/emulated-apply.ts $(EMULATE_TEST_TARGETS)
 	$(TSX) scripts/checkov.ts --target cdktf.out --target $(FULL_OUT) --target $(FARGATE_OUT)
