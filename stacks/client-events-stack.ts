@@ -648,27 +648,22 @@ export class ClientEventsStack extends TributaryStack {
       assumeRolePolicy: assumeRole('events.amazonaws.com'),
     });
     new IamRolePolicy(this, `${t.id}-role-policy`, { name: 'least-privilege', role: role.id, policy: policyDoc([t.statement]) });
-    new CloudwatchEventTarget(this, `${t.id}-target`, {
-      rule: rule.name,
-      eventBusName: this.bus.name,
-      targetId: t.targetId,
-      arn: t.arn,
-      roleArn: role.arn,
-      inputTransformer: t.inputTransformer,
-      retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
-      deadLetterConfig: { arn: dlq.arn },
-    });
-    for (const x of extra) {
-      new CloudwatchEventTarget(this, `${x.id}-target`, {
-        rule: x.rule.name,
+    // Every rule of this target (the main one and any extra shapes) sends to the same place with the same role,
+    // retry policy and dead-letter queue; only the input transformer differs.
+    const target = (id: string, on: CloudwatchEventRule, inputTransformer: RuleTargetProps['inputTransformer']) =>
+      new CloudwatchEventTarget(this, `${id}-target`, {
+        rule: on.name,
         eventBusName: this.bus.name,
         targetId: t.targetId,
         arn: t.arn,
         roleArn: role.arn,
-        inputTransformer: x.inputTransformer,
+        inputTransformer,
         retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
         deadLetterConfig: { arn: dlq.arn },
       });
+    target(t.id, rule, t.inputTransformer);
+    for (const x of extra) {
+      target(x.id, x.rule, x.inputTransformer);
       this.alerts.eventRuleFailure(
         `${x.alarmPurpose}-dlq-failures`,
         { eventBusName: this.bus.name, ruleName: x.rule.name },
