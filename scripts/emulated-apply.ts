@@ -32,6 +32,7 @@ import {
   type TfConfig,
 } from './emulate-lib.js';
 import { findPythonTool, skipBanner } from './python-tools.js';
+import { findMirror, writeCliConfig } from './tf-env.js';
 import { signedJsonRequest, smokeFor, type SmokeResult } from './emulate-smoke.js';
 import { createHash } from 'node:crypto';
 
@@ -47,7 +48,6 @@ const { values } = parseArgs({
 
 const ROOT = process.cwd();
 const TOOLS = resolve(ROOT, '.tools');
-const PROVIDER = 'registry.terraform.io/hashicorp/aws';
 /** Seconds per terraform command; several moto failures hang instead of failing. */
 const TIMEOUTS = {
   init: Number(process.env.EMULATE_TIMEOUT_INIT ?? 180),
@@ -172,25 +172,6 @@ async function startMoto(bin: string, logFile: string): Promise<Moto> {
         setTimeout(() => killGroup(child, 'SIGKILL'), 5000).unref();
       }),
   };
-}
-
-function findMirror(): string | undefined {
-  return [process.env.TF_PROVIDER_MIRROR, '/opt/tf-plugins', '/usr/share/terraform/plugins', '/usr/local/share/terraform/plugins', join(process.env.HOME ?? '/root', '.terraform.d', 'plugins')]
-    .filter((p): p is string => !!p)
-    .find((dir) => existsSync(join(dir, PROVIDER)));
-}
-
-/** Terraform CLI config: the shared plugin cache, and the machine's provider mirror when there is one. */
-function writeCliConfig(): string {
-  const cache = process.env.TF_PLUGIN_CACHE_DIR || join(TOOLS, 'terraform-plugin-cache');
-  mkdirSync(cache, { recursive: true });
-  const mirror = findMirror();
-  const path = join(TOOLS, 'terraformrc-emulate');
-  const installation = mirror
-    ? `provider_installation {\n  filesystem_mirror {\n    path    = "${mirror}"\n    include = ["${PROVIDER}"]\n  }\n  direct {\n    exclude = ["${PROVIDER}"]\n  }\n}\n`
-    : '';
-  writeFileSync(path, `plugin_cache_dir = "${cache}"\nplugin_cache_may_break_dependency_lock_file = true\ndisable_checkpoint = true\n${installation}`);
-  return path;
 }
 
 /** An ACM certificate issued by moto in `region` (ACM RequestCertificate, JSON protocol, signed). */
@@ -416,7 +397,7 @@ async function main(): Promise<void> {
   const motoServer = await startMoto(moto.bin, join(workRoot, 'moto.log'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    TF_CLI_CONFIG_FILE: writeCliConfig(),
+    TF_CLI_CONFIG_FILE: writeCliConfig(TOOLS, process.env.TF_PLUGIN_CACHE_DIR || join(TOOLS, 'terraform-plugin-cache'), findMirror()),
     TF_IN_AUTOMATION: '1',
     TF_INPUT: '0',
     CHECKPOINT_DISABLE: '1',
