@@ -130,7 +130,7 @@ clean:
 distclean: clean
 	rm -rf node_modules .tools
 
-# Buy with Prime install app image (buyWithPrime.deployTarget "fargate"): bundles handlers/bwp-oauth/server.ts,
+# Buy with Prime install app image (buyWithPrime.deployTarget "fargate"): bundles handlers/buy-with-prime/oauth/server.ts,
 # builds a linux/arm64 image from docker/bwp-oauth.Dockerfile and pushes it to the stack's ECR repository with an
 # immutable tag (then set buyWithPrime.fargate.imageTag to that tag and deploy). Needs a running Docker engine,
 # the AWS CLI with credentials, and a deployed stack (or BWP_REPO=<repository URL>). docs/buy-with-prime.md.
@@ -149,7 +149,7 @@ bwp-image: bwp-docker-check install
 	@test -n "$(BWP_TAG)" || { echo "bwp-image: set BWP_TAG=<image tag>" >&2; exit 2; }
 	@test -n "$(BWP_REPO)" -o -n "$(BWP_STACK)" || { echo "bwp-image: no buy-with-prime stack in cdktf.out/stacks: enable buyWithPrime (deployTarget fargate), make synth and deploy it, or pass BWP_REPO=<ecr repository url>" >&2; exit 2; }
 	mkdir -p $(BWP_IMAGE_DIR)
-	node_modules/.bin/esbuild handlers/bwp-oauth/server.ts --bundle --platform=node --format=esm --target=node22 \
+	node_modules/.bin/esbuild handlers/buy-with-prime/oauth/server.ts --bundle --platform=node --format=esm --target=node22 \
 		--main-fields=module,main --minify --keep-names --legal-comments=none --log-level=warning \
 		--banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
 		--outfile=$(BWP_IMAGE_DIR)/server.mjs

@@ -6,9 +6,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { notificationEnvelope, spTrafficRecord } from '../__tests__/helpers/ams-records.js';
 import { sqsRecord } from '../__tests__/helpers/sqs-records.js';
-import { classify, planBatches } from '../handlers/ams-fan-out/core.js';
-import { fanOut } from '../handlers/ams-fan-out/fan-out.js';
-import { silentLogger } from '../handlers/lib/log.js';
+import { classify, planBatches } from '../handlers/ams/fan-out/core.js';
+import { fanOut } from '../handlers/ams/fan-out/handler.js';
+import { silentLogger } from '../handlers/shared/log.js';
 import type { BenchRow } from '../scripts/bench.js';
 
 const N = 100_000;

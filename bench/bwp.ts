@@ -4,10 +4,10 @@
  * cost and the DynamoDB round trips it makes.
  */
 import type { BenchRow } from '../scripts/bench.js';
-import { open, seal } from '../handlers/lib/bwp-kms.js';
-import { TokenStore } from '../handlers/lib/bwp-token-store.js';
-import { TokenService } from '../handlers/lib/bwp-token-service.js';
-import { VerificationTokenVerifier } from '../handlers/lib/bwp-verification.js';
+import { open, seal } from '../handlers/buy-with-prime/lib/kms.js';
+import { TokenStore } from '../handlers/buy-with-prime/lib/token-store.js';
+import { TokenService } from '../handlers/buy-with-prime/lib/token-service.js';
+import { VerificationTokenVerifier } from '../handlers/buy-with-prime/lib/verification.js';
 import { startDynalite } from '../__tests__/helpers/dynalite.js';
 import { FakeKmsCipher, newSigningKey, signVerificationToken } from '../__tests__/helpers/bwp-fakes.js';
 

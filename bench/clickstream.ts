@@ -9,12 +9,12 @@
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { BenchRow } from '../scripts/bench.js';
-import { silentLogger } from '../handlers/lib/log.js';
-import { validateRecord } from '../handlers/lib/clickstream-record.js';
-import { sampleRecords } from '../handlers/lib/clickstream-sample.js';
-import { processRecords, type BatchWriteFn } from '../handlers/clickstream-process/process.js';
-import { dynamoBatchWrite } from '../handlers/clickstream-process/entry.js';
-import { ingest, type PutRecordsFn } from '../handlers/clickstream-ingest/ingest.js';
+import { silentLogger } from '../handlers/shared/log.js';
+import { validateRecord } from '../handlers/clickstream/lib/record.js';
+import { sampleRecords } from '../samples/clickstream.js';
+import { processRecords, type BatchWriteFn } from '../handlers/clickstream/process/core.js';
+import { dynamoBatchWrite } from '../handlers/clickstream/process/handler.js';
+import { ingest, type PutRecordsFn } from '../handlers/clickstream/ingest/core.js';
 import { startDynalite } from '../__tests__/helpers/dynalite.js';
 
 const N = 50_000;

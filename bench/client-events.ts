@@ -8,11 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FirehoseTransformationEvent } from 'aws-lambda';
 import type { BenchRow } from '../scripts/bench.js';
-import { silentLogger } from '../handlers/lib/log.js';
-import { EVENT_SOURCE } from '../handlers/lib/client-events-event.js';
-import { sampleEvents } from '../handlers/lib/client-events-sample.js';
-import { transformRecords } from '../handlers/client-events-transform/transform.js';
-import { authorizerSettingsFromEnv, createAuthorizer, createTokenVerifier } from '../handlers/client-events-authorizer/authorizer.js';
+import { silentLogger } from '../handlers/shared/log.js';
+import { EVENT_SOURCE } from '../handlers/client-events/lib/event.js';
+import { sampleEvents } from '../samples/client-events.js';
+import { transformRecords } from '../handlers/client-events/transform/core.js';
+import { authorizerSettingsFromEnv, createAuthorizer, createTokenVerifier } from '../handlers/client-events/authorizer/core.js';
 import { APP_CLIENT_ID, FakeCognito, POOL_ID } from '../__tests__/helpers/client-events-fakes.js';
 
 const N = 50_000;

@@ -15,12 +15,12 @@ const ENV = {
   AWS_ACCESS_KEY_ID: 'AKIABENCH000000000000',
   AWS_SECRET_ACCESS_KEY: 'bench',
   AWS_LAMBDA_FUNCTION_NAME: 'bench',
-  // AMS handlers (as stacks/ams-stack.ts sets them).
+  // AMS handlers (as stacks/ams/stack.ts sets them).
   DATASET_ID: 'sp-traffic',
   ADVERTISING_REGION: 'NA',
   DATA_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench-data',
   CONFIRMATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-confirm',
-  // Buy with Prime handlers (as stacks/buy-with-prime-stack.ts sets them; nothing is called at import).
+  // Buy with Prime handlers (as stacks/buy-with-prime/stack.ts sets them; nothing is called at import).
   BWP_TOKENS_TABLE: 'bench-tokens',
   BWP_EVENTS_TABLE: 'bench-events',
   BWP_KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/bench',
@@ -32,11 +32,11 @@ const ENV = {
   BWP_PUBLIC_BASE_URL: 'https://bwp.example.com',
   BWP_VERIFICATION_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9NrnQefbdiD4Tk65eY2r/fXtf4VV\nPIBdR7qP73NhRBdNhUNfERayW67OP+ufvhpgdWUcbxXQkos8KkwL8yRMzQ==\n-----END PUBLIC KEY-----\n',
   BWP_API_URL: 'https://api.example.com/graphql',
-  // Clickstream handlers (as stacks/clickstream-stack.ts sets them).
+  // Clickstream handlers (as stacks/clickstream/stack.ts sets them).
   STREAM_NAME: 'bench-clickstream',
   TABLE_NAME: 'bench-clickstream',
   REJECTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-clickstream-rejects',
-  // Client events handlers (as stacks/client-events-stack.ts sets them; nothing is called at import).
+  // Client events handlers (as stacks/client-events/stack.ts sets them; nothing is called at import).
   USER_POOL_ID: 'us-east-1_Bench0001',
   USER_POOL_CLIENT_ID: 'benchclientid0000000000000',
   CLIENT_ID_ATTRIBUTE: 'custom:clientId',

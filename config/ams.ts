@@ -1,4 +1,4 @@
-import { ADVERTISING_REGIONS, AMS_DATASET_IDS, type AdvertisingRegion } from '../lib/ams.js';
+import { ADVERTISING_REGIONS, AMS_DATASET_IDS, type AdvertisingRegion } from '../contracts/ams.js';
 import { ConfigError, bool, int, join, listOf, oneOf, onlyKeys, section, type Raw } from './validate.js';
 
 export const AMS_DELIVERY_VARIANTS = ['sqs', 'firehose'] as const;

@@ -1,4 +1,4 @@
-import { DEFAULT_EVENT_TYPES, ROUTES } from '../handlers/bwp-events/routing.js';
+import { DEFAULT_EVENT_TYPES, ROUTES } from '../handlers/buy-with-prime/events/routing.js';
 import { AWS_REGIONS, ConfigError, bool, describe, int, join, oneOf, onlyKeys, optStr, regions, section, str, strList, type AwsRegion, type Raw } from './validate.js';
 
 export const BWP_DEPLOY_TARGETS = ['lambda', 'fargate'] as const;

@@ -1,4 +1,4 @@
-# Buy with Prime install app (deployTarget "fargate"): handlers/bwp-oauth/server.ts as a plain node:http server.
+# Buy with Prime install app (deployTarget "fargate"): handlers/buy-with-prime/oauth/server.ts as a plain node:http server.
 #
 # `make bwp-image` bundles server.ts with esbuild (the same pinned toolchain as the Lambda zips: one ESM file,
 # AWS SDK included) into the build context next to this file, then builds this image for linux/arm64 (the task's

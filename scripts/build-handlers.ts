@@ -1,16 +1,18 @@
 /**
- * Bundles every handlers/<name>/index.ts with esbuild (ESM, node22, AWS SDK bundled) and writes a
- * deterministic dist/handlers/<name>.zip (one entry, index.mjs, fixed timestamp): the same source always gives
+ * Bundles every handlers/<pipeline>/<function>/index.ts with esbuild (ESM, node22, AWS SDK bundled) and writes a
+ * deterministic dist/handlers/<zip name>.zip (contracts/handlers.ts names it, e.g. handlers/ams/fan-out ->
+ * ams-fan-out.zip) (one entry, index.mjs, fixed timestamp): the same source always gives
  * the same bytes, so Terraform's source_code_hash only changes when the code does. Zips whose bytes did not
  * change are not rewritten.
  *
- *   tsx scripts/build-handlers.ts [name ...]
+ *   tsx scripts/build-handlers.ts [zip name ...]
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { ZipFile } from 'yazl';
+import { HANDLER_PIPELINES, handlerFolder, handlerZipName, type HandlerPipeline } from '../contracts/handlers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const HANDLERS_DIR = join(ROOT, 'handlers');
@@ -18,12 +20,31 @@ export const OUT_DIR = join(ROOT, 'dist', 'handlers');
 /** Every zip entry carries this timestamp (DOS time cannot go before 1980). */
 const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
 
-/** Handler folders: every directory under handlers/ that has an index.ts. */
+/**
+ * The zip names of every handler: each handlers/<pipeline>/<function>/ folder with an index.ts. A pipeline folder
+ * that contracts/handlers.ts does not know is an error (its zips would have no name).
+ */
 export function handlerNames(): string[] {
-  return readdirSync(HANDLERS_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(HANDLERS_DIR, d.name, 'index.ts')))
-    .map((d) => d.name)
-    .sort();
+  const names: string[] = [];
+  for (const p of readdirSync(HANDLERS_DIR, { withFileTypes: true })) {
+    if (!p.isDirectory()) continue;
+    const functions = readdirSync(join(HANDLERS_DIR, p.name), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(HANDLERS_DIR, p.name, d.name, 'index.ts')));
+    if (functions.length === 0) continue;
+    if (!(p.name in HANDLER_PIPELINES)) {
+      throw new Error(`handlers/${p.name}/ holds Lambda handlers but contracts/handlers.ts gives the pipeline no zip prefix`);
+    }
+    for (const d of functions) names.push(handlerZipName(p.name as HandlerPipeline, d.name));
+  }
+  return names.sort();
+}
+
+/** The entry file of the handler zipped as `name`. */
+export function handlerEntry(name: string): string {
+  const folder = handlerFolder(name);
+  const entry = folder && join(HANDLERS_DIR, folder, 'index.ts');
+  if (!entry || !existsSync(entry)) throw new Error(`no handler is zipped as ${name} (handlers/<pipeline>/<function>/index.ts)`);
+  return entry;
 }
 
 export const ESBUILD_OPTIONS: BuildOptions = {
@@ -42,7 +63,7 @@ export const ESBUILD_OPTIONS: BuildOptions = {
 };
 
 export async function bundle(name: string): Promise<Buffer> {
-  const result = await build({ ...ESBUILD_OPTIONS, entryPoints: [join(HANDLERS_DIR, name, 'index.ts')], outfile: 'index.mjs' });
+  const result = await build({ ...ESBUILD_OPTIONS, entryPoints: [handlerEntry(name)], outfile: 'index.mjs' });
   return Buffer.from(result.outputFiles![0].contents);
 }
 

@@ -5,7 +5,7 @@
  * in-process with the environment read back from the applied function's configuration (Lambda API).
  *
  * AMS (sqs delivery): a Stream notification (SNS envelope, as Amazon's topic delivers it) and a
- * SubscriptionConfirmation are sent to the applied ingress queue; the fan-out (handlers/ams-fan-out/fan-out.ts)
+ * SubscriptionConfirmation are sent to the applied ingress queue; the fan-out (handlers/ams/fan-out/handler.ts)
  * consumes them with the environment of the applied fan-out function; the record must arrive on the applied data
  * topic (observed through a probe queue subscribed with raw delivery) and the confirmation on the applied
  * confirmation queue. The record is then put into the applied Firehose stream (moto's SNS has no Firehose
@@ -27,8 +27,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DeleteBucketPolicyCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
-import { fanOut, snsPublisher, sqsForwarder } from '../handlers/ams-fan-out/fan-out.js';
-import type { Logger } from '../handlers/lib/log.js';
+import { fanOut, snsPublisher, sqsForwarder } from '../handlers/ams/fan-out/handler.js';
+import type { Logger } from '../handlers/shared/log.js';
 import { notificationEnvelope, spTrafficRecord } from '../__tests__/helpers/ams-records.js';
 import { DUMMY_CREDENTIALS } from './emulate-lib.js';
 
@@ -282,12 +282,12 @@ const clickstreamSmoke: SmokeTest = guarded('clickstream smoke', async ({ endpoi
   const processEnv = (await functionConfiguration(endpoint, region, String(processFn.values.function_name))).Environment?.Variables ?? {};
   details.push(`environment read from the Lambda API: STREAM_NAME=${ingestEnv.STREAM_NAME}, TABLE_NAME=${processEnv.TABLE_NAME}`);
 
-  const { ingest } = await import('../handlers/clickstream-ingest/ingest.js');
-  const { ingestSettingsFromEnv, kinesisPutRecords } = await import('../handlers/clickstream-ingest/entry.js');
-  const { processRecords } = await import('../handlers/clickstream-process/process.js');
-  const { processSettingsFromEnv, dynamoBatchWrite } = await import('../handlers/clickstream-process/entry.js');
-  const { sqsRejectsSink } = await import('../handlers/lib/clickstream-rejects.js');
-  const { sampleRecords } = await import('../handlers/lib/clickstream-sample.js');
+  const { ingest } = await import('../handlers/clickstream/ingest/core.js');
+  const { ingestSettingsFromEnv, kinesisPutRecords } = await import('../handlers/clickstream/ingest/handler.js');
+  const { processRecords } = await import('../handlers/clickstream/process/core.js');
+  const { processSettingsFromEnv, dynamoBatchWrite } = await import('../handlers/clickstream/process/handler.js');
+  const { sqsRejectsSink } = await import('../handlers/clickstream/lib/rejects.js');
+  const { sampleRecords } = await import('../samples/clickstream.js');
   const { KinesisClient, GetShardIteratorCommand, GetRecordsCommand, ListShardsCommand } = await import('@aws-sdk/client-kinesis');
   const { DynamoDBClient, ScanCommand } = await import('@aws-sdk/client-dynamodb');
   const { NodeHttpHandler } = await import('@smithy/node-http-handler');

@@ -1,10 +1,10 @@
 import { App } from 'cdktf';
 import type { TributaryConfig } from '../config/index.js';
-import { AmsStack } from './ams-stack.js';
+import { AmsStack } from './ams/stack.js';
 import type { TributaryStack } from './base.js';
-import { BuyWithPrimeStack } from './buy-with-prime-stack.js';
-import { ClickstreamStack } from './clickstream-stack.js';
-import { ClientEventsStack } from './client-events-stack.js';
+import { BuyWithPrimeStack } from './buy-with-prime/stack.js';
+import { ClickstreamStack } from './clickstream/stack.js';
+import { ClientEventsStack } from './client-events/stack.js';
 
 /**
  * Adds every stack the config turns on to `app`: one per (AMS dataset, advertising region), and one per

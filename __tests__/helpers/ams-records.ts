@@ -4,7 +4,7 @@
  * by the AMS handler and data tests and bench/ams-fan-out.ts.
  */
 import { randomUUID } from 'node:crypto';
-import type { AmsField } from '../../lib/ams-schemas.js';
+import type { AmsField } from '../../contracts/ams-schemas.js';
 
 const MATCH_TYPES = ['BROAD', 'PHRASE', 'EXACT', 'TARGETING_EXPRESSION', 'TARGETING_EXPRESSION_PREDEFINED'];
 const PLACEMENTS = ['Top of Search on-Amazon', 'Detail Page on-Amazon', 'Other on-Amazon', 'Off Amazon'];
@@ -48,7 +48,7 @@ export function notificationEnvelope(record: Record<string, unknown>, topicArn =
 }
 
 /**
- * A record of any Amazon Marketing Stream dataset, built by walking its documented schema (lib/ams-schemas.json:
+ * A record of any Amazon Marketing Stream dataset, built by walking its documented schema (contracts/ams-schemas.json:
  * the field names and types of Amazon's dataset pages) with a seeded PRNG: strings, ISO 8601 times, integers,
  * two-decimal doubles, booleans, nested objects, arrays of one or two elements and small maps. Keys keep Amazon's
  * spelling (camelCase or snake_case). `overrides` set top-level keys afterwards (null is kept as JSON null;

@@ -3,7 +3,7 @@
  * openssl is needed), and signed SubscriptionConfirmation messages exactly as SNS signs them.
  */
 import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { canonicalString } from '../../handlers/ams-confirm-subscription/core.js';
+import { canonicalString } from '../../handlers/ams/confirm-subscription/core.js';
 
 // --- minimal DER encoding ---
 function len(n: number): Buffer {

@@ -8,8 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
-import type { DataKeyCipher, EncryptionContext } from '../../handlers/lib/bwp-kms.js';
-import { requestHash } from '../../handlers/lib/bwp-verification.js';
+import type { DataKeyCipher, EncryptionContext } from '../../handlers/buy-with-prime/lib/kms.js';
+import { requestHash } from '../../handlers/buy-with-prime/lib/verification.js';
 
 // ---- KMS ------------------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@
  *   (USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH), GetUser and AdminUpdateUserAttributes, issuing real signed tokens,
  *   and the pool's JWKS at GET /.well-known/jwks.json (requests counted). Point an SDK client at it with
  *   `endpoint` or AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER.
- * - FakeEventApi: `POST /event` as the REST API answers it (stacks/client-events-templates.ts): 401 without a
+ * - FakeEventApi: `POST /event` as the REST API answers it (stacks/client-events/templates.ts): 401 without a
  *   token the FakeCognito issued (or an expired one), 400 for a body outside the request model, 200 when every
  *   entry is accepted, 400 (503 when retryable) with the failed entries and their index when some are rejected.
  */
@@ -321,7 +321,7 @@ export class FakeEventApi {
     if (!token || !this.cognito.accepts(token)) return void send(401, { message: 'Unauthorized' });
     const entries = (body as { entries?: unknown })?.entries;
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) return void send(400, { message: 'Invalid request body' });
-    // The answers of stacks/client-events-templates.ts (PUT_EVENTS_RESPONSE_TEMPLATE).
+    // The answers of stacks/client-events/templates.ts (PUT_EVENTS_RESPONSE_TEMPLATE).
     const results = entries.map((e: { entry?: unknown }) => {
       const detail = typeof e.entry === 'string' ? (JSON.parse(e.entry) as Record<string, unknown>) : (e.entry as Record<string, unknown>);
       const code = this.rejectIf(detail);

@@ -32,7 +32,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AMS_DATASETS } from '../../lib/ams.js';
+import { AMS_DATASETS } from '../../contracts/ams.js';
 import { OpenApiContract } from './openapi-contract.js';
 
 export const MEDIA_TYPE = 'application/vnd.amazonmarketingstreamsubscriptions.v1+json';

@@ -15,7 +15,7 @@
  * Amazon-Advertising-API-Scope. A 401 refreshes the access token once and retries.
  */
 import { createHash } from 'node:crypto';
-import { AMS_REGIONS, dataset as datasetInfo, type AdvertisingRegion } from '../../lib/ams.js';
+import { AMS_REGIONS, dataset as datasetInfo, type AdvertisingRegion } from '../../contracts/ams.js';
 import type { TokenProvider } from './auth.js';
 import type { AdsCredentials } from './credentials.js';
 import { ApiError, AuthError, ConfigurationError } from './errors.js';

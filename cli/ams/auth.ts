@@ -3,7 +3,7 @@
  * client_id, client_secret, refresh_token to the token endpoint of the advertising region. The access token is
  * kept in memory until shortly before it expires (expires_in minus a margin) and never printed.
  */
-import type { AdvertisingRegion } from '../../lib/ams.js';
+import type { AdvertisingRegion } from '../../contracts/ams.js';
 import type { AdsCredentials } from './credentials.js';
 import { ApiError, AuthError } from './errors.js';
 import { requestWithRetry, type HttpOptions } from './http.js';

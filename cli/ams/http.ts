@@ -3,7 +3,7 @@
  * failures are retried with exponential backoff and full jitter, honouring Retry-After (seconds or an HTTP
  * date) up to a cap; every other status is returned to the caller. Each attempt has its own timeout.
  */
-import { backoffMs } from '../../handlers/lib/backoff.js';
+import { backoffMs } from '../../handlers/shared/backoff.js';
 import { ApiError } from './errors.js';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;

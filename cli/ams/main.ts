@@ -5,7 +5,7 @@
  * tokens, so no secret reaches stdout or stderr.
  */
 import { homedir as osHomedir } from 'node:os';
-import { ADVERTISING_REGIONS, AMS_DATASET_IDS, type AdvertisingRegion } from '../../lib/ams.js';
+import { ADVERTISING_REGIONS, AMS_DATASET_IDS, type AdvertisingRegion } from '../../contracts/ams.js';
 import { loadConfig, type TributaryConfig } from '../../config/index.js';
 import { fromRoot } from '../../lib/paths.js';
 import {
@@ -359,7 +359,7 @@ async function cmdSubscribe(ctx: Context): Promise<number> {
   if (a.lists['outputs-file'] && a.strings['outputs-dir']) throw new UsageError('subscribe: give --outputs-file or --outputs-dir, not both');
   const note = notes(a.strings.notes, 'subscribe');
   const { readStackOutputs, targetFromOutputs, terraformRunner } = await import('./outputs.js');
-  const { amsStackName } = await import('../../lib/ams.js');
+  const { amsStackName } = await import('../../contracts/ams.js');
   let stacks: string[];
   const explicit = a.lists.stack !== undefined;
   if (explicit) stacks = [...new Set(a.lists.stack)];

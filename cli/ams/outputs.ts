@@ -14,8 +14,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ADVERTISING_REGIONS, AMS_DATASET_IDS, awsRegionOf, type AdvertisingRegion } from '../../lib/ams.js';
-import { AMS_OUTPUTS } from '../../lib/ams.js';
+import { ADVERTISING_REGIONS, AMS_DATASET_IDS, awsRegionOf, type AdvertisingRegion } from '../../contracts/ams.js';
+import { AMS_OUTPUTS } from '../../contracts/ams.js';
 import { ARN_KINDS, ARN_PATTERNS, type Destination } from './api.js';
 import { ConfigurationError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { ADVERTISING_REGIONS, AMS_DATASET_IDS, awsRegionOf, type AdvertisingRegion } from '../../lib/ams.js';
+import { ADVERTISING_REGIONS, AMS_DATASET_IDS, awsRegionOf, type AdvertisingRegion } from '../../contracts/ams.js';
 import { asArray, literal } from '../model.js';
 import type { PolicyStack, Rule, RuleFinding } from '../types.js';
 

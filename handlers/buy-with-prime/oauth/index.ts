@@ -1,0 +1,13 @@
+/** Lambda entry of the install app behind an API Gateway HTTP API (payload format 2.0). */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createLog } from '../lib/log.js';
+import { fromApiGateway, toApiGateway } from './http.js';
+import { appFromEnv } from './handler.js';
+
+const log = createLog('bwp-oauth');
+const app = appFromEnv(process.env, { ddb: new DynamoDBClient({}), kms: new KMSClient({}) }, log);
+
+export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
+  toApiGateway(await app(fromApiGateway(event)));

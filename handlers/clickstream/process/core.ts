@@ -1,0 +1,240 @@
+/**
+ * The clickstream processor core (Kinesis event source with ReportBatchItemFailures), free of AWS clients:
+ *
+ *   each record: base64 -> bytes -> strict UTF-8 -> JSON -> record schema (eligibility)
+ *   eligible   -> DynamoDB items, key (ip, `<UTC ISO timestamp>#<sequence number>`), written with
+ *                 BatchWriteItem in chunks of 25, UnprocessedItems retried with backoff
+ *   ineligible -> the rejects sink with the reason (never retried: a bad record cannot block its shard)
+ *   returns batchItemFailures for the records that could not be written (or kept), so Lambda retries from the
+ *   first of them; after the configured retries the batch goes to the on-failure destination.
+ *
+ * The sort key carries the record's sequence number, so two events from one IP in the same millisecond are two
+ * items, while a redelivered record overwrites its own item (idempotent retries).
+ */
+import type { KinesisStreamRecord } from 'aws-lambda';
+import type { Logger } from '../../shared/log.js';
+import { formatErrors, normalizeTimestamp, validateRecord, type ClickstreamRecord } from '../lib/record.js';
+import type { Reject, RejectReason, RejectsSink } from '../lib/rejects.js';
+import { backoffMs, errorName, isRetryable, sleep as realSleep, type Sleep } from '../lib/retry.js';
+
+export interface ProcessSettings {
+  readonly tableName: string;
+  readonly unknownFields: 'reject' | 'ignore';
+  /** BatchWriteItem attempts per chunk (the first one included). */
+  readonly writeMaxAttempts: number;
+  /** Items expire this many days after processing (attribute `expiresAt`); 0 = never. */
+  readonly ttlDays: number;
+}
+
+/** DynamoDB attribute values the items use. */
+export type AttributeValue = { S: string } | { N: string };
+export type Item = Record<string, AttributeValue>;
+export interface WriteRequest {
+  PutRequest: { Item: Item };
+}
+
+/** One BatchWriteItem call: the subset of the SDK input and output the core uses. */
+export interface BatchWriteInput {
+  RequestItems: Record<string, WriteRequest[]>;
+}
+export interface BatchWriteOutput {
+  UnprocessedItems?: Record<string, WriteRequest[]>;
+}
+export type BatchWriteFn = (input: BatchWriteInput) => Promise<BatchWriteOutput>;
+
+export interface ProcessPorts {
+  readonly batchWrite: BatchWriteFn;
+  readonly rejects: RejectsSink;
+  readonly log: Logger;
+  readonly sleep?: Sleep;
+  readonly now?: () => Date;
+}
+
+export interface ProcessSummary {
+  readonly records: number;
+  readonly written: number;
+  readonly rejected: number;
+  readonly failed: number;
+}
+
+export interface ProcessResult {
+  readonly batchItemFailures: { itemIdentifier: string }[];
+  readonly summary: ProcessSummary;
+}
+
+/** Items per BatchWriteItem call (the DynamoDB limit). */
+export const BATCH_WRITE_MAX = 25;
+export const PARTITION_KEY = 'ip';
+export const SORT_KEY = 'sk';
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+export type Decoded =
+  | { ok: true; record: ClickstreamRecord }
+  | { ok: false; reason: RejectReason; detail: string; errors?: unknown };
+
+/** Decodes and checks one stream record's data (base64 text as Lambda delivers it). */
+export function decodeRecord(dataBase64: string, unknownFields: 'reject' | 'ignore'): Decoded {
+  return decodeBytes(Buffer.from(dataBase64, 'base64'), unknownFields);
+}
+
+export function decodeBytes(bytes: Uint8Array, unknownFields: 'reject' | 'ignore'): Decoded {
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return { ok: false, reason: 'not-utf8', detail: 'record data is not valid UTF-8' };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: 'malformed-json', detail: `record data is not valid JSON: ${(err as Error).message}` };
+  }
+  const v = validateRecord(value, { unknownFields });
+  if (!v.ok) return { ok: false, reason: 'invalid-record', detail: `ineligible record: ${formatErrors(v.errors)}`, errors: v.errors };
+  return { ok: true, record: v.record };
+}
+
+/** The table item of a valid record. */
+export function toItem(record: ClickstreamRecord, kinesis: KinesisStreamRecord['kinesis'], now: Date, ttlDays: number): Item {
+  const ts = normalizeTimestamp(record.timestamp)!;
+  const item: Item = {
+    [PARTITION_KEY]: { S: record.ip },
+    [SORT_KEY]: { S: `${ts}#${kinesis.sequenceNumber}` },
+    timestamp: { S: record.timestamp },
+    browser: { S: record.browser },
+    url: { S: record.url },
+    referrer: { S: record.referrer },
+    os: { S: record.os },
+    country: { S: record.country },
+    language: { S: record.language },
+    arrivedAt: { S: new Date(Math.round(kinesis.approximateArrivalTimestamp * 1000)).toISOString() },
+    processedAt: { S: now.toISOString() },
+  };
+  if (ttlDays > 0) item[TTL_ATTRIBUTE] = { N: String(Math.floor(now.getTime() / 1000) + ttlDays * 86_400) };
+  return item;
+}
+
+function keyOf(item: Item): string {
+  return `${(item[PARTITION_KEY] as { S: string }).S}\u0000${(item[SORT_KEY] as { S: string }).S}`;
+}
+
+export async function processRecords(records: readonly KinesisStreamRecord[], settings: ProcessSettings, ports: ProcessPorts): Promise<ProcessResult> {
+  const now = ports.now?.() ?? new Date();
+  const failed = new Set<string>();
+  const rejects: { seq: string; reject: Reject }[] = [];
+  // Items by key: a record delivered twice in one batch becomes one write (duplicate keys fail a BatchWriteItem).
+  const items = new Map<string, { item: Item; seqs: string[] }>();
+
+  for (const r of records) {
+    const k = r.kinesis;
+    const d = decodeRecord(k.data, settings.unknownFields);
+    if (!d.ok) {
+      rejects.push({
+        seq: k.sequenceNumber,
+        reject: {
+          id: `${r.eventID}`,
+          source: 'process',
+          reason: d.reason,
+          detail: d.detail,
+          errors: d.errors,
+          context: {
+            eventId: r.eventID,
+            sequenceNumber: k.sequenceNumber,
+            partitionKey: k.partitionKey,
+            eventSourceArn: r.eventSourceARN,
+            approximateArrivalTimestamp: k.approximateArrivalTimestamp,
+          },
+          payload: Buffer.from(k.data, 'base64'),
+        },
+      });
+      continue;
+    }
+    const item = toItem(d.record, k, now, settings.ttlDays);
+    const key = keyOf(item);
+    const existing = items.get(key);
+    if (existing) existing.seqs.push(k.sequenceNumber);
+    else items.set(key, { item, seqs: [k.sequenceNumber] });
+  }
+
+  if (rejects.length) {
+    let notKept: number[];
+    try {
+      notKept = (await ports.rejects.put(rejects.map((x) => x.reject))).failed;
+    } catch (err) {
+      ports.log.error('rejects sink failed', { error: err });
+      notKept = rejects.map((_, i) => i);
+    }
+    for (const i of notKept) failed.add(rejects[i].seq);
+    ports.log.warn('ineligible records sent to the rejects sink', {
+      rejected: rejects.length,
+      notKept: notKept.length,
+      reasons: countBy(rejects.map((x) => x.reject.reason)),
+    });
+  }
+
+  const unwritten = await writeAll([...items.values()], settings, ports);
+  for (const entry of unwritten) for (const s of entry.seqs) failed.add(s);
+
+  const summary: ProcessSummary = {
+    records: records.length,
+    written: [...items.values()].filter((e) => !unwritten.includes(e)).reduce((n, e) => n + e.seqs.length, 0),
+    rejected: rejects.length,
+    failed: failed.size,
+  };
+  // Lambda restarts from the lowest failed sequence number; report them in stream order.
+  const order = new Map(records.map((r, i) => [r.kinesis.sequenceNumber, i]));
+  const batchItemFailures = [...failed].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0)).map((itemIdentifier) => ({ itemIdentifier }));
+  return { batchItemFailures, summary };
+}
+
+/**
+ * Writes entries with BatchWriteItem, 25 per call, retrying UnprocessedItems (and calls that threw a retryable
+ * error) with full-jitter backoff up to writeMaxAttempts. Resolves with the entries that were not written.
+ */
+export async function writeAll<T extends { item: Item }>(
+  entries: readonly T[],
+  settings: Pick<ProcessSettings, 'tableName' | 'writeMaxAttempts'>,
+  ports: Pick<ProcessPorts, 'batchWrite' | 'sleep' | 'log'>,
+): Promise<T[]> {
+  const sleep = ports.sleep ?? realSleep;
+  const unwritten: T[] = [];
+  for (let start = 0; start < entries.length; start += BATCH_WRITE_MAX) {
+    let pending = entries.slice(start, start + BATCH_WRITE_MAX);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let retry: T[];
+      try {
+        const out = await ports.batchWrite({
+          RequestItems: { [settings.tableName]: pending.map((e) => ({ PutRequest: { Item: e.item } })) },
+        });
+        const left = new Set((out.UnprocessedItems?.[settings.tableName] ?? []).map((w) => keyOf(w.PutRequest.Item)));
+        retry = pending.filter((e) => left.has(keyOf(e.item)));
+      } catch (err) {
+        if (!isRetryable(err)) {
+          ports.log.error('BatchWriteItem failed with a non-retryable error', { error: err, items: pending.length });
+          unwritten.push(...pending);
+          break;
+        }
+        ports.log.info('BatchWriteItem call failed; retrying', { attempt, error: errorName(err) });
+        retry = pending;
+      }
+      if (retry.length === 0) break;
+      if (attempt >= settings.writeMaxAttempts) {
+        ports.log.warn('items still unprocessed after retries', { attempts: attempt, items: retry.length });
+        unwritten.push(...retry);
+        break;
+      }
+      await sleep(backoffMs(attempt, 50, 2000));
+      pending = retry;
+    }
+  }
+  return unwritten;
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}

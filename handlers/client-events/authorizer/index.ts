@@ -1,0 +1,25 @@
+/**
+ * Lambda entry of the client events REST API TOKEN authorizer (see authorizer.ts). Environment (set by
+ * stacks/client-events/stack.ts): USER_POOL_ID, USER_POOL_CLIENT_ID, CLIENT_ID_ATTRIBUTE (default
+ * custom:clientId), CLIENT_ID_CLAIM (optional), USER_CACHE_SECONDS (default 60). The verifier (and its JWKS
+ * cache) and the Cognito client live at module level, so a warm container fetches the JWKS once. GetUser is
+ * authorized by the access token itself: the function's role needs no Cognito permission.
+ */
+import { CognitoIdentityProviderClient, GetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { createLogger } from '../../shared/log.js';
+import { authorizerSettingsFromEnv, createAuthorizer, createTokenVerifier } from './core.js';
+
+const log = createLogger('client-events-authorizer');
+const settings = authorizerSettingsFromEnv(process.env);
+const cognito = new CognitoIdentityProviderClient({ maxAttempts: 2 });
+const authorize = createAuthorizer(settings, {
+  verifier: createTokenVerifier(settings),
+  getUserAttributes: async (accessToken) => {
+    const out = await cognito.send(new GetUserCommand({ AccessToken: accessToken }));
+    return Object.fromEntries((out.UserAttributes ?? []).map((a) => [a.Name ?? '', a.Value ?? '']));
+  },
+  log,
+});
+
+export const handler = async (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => authorize(event);

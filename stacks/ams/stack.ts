@@ -1,0 +1,365 @@
+import type { Construct } from 'constructs';
+import { Fn, TerraformLocal } from 'cdktf';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import type { TributaryConfig } from '../../config/index.js';
+import {
+  AMAZON_REVIEWER_ROLE, AMAZON_SUBSCRIBER_ROLE, AMS_OUTPUTS, amsStackName, awsRegionOf, publisherAccount, publisherTopicArnPattern,
+  type AdvertisingRegion,
+} from '../../contracts/ams.js';
+import { DataBucket } from '../../modules/data-bucket.js';
+import { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
+import { LambdaFunction } from '../../modules/lambda-function.js';
+import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
+import { AmsCatalog } from './catalog.js';
+import { TributaryStack } from '../base.js';
+import { denyInsecureTransport } from '../../modules/tls-only.js';
+import { suppress } from '../../policy/suppress.js';
+
+export interface AmsStackProps {
+  readonly config: TributaryConfig;
+  readonly datasetId: string;
+  readonly region: AdvertisingRegion;
+}
+
+export { AMS_OUTPUTS, amsStackName } from '../../contracts/ams.js';
+
+/**
+ * One Amazon Marketing Stream dataset in one advertising region.
+ *
+ * `sqs` delivery: Amazon's SNS topic -> ingress SQS queue (+DLQ) -> fan-out Lambda -> our SNS data topic ->
+ * Firehose (raw delivery) -> S3 `<dataset>/year=/month=/day=/hour=/`; subscription confirmations go from the
+ * fan-out to a confirmation queue (+DLQ) consumed by the confirmation Lambda.
+ *
+ * `firehose` delivery: Amazon's SNS topic -> our Firehose stream -> S3, through a subscription role trusted by
+ * sns.amazonaws.com and a subscriber role trusted by Amazon's SubscriberRole.
+ */
+export class AmsStack extends TributaryStack {
+  readonly bucket: DataBucket;
+  readonly firehose: FirehoseToS3;
+
+  constructor(scope: Construct, props: AmsStackProps) {
+    const name = amsStackName(props.datasetId, props.region);
+    super(scope, name, {
+      config: props.config,
+      region: awsRegionOf(props.region),
+      pipeline: 'ams',
+      tags: { 'tributary:ams-dataset': props.datasetId, 'tributary:advertising-region': props.region },
+    });
+    const { config, datasetId, region } = props;
+    const ams = config.ams;
+    const naming = this.naming;
+    const alerts = this.alerts;
+
+    this.bucket = new DataBucket(this, 'data', {
+      naming,
+      purpose: `ams-${datasetId}`,
+      expireAfterDays: ams.dataRetentionDays,
+    });
+    this.firehose = new FirehoseToS3(this, 'firehose', {
+      naming,
+      purpose: datasetId,
+      bucket: this.bucket,
+      dataPrefix: `${datasetId}/`,
+      bufferingSizeMiB: ams.bufferingSizeMiB,
+      bufferingIntervalSeconds: ams.bufferingIntervalSeconds,
+      logRetentionDays: config.logRetentionDays,
+      alerts,
+    });
+
+    this.output(AMS_OUTPUTS.datasetId, datasetId, 'Amazon Marketing Stream dataset id');
+    this.output(AMS_OUTPUTS.advertisingRegion, region, 'Advertising region (NA, EU or FE)');
+    this.output(AMS_OUTPUTS.delivery, ams.delivery, 'Delivery variant (sqs or firehose)');
+    this.output(AMS_OUTPUTS.bucketName, this.bucket.name, 'S3 bucket holding the raw records');
+    if (ams.glue) {
+      new AmsCatalog(this, 'catalog', { naming, datasetId, region, bucket: this.bucket, configuredDatasets: ams.datasets, partitionStartDate: ams.partitionStartDate });
+    }
+
+    if (ams.delivery === 'sqs') this.sqsDelivery(props);
+    else this.firehoseDelivery(props);
+  }
+
+  private sqsDelivery({ config, datasetId, region }: AmsStackProps): void {
+    const ams = config.ams;
+    const naming = this.naming;
+    const alerts = this.alerts;
+    const visibility = 6 * ams.fanOutTimeoutSeconds;
+
+    // Our data topic, with Firehose subscribed (raw delivery: the record itself, not an SNS envelope).
+    const topic = new SnsTopic(this, 'data-topic', {
+      name: naming.name('sns', datasetId, 'data'),
+      kmsMasterKeyId: 'alias/aws/sns',
+    });
+    new SnsTopicPolicy(this, 'data-topic-policy', {
+      arn: topic.arn,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          denyInsecureTransport('sns:Publish', topic.arn),
+        ],
+      }),
+    });
+
+    // Records SNS could not deliver to Firehose after its retries are kept here.
+    const subscriptionDlq = new QueueWithDlq(this, 'delivery-failures', {
+      naming,
+      purpose: `${datasetId}-undelivered`,
+      visibilityTimeoutSeconds: 30,
+      messageRetentionSeconds: 1_209_600,
+      policyStatements: [
+        {
+          Sid: 'SnsSubscriptionRedrive',
+          Effect: 'Allow',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Condition: { ArnEquals: { 'aws:SourceArn': topic.arn } },
+        },
+      ],
+      alerts,
+    });
+    alerts.queueNotEmpty(
+      `${datasetId}-undelivered-depth`,
+      subscriptionDlq.queue.name,
+      'SNS could not deliver records to Firehose; they are kept in the undelivered queue.',
+    );
+
+    const subscriptionRole = new IamRole(this, 'sns-firehose-role', {
+      name: naming.name('iamRole', datasetId, 'sns-to-firehose'),
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    const subscriptionPolicy = new IamRolePolicy(this, 'sns-firehose-policy', {
+      name: 'least-privilege',
+      role: subscriptionRole.id,
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...this.firehose.putRecordStatement() }] }),
+    });
+    new SnsTopicSubscription(this, 'firehose-subscription', {
+      topicArn: topic.arn,
+      protocol: 'firehose',
+      endpoint: this.firehose.arn,
+      subscriptionRoleArn: subscriptionRole.arn,
+      rawMessageDelivery: true,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: subscriptionDlq.arn }),
+      dependsOn: [subscriptionPolicy],
+    });
+
+    // Ingress: Amazon's topics for this dataset and region publish here (policy as Amazon documents it).
+    const ingress = new QueueWithDlq(this, 'ingress', {
+      naming,
+      purpose: `${datasetId}-ingress`,
+      visibilityTimeoutSeconds: visibility,
+      maxReceiveCount: ams.maxReceiveCount,
+      policyStatements: [
+        {
+          Sid: 'AmazonMarketingStreamPublish',
+          Effect: 'Allow',
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Condition: { ArnLike: { 'aws:SourceArn': publisherTopicArnPattern(datasetId, region) } },
+        },
+        {
+          Sid: 'AmazonReviewerReadAttributes',
+          Effect: 'Allow',
+          Principal: { AWS: AMAZON_REVIEWER_ROLE },
+          Action: 'sqs:GetQueueAttributes',
+        },
+      ],
+      alerts,
+    });
+    const confirmations = new QueueWithDlq(this, 'confirmations', {
+      naming,
+      purpose: `${datasetId}-confirm`,
+      visibilityTimeoutSeconds: 6 * 30,
+      maxReceiveCount: 3,
+      alerts,
+    });
+
+    const fanOut = new LambdaFunction(this, 'fan-out', {
+      naming,
+      purpose: `${datasetId}-fanout`,
+      handler: 'ams-fan-out',
+      description: `Amazon Marketing Stream ${datasetId} (${region}): ingress queue -> data topic`,
+      memoryMb: ams.fanOutMemoryMb,
+      timeoutSeconds: ams.fanOutTimeoutSeconds,
+      logRetentionDays: config.logRetentionDays,
+      environment: {
+        DATASET_ID: datasetId,
+        ADVERTISING_REGION: region,
+        DATA_TOPIC_ARN: topic.arn,
+        CONFIRMATION_QUEUE_URL: confirmations.url,
+        POWERTOOLS_SERVICE_NAME: 'ams-fan-out',
+      },
+      statements: [
+        { Sid: 'PublishRecords', Action: 'sns:Publish', Resource: topic.arn },
+        { Sid: 'ForwardConfirmations', Action: 'sqs:SendMessage', Resource: confirmations.arn },
+      ],
+      alerts,
+    });
+    fanOut.addSqsEventSource('ingress-source', ingress, {
+      batchSize: ams.batchSize,
+      maxBatchingWindowSeconds: ams.maxBatchingWindowSeconds,
+    });
+
+    const confirm = new LambdaFunction(this, 'confirm', {
+      naming,
+      purpose: `${datasetId}-confirm`,
+      handler: 'ams-confirm-subscription',
+      description: `Confirms Amazon Marketing Stream ${datasetId} (${region}) subscriptions from Amazon's publisher account only`,
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      logRetentionDays: config.logRetentionDays,
+      environment: { DATASET_ID: datasetId, ADVERTISING_REGION: region, POWERTOOLS_SERVICE_NAME: 'ams-confirm-subscription' },
+      statements: [
+        {
+          Sid: 'ConfirmAmazonSubscriptions',
+          Action: 'sns:ConfirmSubscription',
+          Resource: publisherTopicArnPattern(datasetId, region),
+        },
+      ],
+      alerts,
+    });
+    confirm.addSqsEventSource('confirm-source', confirmations, { batchSize: 1 });
+
+    // Amazon's CloudWatch template for the SQS variant.
+    alerts.alarm(`${datasetId}-ingress-backlog`, {
+      alarmDescription: `More than ${ams.visibleMessagesAlarmThreshold} messages wait in the ingress queue: the fan-out is not keeping up.`,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: ingress.queue.name },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: ams.visibleMessagesAlarmThreshold,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+    alerts.alarm(`${datasetId}-ingress-age`, {
+      alarmDescription: `The oldest ingress message is older than ${ams.oldestMessageAgeAlarmSeconds} s.`,
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      dimensions: { QueueName: ingress.queue.name },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: ams.oldestMessageAgeAlarmSeconds,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+    alerts.alarm(`${datasetId}-ingress-not-drained`, {
+      alarmDescription: 'Over an hour, 100 more messages arrived in the ingress queue than were deleted from it.',
+      evaluationPeriods: 1,
+      threshold: 100,
+      comparisonOperator: 'GreaterThanThreshold',
+      metricQuery: [
+        {
+          id: 'sent',
+          metric: { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesSent', dimensions: { QueueName: ingress.queue.name }, period: 3600, stat: 'Sum' },
+        },
+        {
+          id: 'deleted',
+          metric: { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesDeleted', dimensions: { QueueName: ingress.queue.name }, period: 3600, stat: 'Sum' },
+        },
+        { id: 'backlog', expression: 'sent - deleted', label: 'Messages not drained in the hour', returnData: true },
+      ],
+    });
+
+    this.output(AMS_OUTPUTS.queueArn, ingress.arn, 'Subscribe with this SQS queue ARN (sqsDestination.queueArn)');
+    this.output(AMS_OUTPUTS.topicArn, topic.arn, 'Our SNS data topic that feeds Firehose');
+  }
+
+  /**
+   * The two roles of Amazon's Firehose template (`Stream_Firehose_CF_Template.yaml` in amzn/ads-advanced-tools-docs,
+   * FirehoseSubscriptionRole and FirehoseSubscriberRole; a copy is __tests__/fixtures/ams/), statement by statement.
+   * Deliberate differences, each unable to refuse a call Amazon's template allows:
+   * - subscription role trust, sns.amazonaws.com: `StringEqualsIfExists aws:SourceAccount` in [publisher account of
+   *   this dataset and region, our account]. SNS assumes the role for deliveries from Amazon's topic (whose owner is
+   *   the publisher account) and, when the subscription is created, on behalf of the subscriber role in our account;
+   *   AWS documents no source-account value for either, so both accounts are allowed and a request without the key
+   *   is not refused. It refuses only SNS acting for a topic of a third account.
+   * - `firehose:ListDeliveryStreams` has no resource-level permissions (Service Authorization Reference, Amazon Kinesis
+   *   Firehose: no resource type), so on the stream ARN, as the template writes it, it grants nothing. It gets its own
+   *   statement on "*" so Amazon's check works; it lists stream names of this account and region, no data.
+   * - subscriber policy, iam:PassRole: `StringEqualsIfExists iam:PassedToService = sns.amazonaws.com` (only SNS
+   *   may receive the role; a request without the key is not refused).
+   */
+  private firehoseDelivery({ datasetId, region }: AmsStackProps): void {
+    const naming = this.naming;
+    // Our account id without a data source (aws_caller_identity would break the offline plan): from an ARN we own,
+    // in a local so the policy JSON holds a plain reference (${local.x}) the policy checks can parse.
+    const ownAccount = new TerraformLocal(this, 'account_id', Fn.element(Fn.split(':', this.firehose.arn), 4)).asString;
+    const subscriptionRole = new IamRole(this, 'subscription-role', {
+      name: naming.name('iamRole', datasetId, 'ams-subscription'),
+      description: "Assumed by Amazon's SNS topic (and Amazon's ReviewerRole) to put records into our Firehose stream",
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AmazonSnsDelivers',
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEqualsIfExists: { 'aws:SourceAccount': [publisherAccount(datasetId, region), ownAccount] } },
+          },
+          { Sid: 'AmazonReviewerChecks', Effect: 'Allow', Principal: { AWS: AMAZON_REVIEWER_ROLE }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    });
+    const subscriptionPolicy = new IamRolePolicy(this, 'subscription-policy', {
+      name: 'least-privilege',
+      role: subscriptionRole.id,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'PutIntoFirehose',
+            Effect: 'Allow',
+            Action: ['firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream', 'firehose:PutRecord', 'firehose:PutRecordBatch'],
+            Resource: this.firehose.arn,
+          },
+          { Sid: 'ListDeliveryStreams', Effect: 'Allow', Action: 'firehose:ListDeliveryStreams', Resource: '*' },
+        ],
+      }),
+    });
+    suppress(
+      subscriptionPolicy,
+      'iam-no-wildcard',
+      'firehose:ListDeliveryStreams supports no resource-level permissions: AWS requires Resource "*" for it (Amazon\'s template grants it; every other action is scoped to the stream).',
+    );
+    const subscriberRole = new IamRole(this, 'subscriber-role', {
+      name: naming.name('iamRole', datasetId, 'ams-subscriber'),
+      description: "Assumed by Amazon Marketing Stream's SubscriberRole to subscribe our Firehose stream",
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'AmazonSubscriber', Effect: 'Allow', Principal: { AWS: AMAZON_SUBSCRIBER_ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+      }),
+    });
+    new IamRolePolicy(this, 'subscriber-policy', {
+      name: 'least-privilege',
+      role: subscriberRole.id,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'PassSubscriptionRoleToSns',
+            Effect: 'Allow',
+            Action: 'iam:PassRole',
+            Resource: subscriptionRole.arn,
+            Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'sns.amazonaws.com' } },
+          },
+          {
+            Sid: 'SubscribeToPublisherTopics',
+            Effect: 'Allow',
+            Action: ['sns:Subscribe', 'sns:Unsubscribe'],
+            Resource: publisherTopicArnPattern(datasetId, region),
+          },
+        ],
+      }),
+    });
+    this.output(AMS_OUTPUTS.deliveryStreamArn, this.firehose.arn, 'Subscribe with this Firehose stream ARN');
+    this.output(AMS_OUTPUTS.subscriberRoleArn, subscriberRole.arn, 'firehoseDestination.subscriberRoleArn');
+    this.output(AMS_OUTPUTS.subscriptionRoleArn, subscriptionRole.arn, 'firehoseDestination.subscriptionRoleArn');
+  }
+}

@@ -1,0 +1,440 @@
+/**
+ * Buy with Prime partner integration, one stack per deployment region (`buy-with-prime-<region>`):
+ *
+ * - the install app (handlers/buy-with-prime/oauth) on the configured deploy target: `lambda` (Lambda behind an API
+ *   Gateway HTTP API; no VPC, no NAT, near-zero idle cost) or `fargate` (stacks/buy-with-prime/fargate.ts: VPC,
+ *   HTTPS ALB, ECR, ECS Fargate service);
+ * - the token store (DynamoDB: tokens encrypted under a customer managed KMS key, launches expiring by TTL);
+ * - partner events: the partner event bus on the configured partner event source -> one rule per event type ->
+ *   SQS queue (+DLQ, also the rules' dead-letter target) -> processor Lambda (handlers/buy-with-prime/events) -> events
+ *   table (DynamoDB).
+ *
+ * The OAuth client secret is read at run time from an existing Secrets Manager secret; only its ARN is in the
+ * template, and each role may read only that secret.
+ */
+import type { Construct } from 'constructs';
+import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import { Apigatewayv2ApiMapping } from '@cdktf/provider-aws/lib/apigatewayv2-api-mapping';
+import { Apigatewayv2DomainName } from '@cdktf/provider-aws/lib/apigatewayv2-domain-name';
+import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
+import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
+import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import type { TributaryConfig } from '../../config/index.js';
+import { DynamodbTable } from '../../modules/dynamodb-table.js';
+import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
+import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
+import { EVENTS_TABLE_TTL } from '../../handlers/buy-with-prime/events/routing.js';
+import { BWP_METRICS, BWP_METRICS_STACK_ENV } from '../../handlers/buy-with-prime/lib/metrics.js';
+import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
+import { Fn } from 'cdktf';
+import { TributaryStack } from '../base.js';
+import { BwpFargateService } from './fargate.js';
+
+export const BWP_PIPELINE = 'buy-with-prime';
+
+export function bwpStackName(region: string): string {
+  return `${BWP_PIPELINE}-${region}`;
+}
+
+/** The routes of the install app (API Gateway routes; the Fargate target serves the same paths). */
+export const BWP_ROUTES = ['GET /launch', 'GET /install', 'GET /settings', 'POST /uninstall', 'GET /health'] as const;
+
+/** The KMS encryption context value every token data key is bound to (handlers/buy-with-prime/lib/token-service.ts). */
+export const BWP_TOKEN_CONTEXT_PURPOSE = 'bwp-oauth-tokens';
+
+export const BWP_OUTPUTS = {
+  publicBaseUrl: 'public_base_url',
+  installUrl: 'install_url',
+  launchUrl: 'launch_url',
+  tokensTable: 'tokens_table_name',
+  eventsTable: 'events_table_name',
+  eventBus: 'event_bus_name',
+  eventsQueueUrl: 'events_queue_url',
+  eventsDlqUrl: 'events_dlq_url',
+  kmsKeyArn: 'kms_key_arn',
+  apiEndpoint: 'api_endpoint',
+  customDomainTarget: 'custom_domain_target',
+  albDnsName: 'alb_dns_name',
+  ecrRepositoryUrl: 'ecr_repository_url',
+  ecsClusterName: 'ecs_cluster_name',
+  ecsServiceName: 'ecs_service_name',
+} as const;
+
+export interface BuyWithPrimeStackProps {
+  readonly config: TributaryConfig;
+  readonly region: string;
+}
+
+export class BuyWithPrimeStack extends TributaryStack {
+  readonly key: KmsKey;
+  readonly tokensTable: DynamodbTable;
+  readonly eventsTable: DynamodbTable;
+  readonly processor: LambdaFunction;
+  readonly queue: QueueWithDlq;
+  readonly bus: CloudwatchEventBus;
+  readonly rules: CloudwatchEventRule[] = [];
+  /** lambda target only. */
+  readonly oauthFunction?: LambdaFunction;
+  readonly api?: Apigatewayv2Api;
+  /** fargate target only. */
+  readonly fargate?: BwpFargateService;
+
+  constructor(scope: Construct, props: BuyWithPrimeStackProps) {
+    const { config, region } = props;
+    super(scope, bwpStackName(region), { config, region, pipeline: BWP_PIPELINE });
+    const bwp = config.buyWithPrime;
+    const naming = this.naming;
+    const alerts = this.alerts;
+
+    // ---- token store -------------------------------------------------------------------------------------------
+    this.key = new KmsKey(this, 'token-key', {
+      description: `Envelope key of the Buy with Prime OAuth tokens (${this.stackName})`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    });
+    new KmsAlias(this, 'token-key-alias', { name: `alias/${naming.name('kmsAlias', 'bwp-tokens')}`, targetKeyId: this.key.keyId });
+
+    this.tokensTable = new DynamodbTable(this, 'tokens', {
+      naming,
+      purpose: 'bwp-tokens',
+      partitionKey: 'pk',
+      ttlAttribute: 'ttl',
+      // The only copy of every installation's tokens: losing it strands every merchant.
+      deletionProtection: bwp.tokensTableDeletionProtection,
+    });
+    this.eventsTable = new DynamodbTable(this, 'events-table', {
+      naming,
+      purpose: 'bwp-events',
+      partitionKey: 'event_id',
+      // Stored raw event details can hold shopper data: they expire after eventRetentionDays.
+      ttlAttribute: EVENTS_TABLE_TTL,
+    });
+
+    const secretRead: PolicyStatement = {
+      Sid: 'ReadClientSecret',
+      Action: 'secretsmanager:GetSecretValue',
+      // The ARN as configured, and with the 6-character suffix Secrets Manager appends to full ARNs.
+      Resource: [bwp.clientSecretArn, `${bwp.clientSecretArn}-??????`],
+    };
+    const tokenContext = { StringEquals: { 'kms:EncryptionContext:purpose': BWP_TOKEN_CONTEXT_PURPOSE } };
+    // The processor reads (Decrypt) and refreshes (GenerateDataKey) tokens.
+    const kmsUse: PolicyStatement = {
+      Sid: 'TokenEnvelopeKey',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: this.key.arn,
+      Condition: tokenContext,
+    };
+    // The install app only stores new tokens (GenerateDataKey); it never decrypts them.
+    const appKmsUse: PolicyStatement = {
+      Sid: 'TokenEnvelopeKey',
+      Action: 'kms:GenerateDataKey',
+      Resource: this.key.arn,
+      Condition: tokenContext,
+    };
+    const oauthEnv: Record<string, string> = {
+      BWP_TOKENS_TABLE: this.tokensTable.name,
+      BWP_KMS_KEY_ID: this.key.arn,
+      BWP_CLIENT_ID: bwp.clientId,
+      BWP_CLIENT_SECRET_ID: bwp.clientSecretArn,
+      BWP_ISSUER: bwp.issuer,
+      BWP_AUTHORIZE_URL: bwp.authorizeUrl,
+      BWP_TOKEN_URL: bwp.tokenUrl,
+      BWP_SCOPES: bwp.scopes.join(' '),
+      BWP_REFRESH_AHEAD_SECONDS: String(bwp.refreshAheadSeconds),
+    };
+    const appEnv = (publicBaseUrl: string): Record<string, string> => ({
+      ...oauthEnv,
+      BWP_PUBLIC_BASE_URL: publicBaseUrl,
+      BWP_VERIFICATION_PUBLIC_KEY: bwp.verificationPublicKey,
+      BWP_LAUNCH_TTL_SECONDS: String(bwp.launchTtlSeconds),
+      BWP_VERIFICATION_MAX_AGE_SECONDS: String(bwp.verificationMaxAgeSeconds),
+      ...(bwp.verificationIssuer ? { BWP_VERIFICATION_ISSUER: bwp.verificationIssuer } : {}),
+      POWERTOOLS_SERVICE_NAME: 'bwp-oauth',
+    });
+    const appStatements: PolicyStatement[] = [
+      {
+        Sid: 'TokenStore',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: this.tokensTable.arn,
+      },
+      appKmsUse,
+      secretRead,
+    ];
+
+    // ---- install app -------------------------------------------------------------------------------------------
+    let publicBaseUrl: string;
+    if (bwp.deployTarget === 'lambda') {
+      const { fn, api, baseUrl } = this.lambdaTarget(appEnv, appStatements);
+      this.oauthFunction = fn;
+      this.api = api;
+      publicBaseUrl = baseUrl;
+    } else {
+      this.fargate = new BwpFargateService(this, 'fargate', {
+        naming,
+        alerts,
+        region,
+        config: bwp,
+        logRetentionDays: config.logRetentionDays,
+        environment: appEnv(bwp.publicBaseUrl!),
+        taskStatements: appStatements,
+        tokensTableArn: this.tokensTable.arn,
+      });
+      publicBaseUrl = bwp.publicBaseUrl!;
+      this.output(BWP_OUTPUTS.albDnsName, this.fargate.alb.dnsName, `DNS name of the ALB: point ${new URL(publicBaseUrl).host} at it (CNAME or alias)`);
+      this.output(BWP_OUTPUTS.ecrRepositoryUrl, this.fargate.repository.repositoryUrl, 'ECR repository of the install app image (make bwp-image pushes here)');
+      this.output(BWP_OUTPUTS.ecsClusterName, this.fargate.cluster.name, 'ECS cluster');
+      this.output(BWP_OUTPUTS.ecsServiceName, this.fargate.service.name, 'ECS service of the install app');
+    }
+
+    // ---- partner events ----------------------------------------------------------------------------------------
+    this.bus = new CloudwatchEventBus(this, 'partner-bus', { name: bwp.partnerEventSource, eventSourceName: bwp.partnerEventSource });
+    for (const type of bwp.eventTypes) {
+      this.rules.push(
+        new CloudwatchEventRule(this, `rule-${type.toLowerCase()}`, {
+          name: naming.name('eventRule', 'bwp', type.toLowerCase().replace(/_/g, '-')),
+          description: `Buy with Prime ${type} events to the processor queue`,
+          eventBusName: this.bus.name,
+          // Buy with Prime publishes the event type as detail-type, from the partner event source.
+          eventPattern: JSON.stringify({ source: [bwp.partnerEventSource], 'detail-type': [type] }),
+        }),
+      );
+    }
+    const fromRules = {
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Condition: { ArnEquals: { 'aws:SourceArn': this.rules.map((r) => r.arn) } },
+    };
+    this.processor = new LambdaFunction(this, 'processor', {
+      naming,
+      purpose: 'bwp-events',
+      handler: 'bwp-events',
+      description: 'Buy with Prime partner events: token, GraphQL lookups, idempotent write',
+      memoryMb: bwp.processorMemoryMb,
+      timeoutSeconds: bwp.processorTimeoutSeconds,
+      logRetentionDays: config.logRetentionDays,
+      environment: {
+        ...oauthEnv,
+        BWP_EVENTS_TABLE: this.eventsTable.name,
+        BWP_API_URL: bwp.apiUrl,
+        BWP_API_MAX_ATTEMPTS: String(bwp.apiMaxAttempts),
+        BWP_API_VERSION: bwp.apiVersion,
+        BWP_EVENT_RETENTION_DAYS: String(bwp.eventRetentionDays),
+        [BWP_METRICS_STACK_ENV]: this.stackName,
+        POWERTOOLS_SERVICE_NAME: 'bwp-events',
+      },
+      statements: [
+        { Sid: 'TokenLeaseAndRefresh', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.tokensTable.arn },
+        // PutItem: events; UpdateItem: the data-subject index; DeleteItem: PERSONAL_DATA_DELETION_TASK_COMPLETED.
+        { Sid: 'EventsTable', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: this.eventsTable.arn },
+        kmsUse,
+        secretRead,
+      ],
+      alerts,
+    });
+    this.queue = new QueueWithDlq(this, 'events', {
+      naming,
+      purpose: 'bwp-events',
+      visibilityTimeoutSeconds: 6 * bwp.processorTimeoutSeconds,
+      maxReceiveCount: bwp.maxReceiveCount,
+      policyStatements: [{ Sid: 'EventBridgeRules', ...fromRules }],
+      // The rules' own dead-letter target: events EventBridge could not deliver to the queue.
+      dlqPolicyStatements: [{ Sid: 'EventBridgeRuleDeadLetters', ...fromRules }],
+      alerts,
+    });
+    this.rules.forEach((rule, i) => {
+      new CloudwatchEventTarget(this, `target-${bwp.eventTypes[i].toLowerCase()}`, {
+        rule: rule.name,
+        eventBusName: this.bus.name,
+        targetId: 'processor-queue',
+        arn: this.queue.arn,
+        retryPolicy: { maximumRetryAttempts: bwp.eventRetryAttempts, maximumEventAgeInSeconds: bwp.eventMaxAgeSeconds },
+        deadLetterConfig: { arn: this.queue.dlq.arn },
+      });
+    });
+    // maximumConcurrency caps parallel processors (each may refresh tokens; Buy with Prime throttles rapid requests).
+    this.processor.addSqsEventSource('events-source', this.queue, { batchSize: bwp.batchSize, maximumConcurrency: bwp.processorMaxConcurrency });
+    alerts.alarm('bwp-events-oldest-message', {
+      alarmDescription: 'Buy with Prime events wait in the processor queue for over 15 minutes: check the processor errors and throttling.',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      dimensions: { QueueName: this.queue.queue.name },
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 900,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+    alerts.alarm('bwp-events-unroutable', {
+      alarmDescription:
+        'Buy with Prime events were acknowledged without processing: unknown business product or installation, uninstalled installation, or an undocumented type. Read the processor log ("event acknowledged without processing", reason).',
+      namespace: BWP_METRICS.namespace,
+      metricName: BWP_METRICS.unroutableEvents,
+      dimensions: { [BWP_METRICS.dimension]: this.stackName },
+      statistic: 'Sum',
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+    alerts.alarm('bwp-installation-needs-reauth', {
+      alarmDescription:
+        'A Buy with Prime installation needs reauthorization: the authorization server refused its newest refresh token. Its events wait (DLQ) until the merchant installs the app again; then redrive the DLQ.',
+      namespace: BWP_METRICS.namespace,
+      metricName: BWP_METRICS.installationsNeedingReauth,
+      dimensions: { [BWP_METRICS.dimension]: this.stackName },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+    this.rules.forEach((rule, i) => {
+      alerts.eventRuleFailure(
+        `bwp-events-delivery-failures-${bwp.eventTypes[i].toLowerCase().replace(/_/g, '-')}`,
+        { eventBusName: this.bus.name, ruleName: rule.name },
+        'FailedInvocations',
+        `EventBridge failed to deliver ${bwp.eventTypes[i]} events to the processor queue (they go to its DLQ, unless that fails too).`,
+      );
+    });
+
+    // ---- key policy -------------------------------------------------------------------------------------------
+    // Administration for the account root (so the account can never be locked out of the key) and the configured
+    // key admins; use only for the two roles that need it, only with the token encryption context.
+    const appRole = this.oauthFunction?.role.arn ?? this.fargate!.taskRole.arn;
+    // Partition and account from the key's own ARN (data.aws_caller_identity would break the offline plan).
+    const arnPart = (i: number) => Fn.element(Fn.split(':', this.key.arn), i);
+    const rootArn = `arn:${arnPart(1)}:iam::${arnPart(4)}:root`;
+    const adminActions = [
+      'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
+      'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+      'kms:RotateKeyOnDemand',
+    ];
+    new KmsKeyPolicy(this, 'token-key-policy', {
+      keyId: this.key.keyId,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'AccountRootAdministers', Effect: 'Allow', Principal: { AWS: rootArn }, Action: adminActions, Resource: '*' },
+          ...(bwp.kmsKeyAdminArns.length ? [{ Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: bwp.kmsKeyAdminArns }, Action: adminActions, Resource: '*' }] : []),
+          {
+            Sid: 'ProcessorUsesTokenKey', Effect: 'Allow', Principal: { AWS: this.processor.role.arn },
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: '*', Condition: tokenContext,
+          },
+          { Sid: 'InstallAppStoresTokens', Effect: 'Allow', Principal: { AWS: appRole }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: tokenContext },
+        ],
+      }),
+    });
+
+    this.output(BWP_OUTPUTS.publicBaseUrl, publicBaseUrl, 'Public origin of the install app');
+    this.output(BWP_OUTPUTS.installUrl, `${publicBaseUrl}/install`, 'Install (redirect) URL to register with Buy with Prime');
+    this.output(BWP_OUTPUTS.launchUrl, `${publicBaseUrl}/launch`, 'Launch URL to register with Buy with Prime');
+    this.output(BWP_OUTPUTS.tokensTable, this.tokensTable.name, 'DynamoDB token store');
+    this.output(BWP_OUTPUTS.eventsTable, this.eventsTable.name, 'DynamoDB table of processed partner events');
+    this.output(BWP_OUTPUTS.eventBus, this.bus.name, 'Partner event bus');
+    this.output(BWP_OUTPUTS.eventsQueueUrl, this.queue.url, 'Queue feeding the event processor');
+    this.output(BWP_OUTPUTS.eventsDlqUrl, this.queue.dlq.url, 'Dead-letter queue of failed and undeliverable events');
+    this.output(BWP_OUTPUTS.kmsKeyArn, this.key.arn, 'KMS key protecting the stored tokens');
+  }
+
+  /** Lambda behind an API Gateway HTTP API ($default stage, HTTPS only), with an optional custom domain. */
+  private lambdaTarget(appEnv: (publicBaseUrl: string) => Record<string, string>, statements: PolicyStatement[]) {
+    const bwp = this.config.buyWithPrime;
+    const naming = this.naming;
+    const customDomain = bwp.certificateArn && bwp.publicBaseUrl ? new URL(bwp.publicBaseUrl).host : undefined;
+    const api = new Apigatewayv2Api(this, 'api', {
+      name: naming.name('apiGateway', 'bwp-oauth'),
+      protocolType: 'HTTP',
+      description: 'Buy with Prime install app',
+      // With a custom domain, only that name (and its certificate) serves the app.
+      disableExecuteApiEndpoint: !!customDomain,
+    });
+    const baseUrl = bwp.publicBaseUrl ?? api.apiEndpoint;
+    const fn = new LambdaFunction(this, 'oauth', {
+      naming,
+      purpose: 'bwp-oauth',
+      handler: 'bwp-oauth',
+      description: 'Buy with Prime install app (launch, install, settings, uninstall)',
+      memoryMb: bwp.oauthMemoryMb,
+      timeoutSeconds: bwp.oauthTimeoutSeconds,
+      logRetentionDays: this.config.logRetentionDays,
+      environment: appEnv(baseUrl),
+      statements,
+      alerts: this.alerts,
+    });
+    const accessLogs = new CloudwatchLogGroup(this, 'api-access-logs', {
+      name: `/aws/apigateway/${naming.name('apiGateway', 'bwp-oauth')}`,
+      retentionInDays: this.config.logRetentionDays,
+    });
+    new Apigatewayv2Stage(this, 'api-stage', {
+      apiId: api.id,
+      name: '$default',
+      autoDeploy: true,
+      defaultRouteSettings: { throttlingRateLimit: bwp.apiRateLimit, throttlingBurstLimit: bwp.apiBurstLimit, detailedMetricsEnabled: false },
+      // No query string in the access log: the install callback carries the authorization code there.
+      accessLogSettings: {
+        destinationArn: accessLogs.arn,
+        format: JSON.stringify({
+          requestId: '$context.requestId',
+          time: '$context.requestTime',
+          method: '$context.httpMethod',
+          path: '$context.path',
+          status: '$context.status',
+          latencyMs: '$context.responseLatency',
+          integrationError: '$context.integrationErrorMessage',
+        }),
+      },
+    });
+    const integration = new Apigatewayv2Integration(this, 'api-integration', {
+      apiId: api.id,
+      integrationType: 'AWS_PROXY',
+      integrationUri: fn.fn.invokeArn,
+      payloadFormatVersion: '2.0',
+      timeoutMilliseconds: Math.min(30_000, (bwp.oauthTimeoutSeconds + 1) * 1000),
+    });
+    for (const routeKey of BWP_ROUTES) {
+      new Apigatewayv2Route(this, `route-${routeKey.replace(/[^A-Za-z]+/g, '-').toLowerCase()}`, {
+        apiId: api.id,
+        routeKey,
+        target: `integrations/${integration.id}`,
+      });
+    }
+    new LambdaPermission(this, 'api-invoke', {
+      statementId: 'ApiGatewayInvoke',
+      action: 'lambda:InvokeFunction',
+      functionName: fn.fn.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `${api.executionArn}/*/*`,
+    });
+    if (customDomain) {
+      const domain = new Apigatewayv2DomainName(this, 'api-domain', {
+        domainName: customDomain,
+        domainNameConfiguration: { certificateArn: bwp.certificateArn!, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' },
+      });
+      new Apigatewayv2ApiMapping(this, 'api-mapping', { apiId: api.id, domainName: domain.domainName, stage: '$default' });
+      this.output(BWP_OUTPUTS.customDomainTarget, domain.domainNameConfiguration.targetDomainName, `Point ${customDomain} (CNAME or alias) at this name`);
+    }
+    this.alerts.alarm('bwp-oauth-api-5xx', {
+      alarmDescription: 'The Buy with Prime install API answered 5xx: read the bwp-oauth function log group (search the correlation id).',
+      namespace: 'AWS/ApiGateway',
+      metricName: '5xx',
+      dimensions: { ApiId: api.id, Stage: '$default' },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+    this.output(BWP_OUTPUTS.apiEndpoint, api.apiEndpoint, 'execute-api endpoint of the install app');
+    return { fn, api, baseUrl };
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * The real-time clickstream pipeline, one stack per configured region (`clickstream-<region>`):
+ *
+ *   API Gateway HTTP API `POST /report` (stage throttling, JSON access logs, CORS from config)
+ *     -> ingest Lambda (handlers/clickstream/ingest: size limit 413, schema 400, PutRecords retrying failed entries)
+ *     -> Kinesis stream (on-demand by default, KMS SSE with alias/aws/kinesis)
+ *     -> processor Lambda (handlers/clickstream/process; ReportBatchItemFailures, bisect, bounded retries and age,
+ *        SQS on-failure destination with its own DLQ)
+ *     -> DynamoDB table (ip, `<timestamp>#<sequence number>`; on-demand, PITR, SSE, optional TTL)
+ *   Refused request bodies and ineligible stream records -> rejects queue (SQS, own DLQ), each with its reason.
+ *
+ * Why an HTTP API rather than a REST API: it has stage-level throttling, access logs to a log group (through its
+ * service-linked role, with no account-wide CloudWatch role to manage), a first-class CORS configuration and a
+ * payload format whose source address and body encoding the handler reads directly, at about a third of the REST
+ * API's request price. Request size is enforced in the handler (413); both API types cap bodies at 10 MB and a
+ * synchronous Lambda invocation at 6 MB. A REST API would add WAF, API keys/usage plans and request validation
+ * models, none of which this public beacon endpoint uses.
+ */
+import type { Construct } from 'constructs';
+import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
+import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
+import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import type { TributaryConfig } from '../../config/index.js';
+import { DynamodbTable } from '../../modules/dynamodb-table.js';
+import { addKinesisEventSource, KinesisStream } from '../../modules/kinesis-stream.js';
+import { LambdaFunction } from '../../modules/lambda-function.js';
+import { DLQ_RETENTION_SECONDS, QueueWithDlq } from '../../modules/queue-with-dlq.js';
+import { TributaryStack } from '../base.js';
+
+export const CLICKSTREAM_PIPELINE = 'clickstream';
+
+export function clickstreamStackName(region: string): string {
+  return `${CLICKSTREAM_PIPELINE}-${region}`;
+}
+
+/** Terraform outputs of every clickstream stack. */
+export const CLICKSTREAM_OUTPUTS = {
+  reportUrl: 'report_url',
+  apiId: 'api_id',
+  streamName: 'stream_name',
+  streamArn: 'stream_arn',
+  tableName: 'table_name',
+  rejectsQueueUrl: 'rejects_queue_url',
+  failureQueueUrl: 'failure_queue_url',
+} as const;
+
+/** Table key attributes (handlers/clickstream/process/core.ts writes them). */
+export const CLICKSTREAM_TABLE_KEYS = { partition: 'ip', sort: 'sk', ttl: 'expiresAt' } as const;
+
+/** Fields written to the API access log (JSON, one line per request). */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  sourceIp: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  requestLength: '$context.requestLength',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  integrationError: '$context.integration.error',
+  userAgent: '$context.identity.userAgent',
+});
+
+export interface ClickstreamStackProps {
+  readonly config: TributaryConfig;
+  readonly region: string;
+}
+
+export class ClickstreamStack extends TributaryStack {
+  readonly stream: KinesisStream;
+  readonly table: DynamodbTable;
+  readonly rejects: QueueWithDlq;
+  readonly failures: QueueWithDlq;
+  readonly ingest: LambdaFunction;
+  readonly processor: LambdaFunction;
+  readonly api: Apigatewayv2Api;
+
+  constructor(scope: Construct, props: ClickstreamStackProps) {
+    super(scope, clickstreamStackName(props.region), { config: props.config, region: props.region, pipeline: CLICKSTREAM_PIPELINE });
+    const cs = props.config.clickstream;
+    const naming = this.naming;
+    const alerts = this.alerts;
+    const logRetentionDays = props.config.logRetentionDays;
+
+    this.stream = new KinesisStream(this, 'stream', {
+      naming,
+      purpose: 'clickstream',
+      mode: cs.streamMode,
+      shardCount: cs.streamMode === 'provisioned' ? cs.shardCount : undefined,
+      retentionHours: cs.streamRetentionHours,
+    });
+
+    this.table = new DynamodbTable(this, 'table', {
+      naming,
+      purpose: 'clickstream',
+      partitionKey: CLICKSTREAM_TABLE_KEYS.partition,
+      sortKey: CLICKSTREAM_TABLE_KEYS.sort,
+      ttlAttribute: cs.ttlDays > 0 ? CLICKSTREAM_TABLE_KEYS.ttl : undefined,
+    });
+
+    // Nothing consumes these two queues: they hold messages for people (and redrive tools) to inspect.
+    this.rejects = new QueueWithDlq(this, 'rejects', {
+      naming,
+      purpose: 'clickstream-rejects',
+      messageRetentionSeconds: cs.rejectsRetentionDays * 86_400,
+      alerts,
+    });
+    this.failures = new QueueWithDlq(this, 'process-failures', {
+      naming,
+      purpose: 'clickstream-process-failures',
+      messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+      alerts,
+    });
+
+    const unknownFields = cs.unknownFields;
+    this.ingest = new LambdaFunction(this, 'ingest', {
+      naming,
+      purpose: 'clickstream-ingest',
+      handler: 'clickstream-ingest',
+      description: 'POST /report: validates clickstream records and writes them to Kinesis',
+      memoryMb: cs.ingestMemoryMb,
+      timeoutSeconds: cs.ingestTimeoutSeconds,
+      logRetentionDays,
+      alerts,
+      environment: {
+        STREAM_NAME: this.stream.name,
+        REJECTS_QUEUE_URL: this.rejects.url,
+        MAX_BODY_BYTES: String(cs.maxBodyBytes),
+        MAX_BATCH_RECORDS: String(cs.maxBatchRecords),
+        UNKNOWN_FIELDS: unknownFields,
+        FILL_IP_FROM_SOURCE: String(cs.fillIpFromSource),
+        PUT_MAX_ATTEMPTS: String(cs.putMaxAttempts),
+      },
+      statements: [
+        { Sid: 'PutRecords', Action: ['kinesis:PutRecords', 'kinesis:PutRecord'], Resource: this.stream.arn },
+        { Sid: 'KeepRejects', Action: ['sqs:SendMessage'], Resource: this.rejects.arn },
+      ],
+    });
+
+    this.processor = new LambdaFunction(this, 'process', {
+      naming,
+      purpose: 'clickstream-process',
+      handler: 'clickstream-process',
+      description: 'Kinesis -> DynamoDB: writes eligible clickstream records, keeps ineligible ones in the rejects queue',
+      memoryMb: cs.processMemoryMb,
+      timeoutSeconds: cs.processTimeoutSeconds,
+      logRetentionDays,
+      alerts,
+      environment: {
+        TABLE_NAME: this.table.name,
+        REJECTS_QUEUE_URL: this.rejects.url,
+        UNKNOWN_FIELDS: unknownFields,
+        WRITE_MAX_ATTEMPTS: String(cs.writeMaxAttempts),
+        TTL_DAYS: String(cs.ttlDays),
+      },
+      statements: [
+        { Sid: 'WriteItems', Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], Resource: this.table.arn },
+        { Sid: 'KeepRejects', Action: ['sqs:SendMessage'], Resource: this.rejects.arn },
+      ],
+    });
+    // TRIM_HORIZON: a new mapping (first deploy, or a re-created one) also reads what was written before it existed.
+    // Safe because the processor's writes are idempotent (a record's item key holds its sequence number).
+    addKinesisEventSource(this.processor, 'stream-source', this.stream, {
+      startingPosition: 'TRIM_HORIZON',
+      batchSize: cs.batchSize,
+      maxBatchingWindowSeconds: cs.maxBatchingWindowSeconds,
+      maximumRetryAttempts: cs.maximumRetryAttempts,
+      maximumRecordAgeSeconds: cs.maximumRecordAgeSeconds,
+      parallelizationFactor: cs.parallelizationFactor,
+      onFailure: this.failures,
+    });
+
+    // --- HTTP API ---
+    const apiName = naming.name('apiGateway', 'clickstream');
+    this.api = new Apigatewayv2Api(this, 'api', {
+      name: apiName,
+      protocolType: 'HTTP',
+      description: 'Clickstream ingestion: POST /report',
+      corsConfiguration: cs.corsAllowOrigins.length
+        ? { allowOrigins: [...cs.corsAllowOrigins], allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['content-type'], maxAge: 600 }
+        : undefined,
+    });
+    const integration = new Apigatewayv2Integration(this, 'api-integration', {
+      apiId: this.api.id,
+      integrationType: 'AWS_PROXY',
+      integrationMethod: 'POST',
+      integrationUri: this.ingest.arn,
+      payloadFormatVersion: '2.0',
+      timeoutMilliseconds: Math.min(30_000, (cs.ingestTimeoutSeconds + 1) * 1000),
+    });
+    new Apigatewayv2Route(this, 'api-route', {
+      apiId: this.api.id,
+      routeKey: 'POST /report',
+      target: `integrations/${integration.id}`,
+    });
+    const accessLogs = new CloudwatchLogGroup(this, 'api-access-logs', {
+      name: `/aws/apigateway/${apiName}`,
+      retentionInDays: logRetentionDays,
+    });
+    new Apigatewayv2Stage(this, 'api-stage', {
+      apiId: this.api.id,
+      name: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      defaultRouteSettings: {
+        throttlingRateLimit: cs.throttlingRateLimit,
+        throttlingBurstLimit: cs.throttlingBurstLimit,
+        detailedMetricsEnabled: false,
+      },
+    });
+    new LambdaPermission(this, 'api-invoke', {
+      statementId: 'AllowHttpApiInvoke',
+      action: 'lambda:InvokeFunction',
+      functionName: this.ingest.fn.functionName,
+      principal: 'apigateway.amazonaws.com',
+      sourceArn: `${this.api.executionArn}/*/POST/report`,
+    });
+
+    // --- Alarms (Lambda errors and DLQ depths come from the modules) ---
+    alerts.alarm('clickstream-iterator-age', {
+      alarmDescription:
+        `The clickstream processor is more than ${cs.iteratorAgeAlarmSeconds} s behind the stream: check its errors, ` +
+        'throttling of the table, and whether a batch is being retried.',
+      namespace: 'AWS/Lambda',
+      metricName: 'IteratorAge',
+      dimensions: { FunctionName: this.processor.functionName },
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 5,
+      threshold: cs.iteratorAgeAlarmSeconds * 1000,
+      comparisonOperator: 'GreaterThanThreshold',
+    });
+    alerts.queueNotEmpty(
+      'clickstream-process-failures-depth',
+      this.failures.queue.name,
+      'Batches the clickstream processor gave up on are described in the on-failure queue: read the shard and ' +
+        'sequence range from each message, fix the cause, and replay them from the stream (docs/clickstream.md).',
+    );
+    alerts.alarm('clickstream-api-5xx', {
+      alarmDescription: `POST /report returned ${cs.api5xxAlarmThreshold}+ server errors in 5 minutes: read the ingest function's log group and the API access logs.`,
+      namespace: 'AWS/ApiGateway',
+      metricName: '5xx',
+      dimensions: { ApiId: this.api.id, Stage: '$default' },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: cs.api5xxAlarmThreshold,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+
+    this.output(CLICKSTREAM_OUTPUTS.reportUrl, `${this.api.apiEndpoint}/report`, 'POST clickstream records here');
+    this.output(CLICKSTREAM_OUTPUTS.apiId, this.api.id, 'HTTP API id');
+    this.output(CLICKSTREAM_OUTPUTS.streamName, this.stream.name, 'Kinesis stream receiving the records');
+    this.output(CLICKSTREAM_OUTPUTS.streamArn, this.stream.arn, 'Kinesis stream ARN');
+    this.output(CLICKSTREAM_OUTPUTS.tableName, this.table.name, 'DynamoDB table of processed records');
+    this.output(CLICKSTREAM_OUTPUTS.rejectsQueueUrl, this.rejects.url, 'Refused bodies and ineligible records, each with its reason');
+    this.output(CLICKSTREAM_OUTPUTS.failureQueueUrl, this.failures.url, 'On-failure destination of the processor (batches given up on)');
+  }
+}
