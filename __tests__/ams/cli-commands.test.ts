@@ -335,6 +335,15 @@ describe('help and usage', () => {
     expect(r.stdout).toContain('Commands:');
     fails(await runAms(fake, ['delete', 'x']), 2, /unknown command "delete"; commands: create, get, list, update, archive, subscribe, status/);
   });
+
+  it('usage errors name the tool and command once (they used to read "ams create: create: ...")', async () => {
+    expect(fails(await runAms(fake, ['create', '--region', 'NA']), 2, /./).stderr).toBe('ams create: --dataset is required\n');
+    expect(fails(await runAms(fake, ['list', '--bogus']), 2, /./).stderr).toBe('ams list: unknown option --bogus (see ams list --help)\n');
+    expect(fails(await runAms(fake, ['get', 'id', '--region']), 2, /./).stderr).toBe('ams get: --region needs a value (see ams get --help)\n');
+    expect(fails(await runAms(fake, ['get', 'id', '--region', 'NA', '--region', 'EU']), 2, /./).stderr).toBe('ams get: --region given twice (see ams get --help)\n');
+    expect(fails(await runAms(fake, ['get', 'id', '--json=yes']), 2, /./).stderr).toBe('ams get: --json takes no value (see ams get --help)\n');
+    expect(fake.requests).toHaveLength(0);
+  });
 });
 
 describe('the entry file', () => {

@@ -3,22 +3,9 @@
  *   0 success, 1 API or runtime error, 2 usage or configuration error, 3 authentication/authorization error,
  *   4 `status`/`subscribe` finished but found a subscription in a problem state or failed to create one.
  */
-export const EXIT = { ok: 0, runtime: 1, usage: 2, auth: 3, problems: 4 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+import { CliError, EXIT } from '../shared/errors.js';
 
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode: ExitCode = EXIT.runtime) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/** Bad arguments or an unknown command (exit 2). */
-export class UsageError extends CliError {
-  constructor(message: string) {
-    super(message, EXIT.usage);
-  }
-}
+export { CliError, EXIT, UsageError, type ExitCode } from '../shared/errors.js';
 
 /** Missing or malformed credentials, config or outputs (exit 2). */
 export class ConfigurationError extends CliError {

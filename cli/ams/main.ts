@@ -11,7 +11,7 @@ import { fromRoot } from '../../lib/paths.js';
 import {
   ARN_KINDS, ARN_PATTERNS, AdsApi, LIVE_STATUSES, SUBSCRIPTION_STATUSES, deriveClientRequestToken, destinationArnOf, isDsp, type Destination, type Subscription,
 } from './api.js';
-import { parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { parseCommandLine, type OptionSpec, type ParsedArgs } from '../shared/args.js';
 import { TokenProvider } from './auth.js';
 import { loadCredentials, type AdsCredentials } from './credentials.js';
 import { ApiError, AuthError, CliError, ConfigurationError, EXIT, UsageError } from './errors.js';
@@ -39,7 +39,7 @@ export interface MainIo {
 }
 
 const GLOBAL_OPTIONS: OptionSpec = {
-  json: 'boolean', help: 'boolean', account: 'list', credentials: 'string', 'ads-account-id': 'string',
+  json: 'boolean', account: 'list', credentials: 'string', 'ads-account-id': 'string',
   endpoint: 'string', 'token-endpoint': 'string', 'max-attempts': 'string',
 };
 
@@ -81,8 +81,8 @@ const STATUS_RANK: Record<string, number> = {
 
 function region(v: string | undefined, def: AdvertisingRegion | undefined, cmd: string): AdvertisingRegion {
   const r = (v ?? def)?.toUpperCase();
-  if (!r) throw new UsageError(`${cmd}: --region is required (NA, EU or FE)`);
-  if (!ADVERTISING_REGIONS.includes(r as AdvertisingRegion)) throw new UsageError(`${cmd}: --region must be NA, EU or FE, got ${JSON.stringify(v)}`);
+  if (!r) throw new UsageError(`--region is required (NA, EU or FE)`);
+  if (!ADVERTISING_REGIONS.includes(r as AdvertisingRegion)) throw new UsageError(`--region must be NA, EU or FE, got ${JSON.stringify(v)}`);
   return r as AdvertisingRegion;
 }
 
@@ -95,7 +95,7 @@ function regions(vs: string[] | undefined, def: readonly AdvertisingRegion[], cm
 function datasetIds(vs: string[] | undefined, cmd: string): string[] | undefined {
   if (!vs) return undefined;
   for (const v of vs) {
-    if (!AMS_DATASET_IDS.includes(v)) throw new UsageError(`${cmd}: unknown dataset ${JSON.stringify(v)}; known: ${AMS_DATASET_IDS.join(', ')}`);
+    if (!AMS_DATASET_IDS.includes(v)) throw new UsageError(`unknown dataset ${JSON.stringify(v)}; known: ${AMS_DATASET_IDS.join(', ')}`);
   }
   return vs;
 }
@@ -104,18 +104,18 @@ function statuses(vs: string[] | undefined, cmd: string): string[] | undefined {
   if (!vs) return undefined;
   return vs.map((v) => {
     const s = v.toUpperCase();
-    if (!(SUBSCRIPTION_STATUSES as readonly string[]).includes(s)) throw new UsageError(`${cmd}: --status must be among ${SUBSCRIPTION_STATUSES.join(', ')}, got ${JSON.stringify(v)}`);
+    if (!(SUBSCRIPTION_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status must be among ${SUBSCRIPTION_STATUSES.join(', ')}, got ${JSON.stringify(v)}`);
     return s;
   });
 }
 
 function notes(v: string | undefined, cmd: string): string | undefined {
-  if (v !== undefined && v.length > 128) throw new UsageError(`${cmd}: --notes may be at most 128 characters (got ${v.length})`);
+  if (v !== undefined && v.length > 128) throw new UsageError(`--notes may be at most 128 characters (got ${v.length})`);
   return v;
 }
 
 function checkArn(v: string, kind: keyof typeof ARN_PATTERNS, opt: string, cmd: string): string {
-  if (!ARN_PATTERNS[kind].test(v)) throw new UsageError(`${cmd}: --${opt} must be ${ARN_KINDS[kind]}, got ${JSON.stringify(v)}`);
+  if (!ARN_PATTERNS[kind].test(v)) throw new UsageError(`--${opt} must be ${ARN_KINDS[kind]}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -141,7 +141,7 @@ class Context {
     }
     this.accounts = { byRegion, fallback };
     const maxAttempts = args.strings['max-attempts'];
-    if (maxAttempts !== undefined && !/^([1-9]|10)$/.test(maxAttempts)) throw new UsageError(`${command}: --max-attempts must be 1-10`);
+    if (maxAttempts !== undefined && !/^([1-9]|10)$/.test(maxAttempts)) throw new UsageError(`--max-attempts must be 1-10`);
     this.http = {
       fetch: io.fetch ?? ((url, init) => fetch(url, init)),
       maxAttempts: maxAttempts ? Number(maxAttempts) : 5,
@@ -238,18 +238,18 @@ async function readAfterCreate(
 async function cmdCreate(ctx: Context): Promise<number> {
   const s = ctx.args.strings;
   const cmd = 'create';
-  if (ctx.args.positionals.length) throw new UsageError(`create: unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
-  if (!s.dataset) throw new UsageError('create: --dataset is required');
+  if (ctx.args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
+  if (!s.dataset) throw new UsageError('--dataset is required');
   const dataSetId = datasetIds([s.dataset], cmd)![0];
   const r = region(s.region, undefined, cmd);
   let destination: Destination;
   if (s['queue-arn'] && (s.firehose || s['subscriber-role'] || s['subscription-role'])) {
-    throw new UsageError('create: give either --queue-arn or --firehose with --subscriber-role and --subscription-role, not both');
+    throw new UsageError('give either --queue-arn or --firehose with --subscriber-role and --subscription-role, not both');
   }
   if (s['queue-arn']) {
     destination = { sqsDestination: { queueArn: checkArn(s['queue-arn'], 'sqs', 'queue-arn', cmd) } };
   } else if (s.firehose) {
-    if (!s['subscriber-role'] || !s['subscription-role']) throw new UsageError('create: --firehose needs --subscriber-role and --subscription-role');
+    if (!s['subscriber-role'] || !s['subscription-role']) throw new UsageError('--firehose needs --subscriber-role and --subscription-role');
     destination = {
       firehoseDestination: {
         deliveryStreamArn: checkArn(s.firehose, 'firehose', 'firehose', cmd),
@@ -258,10 +258,10 @@ async function cmdCreate(ctx: Context): Promise<number> {
       },
     };
   } else {
-    throw new UsageError('create: a destination is required: --queue-arn <arn>, or --firehose <arn> --subscriber-role <arn> --subscription-role <arn>');
+    throw new UsageError('a destination is required: --queue-arn <arn>, or --firehose <arn> --subscriber-role <arn> --subscription-role <arn>');
   }
   const token = s['client-request-token'];
-  if (token !== undefined && (token.length < 22 || token.length > 36)) throw new UsageError('create: --client-request-token must be 22-36 characters');
+  if (token !== undefined && (token.length < 22 || token.length > 36)) throw new UsageError('--client-request-token must be 22-36 characters');
   const dsp = isDsp(dataSetId);
   const api = ctx.api(r);
   const clientRequestToken = token ?? deriveClientRequestToken({ scope: ctx.scope(r, dsp), region: r, dataSetId, destinationArn: destinationArnOf({ destination })! });
@@ -279,8 +279,8 @@ async function cmdCreate(ctx: Context): Promise<number> {
 
 function oneId(ctx: Context, cmd: string): string {
   const [id, extra] = ctx.args.positionals;
-  if (!id) throw new UsageError(`${cmd}: the subscription id is required (ams ${cmd} <subscriptionId>)`);
-  if (extra !== undefined) throw new UsageError(`${cmd}: unexpected argument ${JSON.stringify(extra)}`);
+  if (!id) throw new UsageError(`the subscription id is required (ams ${cmd} <subscriptionId>)`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
   return id;
 }
 
@@ -296,13 +296,13 @@ async function cmdGet(ctx: Context): Promise<number> {
 }
 
 async function cmdList(ctx: Context): Promise<number> {
-  if (ctx.args.positionals.length) throw new UsageError(`list: unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
+  if (ctx.args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
   const rs = regions(ctx.args.lists.region, ['NA'], 'list');
   const wantStatus = statuses(ctx.args.lists.status, 'list');
   const wantDataset = datasetIds(ctx.args.lists.dataset, 'list');
   const dsp = ctx.args.flags.has('dsp') || (wantDataset !== undefined && wantDataset.every(isDsp));
   if (wantDataset && !dsp && wantDataset.some(isDsp)) {
-    throw new UsageError('list: DSP (adsp-*) and sponsored-ads datasets are listed separately; list them in two calls (--dsp for DSP)');
+    throw new UsageError('DSP (adsp-*) and sponsored-ads datasets are listed separately; list them in two calls (--dsp for DSP)');
   }
   const all: Sub[] = [];
   for (const r of rs) {
@@ -329,12 +329,12 @@ async function cmdUpdate(ctx: Context, archive: boolean): Promise<number> {
   else {
     const st = ctx.args.strings.status;
     if (st !== undefined) {
-      if (st.toUpperCase() !== 'ARCHIVED') throw new UsageError(`update: --status can only be ARCHIVED (the API accepts no other change), got ${JSON.stringify(st)}`);
+      if (st.toUpperCase() !== 'ARCHIVED') throw new UsageError(`--status can only be ARCHIVED (the API accepts no other change), got ${JSON.stringify(st)}`);
       change.status = 'ARCHIVED';
     }
     const n = notes(ctx.args.strings.notes, cmd);
     if (n !== undefined) change.notes = n;
-    if (Object.keys(change).length === 0) throw new UsageError('update: nothing to change: give --status ARCHIVED and/or --notes <text>');
+    if (Object.keys(change).length === 0) throw new UsageError('nothing to change: give --status ARCHIVED and/or --notes <text>');
   }
   await ctx.api(r).update(r, id, dsp, change);
   return showOne(ctx, r, id, dsp);
@@ -354,9 +354,9 @@ interface SubscribeRow {
 
 async function cmdSubscribe(ctx: Context): Promise<number> {
   const a = ctx.args;
-  if (!a.flags.has('from-outputs')) throw new UsageError('subscribe: --from-outputs is required (it is the only source of destinations)');
-  if (a.positionals.length) throw new UsageError(`subscribe: unexpected argument ${JSON.stringify(a.positionals[0])}`);
-  if (a.lists['outputs-file'] && a.strings['outputs-dir']) throw new UsageError('subscribe: give --outputs-file or --outputs-dir, not both');
+  if (!a.flags.has('from-outputs')) throw new UsageError('--from-outputs is required (it is the only source of destinations)');
+  if (a.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(a.positionals[0])}`);
+  if (a.lists['outputs-file'] && a.strings['outputs-dir']) throw new UsageError('give --outputs-file or --outputs-dir, not both');
   const note = notes(a.strings.notes, 'subscribe');
   const { readStackOutputs, targetFromOutputs, terraformRunner } = await import('./outputs.js');
   const { amsStackName } = await import('../../contracts/ams.js');
@@ -465,7 +465,7 @@ interface StatusRow {
 }
 
 async function cmdStatus(ctx: Context): Promise<number> {
-  if (ctx.args.positionals.length) throw new UsageError(`status: unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
+  if (ctx.args.positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(ctx.args.positionals[0])}`);
   const cfg = ctx.config();
   const rs = regions(ctx.args.lists.region, cfg.ams.regions, 'status');
   const only = datasetIds(ctx.args.lists.dataset, 'status');
@@ -548,8 +548,8 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
     }
     const run = COMMANDS[command];
     if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(COMMANDS).join(', ')} (ams --help)`);
-    const args = parseArgs(rest, { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[command] }, command);
-    if (args.flags.has('help')) {
+    const args = parseCommandLine(rest, { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[command] }, { positionals: true, hint: `(see ams ${command} --help)` });
+    if (args.help) {
       io.stdout.write(COMMAND_HELP[command]);
       return EXIT.ok;
     }

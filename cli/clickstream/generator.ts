@@ -12,6 +12,8 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { sampleRecords } from '../../samples/clickstream.js';
+import { HelpRequested, UsageError } from '../shared/errors.js';
+import { numberOption, parseCommandLine } from '../shared/args.js';
 
 export interface GeneratorOptions {
   /** Endpoint URL (http or https). */
@@ -71,23 +73,23 @@ Examples:
 
 Exit codes: 0 every request answered 2xx, 1 otherwise, 2 bad arguments.`;
 
-export class UsageError extends Error {}
-/** `--help`: the usage goes to stdout and the exit code is 0. */
-export class HelpRequested extends UsageError {}
+export { HelpRequested, UsageError };
+
+const OPTIONS = {
+  url: 'string', rate: 'string', count: 'string', batch: 'string', concurrency: 'string', duration: 'string',
+  seed: 'string', visitors: 'string', 'timeout-ms': 'string',
+} as const;
 
 export function parseArgs(argv: readonly string[]): GeneratorOptions {
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') throw new HelpRequested(USAGE);
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(a)}\n${USAGE}`);
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${m[1]} needs a value\n${USAGE}`);
-    raw[m[1]] = value;
+  let raw: Record<string, string>;
+  try {
+    const args = parseCommandLine(argv, OPTIONS);
+    if (args.help) throw new HelpRequested(USAGE);
+    raw = args.strings;
+  } catch (err) {
+    if (err instanceof HelpRequested || !(err instanceof UsageError)) throw err;
+    throw new UsageError(`${err.message}\n${USAGE}`);
   }
-  const known = ['url', 'rate', 'count', 'batch', 'concurrency', 'duration', 'seed', 'visitors', 'timeout-ms'];
-  for (const k of Object.keys(raw)) if (!known.includes(k)) throw new UsageError(`unknown option --${k}\n${USAGE}`);
   if (!raw.url) throw new UsageError(`--url is required\n${USAGE}`);
   let url: URL;
   try {
@@ -96,14 +98,7 @@ export function parseArgs(argv: readonly string[]): GeneratorOptions {
     throw new UsageError(`--url ${JSON.stringify(raw.url)} is not a URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('--url must be http(s)');
-  const num = (key: string, def: number, min: number, max: number, integer = true): number => {
-    if (raw[key] === undefined) return def;
-    const v = Number(raw[key]);
-    if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-      throw new UsageError(`--${key} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(raw[key])}`);
-    }
-    return v;
-  };
+  const num = (key: string, def: number, min: number, max: number, integer = true): number => numberOption(raw[key], key, def, min, max, integer);
   return {
     url: url.toString(),
     rate: num('rate', DEFAULTS.rate, 0.1, LIMITS.rate, false),

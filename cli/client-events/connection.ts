@@ -16,16 +16,15 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs as parseNodeArgs } from 'node:util';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeConnectionCommand, EventBridgeClient, UpdateConnectionCommand } from '@aws-sdk/client-eventbridge';
 import { loadConfig, type TributaryConfig } from '../../config/index.js';
 import { Naming } from '../../modules/naming.js';
 import { ZENDESK_CONNECTION_PURPOSE } from '../../stacks/client-events/templates.js';
+import { HelpRequested, UsageError } from '../shared/errors.js';
+import { parseCommandLine } from '../shared/args.js';
 
-export class UsageError extends Error {}
-/** `--help`: the usage goes to stdout and the exit code is 0. */
-export class HelpRequested extends UsageError {}
+export { HelpRequested, UsageError };
 /** A problem with the secret's content: the message says which key is wrong, never its value. */
 export class SecretFormatError extends Error {}
 
@@ -57,25 +56,15 @@ export interface ConnectOptions {
 }
 
 export function parseArgs(argv: readonly string[]): ConnectOptions {
-  let values;
+  let values: Record<string, string | undefined>;
   try {
-    ({ values } = parseNodeArgs({
-      args: [...argv],
-      options: {
-        region: { type: 'string' },
-        config: { type: 'string' },
-        'connection-name': { type: 'string' },
-        'secret-name': { type: 'string' },
-        endpoint: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    const args = parseCommandLine(argv, { region: 'string', config: 'string', 'connection-name': 'string', 'secret-name': 'string', endpoint: 'string' });
+    if (args.help) throw new HelpRequested(USAGE);
+    values = args.strings;
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+    if (err instanceof HelpRequested || !(err instanceof UsageError)) throw err;
+    throw new UsageError(`${err.message}\n${USAGE}`);
   }
-  if (values.help) throw new HelpRequested(USAGE);
   if (!values.region) throw new UsageError(`--region is required\n${USAGE}`);
   if (values.endpoint && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(values.endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got ${JSON.stringify(values.endpoint)}`);
   return {

@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { MAX_ENTRIES, type ClientEventDetail } from '../../handlers/client-events/lib/event.js';
 import { sampleEvents } from '../../samples/client-events.js';
 import { TokenSession, cognitoInitiateAuth, type InitiateAuthFn } from './session.js';
+import { HelpRequested, UsageError } from '../shared/errors.js';
+import { numberOption, parseCommandLine } from '../shared/args.js';
 
 export interface GeneratorOptions {
   readonly apiUrl: string;
@@ -55,25 +57,26 @@ Examples:
 Exit codes: 0 every entry accepted, 1 some rejected or the run stopped (sign-in failed, API unreachable),
 2 bad arguments.`;
 
-export class UsageError extends Error {}
-/** `--help`: the usage goes to stdout and the exit code is 0. */
-export class HelpRequested extends UsageError {}
+export { HelpRequested, UsageError };
 
-const KNOWN = ['api-url', 'region', 'client-id', 'username', 'interval', 'minutes', 'max-batch', 'loyalty-rate', 'seed', 'entry-form', 'cognito-endpoint', 'timeout-ms'];
+const OPTIONS = Object.fromEntries(
+  ['api-url', 'region', 'client-id', 'username', 'interval', 'minutes', 'max-batch', 'loyalty-rate', 'seed', 'entry-form', 'cognito-endpoint', 'timeout-ms'].map((k) => [k, 'string' as const]),
+);
 
 export function parseArgs(argv: readonly string[]): GeneratorOptions {
-  const raw: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') throw new HelpRequested(USAGE);
-    const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(a);
-    // Values are not echoed: a misplaced argument might be a secret.
-    if (!m) throw new UsageError(`unexpected argument at position ${i + 1} (options are --name value)\n${USAGE}`);
-    if (m[1] === 'password') throw new UsageError(`the password is read from the ${PASSWORD_ENV} environment variable, never from the command line`);
-    if (!KNOWN.includes(m[1])) throw new UsageError(`unknown option --${m[1]}\n${USAGE}`);
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new UsageError(`--${m[1]} needs a value\n${USAGE}`);
-    raw[m[1]] = value;
+  // Checked before parsing: the error must say where the password comes from, not just "unknown option".
+  if (argv.some((a) => a === '--password' || a.startsWith('--password='))) {
+    throw new UsageError(`the password is read from the ${PASSWORD_ENV} environment variable, never from the command line`);
+  }
+  let raw: Record<string, string>;
+  try {
+    // Values are never echoed in errors (parseCommandLine's rule): a misplaced argument might be a secret.
+    const args = parseCommandLine(argv, OPTIONS);
+    if (args.help) throw new HelpRequested(USAGE);
+    raw = args.strings;
+  } catch (err) {
+    if (err instanceof HelpRequested || !(err instanceof UsageError)) throw err;
+    throw new UsageError(`${err.message}\n${USAGE}`);
   }
   for (const k of ['api-url', 'region', 'client-id', 'username']) if (!raw[k]) throw new UsageError(`--${k} is required\n${USAGE}`);
   const url = (key: string): string => {
@@ -88,14 +91,7 @@ export function parseArgs(argv: readonly string[]): GeneratorOptions {
   };
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(raw.region)) throw new UsageError(`--region must be an AWS region such as us-east-1, got ${JSON.stringify(raw.region)}`);
   if (!/^[A-Za-z0-9+]{1,128}$/.test(raw['client-id'])) throw new UsageError('--client-id must be the user pool app client id (letters and digits)');
-  const num = (key: string, def: number, min: number, max: number, integer: boolean): number => {
-    if (raw[key] === undefined) return def;
-    const v = Number(raw[key]);
-    if (raw[key].trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-      throw new UsageError(`--${key} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(raw[key])}`);
-    }
-    return v;
-  };
+  const num = (key: string, def: number, min: number, max: number, integer: boolean): number => numberOption(raw[key], key, def, min, max, integer);
   const entryForm = raw['entry-form'] ?? DEFAULTS.entryForm;
   if (entryForm !== 'object' && entryForm !== 'string') throw new UsageError(`--entry-form must be "object" or "string", got ${JSON.stringify(entryForm)}`);
   const minutes = num('minutes', DEFAULTS.minutes, 0, 1440, false);
