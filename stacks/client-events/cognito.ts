@@ -1,0 +1,101 @@
+/**
+ * Client events, Cognito part: the user pool and app client (USER_PASSWORD_AUTH and refresh; custom:clientId
+ * readable, not writable by users) and the PostConfirmation trigger (handlers/client-events/post-confirmation) that
+ * sets a clientId UUID at sign-up only.
+ *
+ * Functions over the stack's own scope, not constructs: every resource keeps its id and Terraform address.
+ */
+import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
+import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { LambdaFunction } from '../../modules/lambda-function.js';
+import type { TributaryStack } from '../base.js';
+import { policyDoc } from './policies.js';
+
+/** The user attribute holding the clientId (the handlers read it through CLIENT_ID_ATTRIBUTE). */
+export const CLIENT_ID_ATTRIBUTE = 'custom:clientId';
+
+export interface Cognito {
+  readonly postConfirmation: LambdaFunction;
+  readonly userPool: CognitoUserPool;
+  readonly userPoolClient: CognitoUserPoolClient;
+}
+
+/** The user pool, its trigger and its app client, built on `stack`'s own scope. */
+export function cognito(stack: TributaryStack): Cognito {
+  const ce = stack.config.clientEvents;
+  const naming = stack.naming;
+  const postConfirmation = new LambdaFunction(stack, 'post-confirmation', {
+    naming,
+    purpose: 'client-events-post-confirmation',
+    handler: 'client-events-post-confirmation',
+    description: 'Cognito PostConfirmation (sign-up only): gives a new user a clientId',
+    memoryMb: 128,
+    // Cognito waits 5 s for a trigger.
+    timeoutSeconds: 5,
+    logRetentionDays: stack.config.logRetentionDays,
+    alerts: stack.alerts,
+    environment: { CLIENT_ID_ATTRIBUTE },
+  });
+  const userPool = new CognitoUserPool(stack, 'user-pool', {
+    name: naming.name('cognitoUserPool', 'client-events'),
+    usernameAttributes: ['email'],
+    autoVerifiedAttributes: ['email'],
+    usernameConfiguration: { caseSensitive: false },
+    passwordPolicy: {
+      minimumLength: ce.passwordMinimumLength,
+      requireLowercase: true,
+      requireUppercase: true,
+      requireNumbers: true,
+      requireSymbols: true,
+      temporaryPasswordValidityDays: 7,
+    },
+    accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
+    adminCreateUserConfig: { allowAdminCreateUserOnly: false },
+    mfaConfiguration: 'OFF',
+    userPoolAddOns: { advancedSecurityMode: 'OFF' },
+    deletionProtection: ce.userPoolDeletionProtection ? 'ACTIVE' : 'INACTIVE',
+    userPoolTier: ce.userPoolTier,
+    schema: [
+      {
+        name: CLIENT_ID_ATTRIBUTE.replace(/^custom:/, ''),
+        attributeDataType: 'String',
+        mutable: true,
+        developerOnlyAttribute: false,
+        required: false,
+        stringAttributeConstraints: { minLength: '1', maxLength: '64' },
+      },
+    ],
+    lambdaConfig: { postConfirmation: postConfirmation.arn },
+  });
+  // After the pool (the pool names the function, so the function's grants cannot name the pool at creation).
+  new IamRolePolicy(stack, 'post-confirmation-pool-policy', {
+    name: 'set-client-id',
+    role: postConfirmation.role.id,
+    policy: policyDoc([{ Sid: 'SetClientId', Action: ['cognito-idp:AdminUpdateUserAttributes'], Resource: userPool.arn }]),
+  });
+  new LambdaPermission(stack, 'post-confirmation-invoke', {
+    statementId: 'AllowCognitoInvoke',
+    action: 'lambda:InvokeFunction',
+    functionName: postConfirmation.fn.functionName,
+    principal: 'cognito-idp.amazonaws.com',
+    sourceArn: userPool.arn,
+  });
+  const userPoolClient = new CognitoUserPoolClient(stack, 'user-pool-client', {
+    name: naming.name('cognitoUserPool', 'client-events-app'),
+    userPoolId: userPool.id,
+    generateSecret: false,
+    explicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    preventUserExistenceErrors: 'ENABLED',
+    enableTokenRevocation: true,
+    accessTokenValidity: ce.accessTokenValidityMinutes,
+    idTokenValidity: ce.idTokenValidityMinutes,
+    refreshTokenValidity: ce.refreshTokenValidityDays,
+    tokenValidityUnits: [{ accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' }],
+    readAttributes: ['email', 'email_verified', CLIENT_ID_ATTRIBUTE],
+    // Users may change their e-mail, never their clientId (only the PostConfirmation trigger sets it).
+    writeAttributes: ['email'],
+  });
+  return { postConfirmation, userPool, userPoolClient };
+}
