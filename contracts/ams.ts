@@ -4,6 +4,8 @@
  * Used by the stacks, the confirmation handler and the subscription CLI.
  */
 import data from './ams-datasets.json' with { type: 'json' };
+import { POWERTOOLS_LOGGER_ENV, type HandlerEnvContract } from './env.js';
+import { handlerZipName } from './handlers.js';
 
 export const ADVERTISING_REGIONS = ['NA', 'EU', 'FE'] as const;
 export type AdvertisingRegion = (typeof ADVERTISING_REGIONS)[number];
@@ -72,3 +74,24 @@ export const AMS_OUTPUTS = {
   subscriberRoleArn: 'subscriber_role_arn',
   subscriptionRoleArn: 'subscription_role_arn',
 } as const;
+
+/** The fan-out Lambda (handlers/ams/fan-out): ingress queue -> data topic, confirmations -> confirmation queue. */
+export const AMS_FAN_OUT = {
+  zip: handlerZipName('ams', 'fan-out'),
+  service: 'ams-fan-out',
+  env: {
+    datasetId: 'DATASET_ID',
+    advertisingRegion: 'ADVERTISING_REGION',
+    dataTopicArn: 'DATA_TOPIC_ARN',
+    confirmationQueueUrl: 'CONFIRMATION_QUEUE_URL',
+  },
+  library: POWERTOOLS_LOGGER_ENV,
+} as const satisfies HandlerEnvContract;
+
+/** The confirmation Lambda (handlers/ams/confirm-subscription): confirms subscriptions from Amazon's account only. */
+export const AMS_CONFIRM_SUBSCRIPTION = {
+  zip: handlerZipName('ams', 'confirm-subscription'),
+  service: 'ams-confirm-subscription',
+  env: { datasetId: 'DATASET_ID', advertisingRegion: 'ADVERTISING_REGION' },
+  library: POWERTOOLS_LOGGER_ENV,
+} as const satisfies HandlerEnvContract;

@@ -11,6 +11,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
+import { CLICKSTREAM_OUTPUTS, CLICKSTREAM_ROUTE_KEY } from '../../contracts/clickstream.js';
 import { sampleRecords } from '../../samples/clickstream.js';
 import { HelpRequested, UsageError } from '../shared/errors.js';
 import { numberOption, parseCommandLine } from '../shared/args.js';
@@ -63,13 +64,13 @@ const USAGE = `usage: clickstream-generator --url <endpoint> [--rate <records/s,
        [--batch <records per request, 1-500, default 1>] [--concurrency <default ${DEFAULTS.concurrency}>] [--duration <seconds>]
        [--seed <n>] [--visitors <n>] [--timeout-ms <n>]
 
-Posts realistic clickstream records (seeded, from a pool of --visitors visitors) to a POST /report endpoint at
+Posts realistic clickstream records (seeded, from a pool of --visitors visitors) to a ${CLICKSTREAM_ROUTE_KEY} endpoint at
 --rate records/s until --count records or --duration seconds; a progress line each second on stderr and a summary
 of responses by status on stdout.
 
 Examples:
   npm run clickstream:generate -- --url https://abc123.execute-api.us-east-1.amazonaws.com/report --rate 50 --count 1000
-  npm run clickstream:generate -- --url <report_url> --rate 500 --batch 100 --count 30000 --duration 60 --concurrency 8
+  npm run clickstream:generate -- --url <${CLICKSTREAM_OUTPUTS.reportUrl}> --rate 500 --batch 100 --count 30000 --duration 60 --concurrency 8
 
 Exit codes: 0 every request answered 2xx, 1 otherwise, 2 bad arguments.`;
 

@@ -7,9 +7,10 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import type { TributaryConfig } from '../../config/index.js';
 import {
-  AMAZON_REVIEWER_ROLE, AMAZON_SUBSCRIBER_ROLE, AMS_OUTPUTS, amsStackName, awsRegionOf, publisherAccount, publisherTopicArnPattern,
+  AMAZON_REVIEWER_ROLE, AMAZON_SUBSCRIBER_ROLE, AMS_CONFIRM_SUBSCRIPTION, AMS_FAN_OUT, AMS_OUTPUTS, amsStackName, awsRegionOf, publisherAccount, publisherTopicArnPattern,
   type AdvertisingRegion,
 } from '../../contracts/ams.js';
+import { POWERTOOLS_SERVICE_NAME } from '../../contracts/env.js';
 import { DataBucket } from '../../modules/data-bucket.js';
 import { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
@@ -182,17 +183,17 @@ export class AmsStack extends TributaryStack {
     const fanOut = new LambdaFunction(this, 'fan-out', {
       naming,
       purpose: `${datasetId}-fanout`,
-      handler: 'ams-fan-out',
+      handler: AMS_FAN_OUT.zip,
       description: `Amazon Marketing Stream ${datasetId} (${region}): ingress queue -> data topic`,
       memoryMb: ams.fanOutMemoryMb,
       timeoutSeconds: ams.fanOutTimeoutSeconds,
       logRetentionDays: config.logRetentionDays,
       environment: {
-        DATASET_ID: datasetId,
-        ADVERTISING_REGION: region,
-        DATA_TOPIC_ARN: topic.arn,
-        CONFIRMATION_QUEUE_URL: confirmations.url,
-        POWERTOOLS_SERVICE_NAME: 'ams-fan-out',
+        [AMS_FAN_OUT.env.datasetId]: datasetId,
+        [AMS_FAN_OUT.env.advertisingRegion]: region,
+        [AMS_FAN_OUT.env.dataTopicArn]: topic.arn,
+        [AMS_FAN_OUT.env.confirmationQueueUrl]: confirmations.url,
+        [POWERTOOLS_SERVICE_NAME]: AMS_FAN_OUT.service,
       },
       statements: [
         { Sid: 'PublishRecords', Action: 'sns:Publish', Resource: topic.arn },
@@ -208,12 +209,16 @@ export class AmsStack extends TributaryStack {
     const confirm = new LambdaFunction(this, 'confirm', {
       naming,
       purpose: `${datasetId}-confirm`,
-      handler: 'ams-confirm-subscription',
+      handler: AMS_CONFIRM_SUBSCRIPTION.zip,
       description: `Confirms Amazon Marketing Stream ${datasetId} (${region}) subscriptions from Amazon's publisher account only`,
       memoryMb: 256,
       timeoutSeconds: 30,
       logRetentionDays: config.logRetentionDays,
-      environment: { DATASET_ID: datasetId, ADVERTISING_REGION: region, POWERTOOLS_SERVICE_NAME: 'ams-confirm-subscription' },
+      environment: {
+        [AMS_CONFIRM_SUBSCRIPTION.env.datasetId]: datasetId,
+        [AMS_CONFIRM_SUBSCRIPTION.env.advertisingRegion]: region,
+        [POWERTOOLS_SERVICE_NAME]: AMS_CONFIRM_SUBSCRIPTION.service,
+      },
       statements: [
         {
           Sid: 'ConfirmAmazonSubscriptions',

@@ -42,12 +42,13 @@ import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration';
 import type { BuyWithPrimeConfig } from '../../config/buy-with-prime.js';
+import { BWP_OAUTH_SERVER, BWP_ROUTE_TABLE } from '../../contracts/buy-with-prime.js';
 import type { Alerts } from '../../modules/alarms.js';
 import type { PolicyStatement } from '../../modules/lambda-function.js';
 import type { Naming } from '../../modules/naming.js';
 import { suppress } from '../../policy/suppress.js';
 
-/** Port the container listens on (handlers/buy-with-prime/oauth/server.ts, PORT). */
+/** Port the container listens on (handlers/buy-with-prime/oauth/server.ts, BWP_OAUTH_SERVER.env.port). */
 export const BWP_CONTAINER_PORT = 8080;
 export const BWP_CONTAINER_NAME = 'app';
 export const BWP_REPOSITORY_LOGICAL_ID = 'bwp_oauth_repository';
@@ -295,7 +296,7 @@ export class BwpFargateService extends Construct {
               aggregate_key_type: 'IP',
               scope_down_statement: {
                 byte_match_statement: {
-                  search_string: '/launch',
+                  search_string: BWP_ROUTE_TABLE.launch.path,
                   positional_constraint: 'STARTS_WITH',
                   field_to_match: { uri_path: {} },
                   text_transformation: [{ priority: 0, type: 'LOWERCASE' }],
@@ -374,7 +375,7 @@ export class BwpFargateService extends Construct {
     this.taskRole = new IamRole(this, 'task-role', { name: naming.name('iamRole', 'bwp-oauth-task'), assumeRolePolicy: ecsTrust });
     new IamRolePolicy(this, 'task-policy', { name: 'least-privilege', role: this.taskRole.id, policy: policyDocument(props.taskStatements) });
 
-    const environment = Object.entries({ ...props.environment, PORT: String(BWP_CONTAINER_PORT), NODE_ENV: 'production' })
+    const environment = Object.entries({ ...props.environment, [BWP_OAUTH_SERVER.env.port]: String(BWP_CONTAINER_PORT), NODE_ENV: 'production' })
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, value]) => ({ name, value }));
     this.taskDefinition = new EcsTaskDefinition(this, 'task', {

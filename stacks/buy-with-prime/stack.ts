@@ -30,8 +30,11 @@ import type { TributaryConfig } from '../../config/index.js';
 import { DynamodbTable } from '../../modules/dynamodb-table.js';
 import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
 import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
-import { EVENTS_TABLE_TTL } from '../../handlers/buy-with-prime/events/routing.js';
-import { BWP_METRICS, BWP_METRICS_STACK_ENV } from '../../handlers/buy-with-prime/lib/metrics.js';
+import {
+  BWP_EVENTS, BWP_EVENTS_TABLE_TTL, BWP_METRICS, BWP_OAUTH, BWP_OAUTH_CLIENT_ENV, BWP_OUTPUTS, BWP_ROUTE_TABLE, BWP_ROUTES,
+  BWP_TOKEN_CONTEXT, BWP_TOKEN_CONTEXT_CONDITION_KEY,
+} from '../../contracts/buy-with-prime.js';
+import { POWERTOOLS_SERVICE_NAME } from '../../contracts/env.js';
 import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
 import { Fn } from 'cdktf';
 import { TributaryStack } from '../base.js';
@@ -43,29 +46,9 @@ export function bwpStackName(region: string): string {
   return `${BWP_PIPELINE}-${region}`;
 }
 
-/** The routes of the install app (API Gateway routes; the Fargate target serves the same paths). */
-export const BWP_ROUTES = ['GET /launch', 'GET /install', 'GET /settings', 'POST /uninstall', 'GET /health'] as const;
-
-/** The KMS encryption context value every token data key is bound to (handlers/buy-with-prime/lib/token-service.ts). */
-export const BWP_TOKEN_CONTEXT_PURPOSE = 'bwp-oauth-tokens';
-
-export const BWP_OUTPUTS = {
-  publicBaseUrl: 'public_base_url',
-  installUrl: 'install_url',
-  launchUrl: 'launch_url',
-  tokensTable: 'tokens_table_name',
-  eventsTable: 'events_table_name',
-  eventBus: 'event_bus_name',
-  eventsQueueUrl: 'events_queue_url',
-  eventsDlqUrl: 'events_dlq_url',
-  kmsKeyArn: 'kms_key_arn',
-  apiEndpoint: 'api_endpoint',
-  customDomainTarget: 'custom_domain_target',
-  albDnsName: 'alb_dns_name',
-  ecrRepositoryUrl: 'ecr_repository_url',
-  ecsClusterName: 'ecs_cluster_name',
-  ecsServiceName: 'ecs_service_name',
-} as const;
+export { BWP_OUTPUTS, BWP_ROUTES } from '../../contracts/buy-with-prime.js';
+/** The KMS encryption context value every token data key is bound to (contracts/buy-with-prime.ts BWP_TOKEN_CONTEXT). */
+export const BWP_TOKEN_CONTEXT_PURPOSE = BWP_TOKEN_CONTEXT.purpose;
 
 export interface BuyWithPrimeStackProps {
   readonly config: TributaryConfig;
@@ -114,7 +97,7 @@ export class BuyWithPrimeStack extends TributaryStack {
       purpose: 'bwp-events',
       partitionKey: 'event_id',
       // Stored raw event details can hold shopper data: they expire after eventRetentionDays.
-      ttlAttribute: EVENTS_TABLE_TTL,
+      ttlAttribute: BWP_EVENTS_TABLE_TTL,
     });
 
     const secretRead: PolicyStatement = {
@@ -123,7 +106,7 @@ export class BuyWithPrimeStack extends TributaryStack {
       // The ARN as configured, and with the 6-character suffix Secrets Manager appends to full ARNs.
       Resource: [bwp.clientSecretArn, `${bwp.clientSecretArn}-??????`],
     };
-    const tokenContext = { StringEquals: { 'kms:EncryptionContext:purpose': BWP_TOKEN_CONTEXT_PURPOSE } };
+    const tokenContext = { StringEquals: { [BWP_TOKEN_CONTEXT_CONDITION_KEY]: BWP_TOKEN_CONTEXT.purpose } };
     // The processor reads (Decrypt) and refreshes (GenerateDataKey) tokens.
     const kmsUse: PolicyStatement = {
       Sid: 'TokenEnvelopeKey',
@@ -138,25 +121,27 @@ export class BuyWithPrimeStack extends TributaryStack {
       Resource: this.key.arn,
       Condition: tokenContext,
     };
+    const O = BWP_OAUTH_CLIENT_ENV;
     const oauthEnv: Record<string, string> = {
-      BWP_TOKENS_TABLE: this.tokensTable.name,
-      BWP_KMS_KEY_ID: this.key.arn,
-      BWP_CLIENT_ID: bwp.clientId,
-      BWP_CLIENT_SECRET_ID: bwp.clientSecretArn,
-      BWP_ISSUER: bwp.issuer,
-      BWP_AUTHORIZE_URL: bwp.authorizeUrl,
-      BWP_TOKEN_URL: bwp.tokenUrl,
-      BWP_SCOPES: bwp.scopes.join(' '),
-      BWP_REFRESH_AHEAD_SECONDS: String(bwp.refreshAheadSeconds),
+      [O.tokensTable]: this.tokensTable.name,
+      [O.kmsKeyId]: this.key.arn,
+      [O.clientId]: bwp.clientId,
+      [O.clientSecretId]: bwp.clientSecretArn,
+      [O.issuer]: bwp.issuer,
+      [O.authorizeUrl]: bwp.authorizeUrl,
+      [O.tokenUrl]: bwp.tokenUrl,
+      [O.scopes]: bwp.scopes.join(' '),
+      [O.refreshAheadSeconds]: String(bwp.refreshAheadSeconds),
     };
+    const A = BWP_OAUTH.env;
     const appEnv = (publicBaseUrl: string): Record<string, string> => ({
       ...oauthEnv,
-      BWP_PUBLIC_BASE_URL: publicBaseUrl,
-      BWP_VERIFICATION_PUBLIC_KEY: bwp.verificationPublicKey,
-      BWP_LAUNCH_TTL_SECONDS: String(bwp.launchTtlSeconds),
-      BWP_VERIFICATION_MAX_AGE_SECONDS: String(bwp.verificationMaxAgeSeconds),
-      ...(bwp.verificationIssuer ? { BWP_VERIFICATION_ISSUER: bwp.verificationIssuer } : {}),
-      POWERTOOLS_SERVICE_NAME: 'bwp-oauth',
+      [A.publicBaseUrl]: publicBaseUrl,
+      [A.verificationPublicKey]: bwp.verificationPublicKey,
+      [A.launchTtlSeconds]: String(bwp.launchTtlSeconds),
+      [A.verificationMaxAgeSeconds]: String(bwp.verificationMaxAgeSeconds),
+      ...(bwp.verificationIssuer ? { [A.verificationIssuer]: bwp.verificationIssuer } : {}),
+      [POWERTOOLS_SERVICE_NAME]: BWP_OAUTH.service,
     });
     const appStatements: PolicyStatement[] = [
       {
@@ -215,20 +200,20 @@ export class BuyWithPrimeStack extends TributaryStack {
     this.processor = new LambdaFunction(this, 'processor', {
       naming,
       purpose: 'bwp-events',
-      handler: 'bwp-events',
+      handler: BWP_EVENTS.zip,
       description: 'Buy with Prime partner events: token, GraphQL lookups, idempotent write',
       memoryMb: bwp.processorMemoryMb,
       timeoutSeconds: bwp.processorTimeoutSeconds,
       logRetentionDays: config.logRetentionDays,
       environment: {
         ...oauthEnv,
-        BWP_EVENTS_TABLE: this.eventsTable.name,
-        BWP_API_URL: bwp.apiUrl,
-        BWP_API_MAX_ATTEMPTS: String(bwp.apiMaxAttempts),
-        BWP_API_VERSION: bwp.apiVersion,
-        BWP_EVENT_RETENTION_DAYS: String(bwp.eventRetentionDays),
-        [BWP_METRICS_STACK_ENV]: this.stackName,
-        POWERTOOLS_SERVICE_NAME: 'bwp-events',
+        [BWP_EVENTS.env.eventsTable]: this.eventsTable.name,
+        [BWP_EVENTS.env.apiUrl]: bwp.apiUrl,
+        [BWP_EVENTS.env.apiMaxAttempts]: String(bwp.apiMaxAttempts),
+        [BWP_EVENTS.env.apiVersion]: bwp.apiVersion,
+        [BWP_EVENTS.env.eventRetentionDays]: String(bwp.eventRetentionDays),
+        [BWP_EVENTS.env.metricsStack]: this.stackName,
+        [POWERTOOLS_SERVICE_NAME]: BWP_EVENTS.service,
       },
       statements: [
         { Sid: 'TokenLeaseAndRefresh', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: this.tokensTable.arn },
@@ -336,8 +321,8 @@ export class BuyWithPrimeStack extends TributaryStack {
     });
 
     this.output(BWP_OUTPUTS.publicBaseUrl, publicBaseUrl, 'Public origin of the install app');
-    this.output(BWP_OUTPUTS.installUrl, `${publicBaseUrl}/install`, 'Install (redirect) URL to register with Buy with Prime');
-    this.output(BWP_OUTPUTS.launchUrl, `${publicBaseUrl}/launch`, 'Launch URL to register with Buy with Prime');
+    this.output(BWP_OUTPUTS.installUrl, `${publicBaseUrl}${BWP_ROUTE_TABLE.install.path}`, 'Install (redirect) URL to register with Buy with Prime');
+    this.output(BWP_OUTPUTS.launchUrl, `${publicBaseUrl}${BWP_ROUTE_TABLE.launch.path}`, 'Launch URL to register with Buy with Prime');
     this.output(BWP_OUTPUTS.tokensTable, this.tokensTable.name, 'DynamoDB token store');
     this.output(BWP_OUTPUTS.eventsTable, this.eventsTable.name, 'DynamoDB table of processed partner events');
     this.output(BWP_OUTPUTS.eventBus, this.bus.name, 'Partner event bus');
@@ -362,7 +347,7 @@ export class BuyWithPrimeStack extends TributaryStack {
     const fn = new LambdaFunction(this, 'oauth', {
       naming,
       purpose: 'bwp-oauth',
-      handler: 'bwp-oauth',
+      handler: BWP_OAUTH.zip,
       description: 'Buy with Prime install app (launch, install, settings, uninstall)',
       memoryMb: bwp.oauthMemoryMb,
       timeoutSeconds: bwp.oauthTimeoutSeconds,

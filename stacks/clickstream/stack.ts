@@ -29,26 +29,17 @@ import { addKinesisEventSource, KinesisStream } from '../../modules/kinesis-stre
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import { DLQ_RETENTION_SECONDS, QueueWithDlq } from '../../modules/queue-with-dlq.js';
 import { TributaryStack } from '../base.js';
+import {
+  CLICKSTREAM_INGEST, CLICKSTREAM_OUTPUTS, CLICKSTREAM_PROCESS, CLICKSTREAM_ROUTE, CLICKSTREAM_ROUTE_KEY, CLICKSTREAM_TABLE_KEYS,
+} from '../../contracts/clickstream.js';
+
+export { CLICKSTREAM_OUTPUTS, CLICKSTREAM_TABLE_KEYS } from '../../contracts/clickstream.js';
 
 export const CLICKSTREAM_PIPELINE = 'clickstream';
 
 export function clickstreamStackName(region: string): string {
   return `${CLICKSTREAM_PIPELINE}-${region}`;
 }
-
-/** Terraform outputs of every clickstream stack. */
-export const CLICKSTREAM_OUTPUTS = {
-  reportUrl: 'report_url',
-  apiId: 'api_id',
-  streamName: 'stream_name',
-  streamArn: 'stream_arn',
-  tableName: 'table_name',
-  rejectsQueueUrl: 'rejects_queue_url',
-  failureQueueUrl: 'failure_queue_url',
-} as const;
-
-/** Table key attributes (handlers/clickstream/process/core.ts writes them). */
-export const CLICKSTREAM_TABLE_KEYS = { partition: 'ip', sort: 'sk', ttl: 'expiresAt' } as const;
 
 /** Fields written to the API access log (JSON, one line per request). */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -122,20 +113,20 @@ export class ClickstreamStack extends TributaryStack {
     this.ingest = new LambdaFunction(this, 'ingest', {
       naming,
       purpose: 'clickstream-ingest',
-      handler: 'clickstream-ingest',
-      description: 'POST /report: validates clickstream records and writes them to Kinesis',
+      handler: CLICKSTREAM_INGEST.zip,
+      description: `${CLICKSTREAM_ROUTE_KEY}: validates clickstream records and writes them to Kinesis`,
       memoryMb: cs.ingestMemoryMb,
       timeoutSeconds: cs.ingestTimeoutSeconds,
       logRetentionDays,
       alerts,
       environment: {
-        STREAM_NAME: this.stream.name,
-        REJECTS_QUEUE_URL: this.rejects.url,
-        MAX_BODY_BYTES: String(cs.maxBodyBytes),
-        MAX_BATCH_RECORDS: String(cs.maxBatchRecords),
-        UNKNOWN_FIELDS: unknownFields,
-        FILL_IP_FROM_SOURCE: String(cs.fillIpFromSource),
-        PUT_MAX_ATTEMPTS: String(cs.putMaxAttempts),
+        [CLICKSTREAM_INGEST.env.streamName]: this.stream.name,
+        [CLICKSTREAM_INGEST.env.rejectsQueueUrl]: this.rejects.url,
+        [CLICKSTREAM_INGEST.env.maxBodyBytes]: String(cs.maxBodyBytes),
+        [CLICKSTREAM_INGEST.env.maxBatchRecords]: String(cs.maxBatchRecords),
+        [CLICKSTREAM_INGEST.env.unknownFields]: unknownFields,
+        [CLICKSTREAM_INGEST.env.fillIpFromSource]: String(cs.fillIpFromSource),
+        [CLICKSTREAM_INGEST.env.putMaxAttempts]: String(cs.putMaxAttempts),
       },
       statements: [
         { Sid: 'PutRecords', Action: ['kinesis:PutRecords', 'kinesis:PutRecord'], Resource: this.stream.arn },
@@ -146,18 +137,18 @@ export class ClickstreamStack extends TributaryStack {
     this.processor = new LambdaFunction(this, 'process', {
       naming,
       purpose: 'clickstream-process',
-      handler: 'clickstream-process',
+      handler: CLICKSTREAM_PROCESS.zip,
       description: 'Kinesis -> DynamoDB: writes eligible clickstream records, keeps ineligible ones in the rejects queue',
       memoryMb: cs.processMemoryMb,
       timeoutSeconds: cs.processTimeoutSeconds,
       logRetentionDays,
       alerts,
       environment: {
-        TABLE_NAME: this.table.name,
-        REJECTS_QUEUE_URL: this.rejects.url,
-        UNKNOWN_FIELDS: unknownFields,
-        WRITE_MAX_ATTEMPTS: String(cs.writeMaxAttempts),
-        TTL_DAYS: String(cs.ttlDays),
+        [CLICKSTREAM_PROCESS.env.tableName]: this.table.name,
+        [CLICKSTREAM_PROCESS.env.rejectsQueueUrl]: this.rejects.url,
+        [CLICKSTREAM_PROCESS.env.unknownFields]: unknownFields,
+        [CLICKSTREAM_PROCESS.env.writeMaxAttempts]: String(cs.writeMaxAttempts),
+        [CLICKSTREAM_PROCESS.env.ttlDays]: String(cs.ttlDays),
       },
       statements: [
         { Sid: 'WriteItems', Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], Resource: this.table.arn },
@@ -181,7 +172,7 @@ export class ClickstreamStack extends TributaryStack {
     this.api = new Apigatewayv2Api(this, 'api', {
       name: apiName,
       protocolType: 'HTTP',
-      description: 'Clickstream ingestion: POST /report',
+      description: `Clickstream ingestion: ${CLICKSTREAM_ROUTE_KEY}`,
       corsConfiguration: cs.corsAllowOrigins.length
         ? { allowOrigins: [...cs.corsAllowOrigins], allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['content-type'], maxAge: 600 }
         : undefined,
@@ -196,7 +187,7 @@ export class ClickstreamStack extends TributaryStack {
     });
     new Apigatewayv2Route(this, 'api-route', {
       apiId: this.api.id,
-      routeKey: 'POST /report',
+      routeKey: CLICKSTREAM_ROUTE_KEY,
       target: `integrations/${integration.id}`,
     });
     const accessLogs = new CloudwatchLogGroup(this, 'api-access-logs', {
@@ -219,7 +210,7 @@ export class ClickstreamStack extends TributaryStack {
       action: 'lambda:InvokeFunction',
       functionName: this.ingest.fn.functionName,
       principal: 'apigateway.amazonaws.com',
-      sourceArn: `${this.api.executionArn}/*/POST/report`,
+      sourceArn: `${this.api.executionArn}/*/${CLICKSTREAM_ROUTE.method}${CLICKSTREAM_ROUTE.path}`,
     });
 
     // --- Alarms (Lambda errors and DLQ depths come from the modules) ---
@@ -254,7 +245,7 @@ export class ClickstreamStack extends TributaryStack {
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
 
-    this.output(CLICKSTREAM_OUTPUTS.reportUrl, `${this.api.apiEndpoint}/report`, 'POST clickstream records here');
+    this.output(CLICKSTREAM_OUTPUTS.reportUrl, `${this.api.apiEndpoint}${CLICKSTREAM_ROUTE.path}`, 'POST clickstream records here');
     this.output(CLICKSTREAM_OUTPUTS.apiId, this.api.id, 'HTTP API id');
     this.output(CLICKSTREAM_OUTPUTS.streamName, this.stream.name, 'Kinesis stream receiving the records');
     this.output(CLICKSTREAM_OUTPUTS.streamArn, this.stream.arn, 'Kinesis stream ARN');

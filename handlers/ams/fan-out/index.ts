@@ -1,24 +1,25 @@
 /**
  * Lambda entry of the Amazon Marketing Stream fan-out (SQS event source on the ingress queue, with
- * ReportBatchItemFailures). Environment (set by stacks/ams/stack.ts): DATASET_ID, ADVERTISING_REGION,
- * DATA_TOPIC_ARN, CONFIRMATION_QUEUE_URL.
+ * ReportBatchItemFailures). Environment: contracts/ams.ts AMS_FAN_OUT (set by stacks/ams/stack.ts).
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { AMS_FAN_OUT } from '../../../contracts/ams.js';
 import { requireEnv } from '../../shared/env.js';
 import { createLogger } from '../../shared/log.js';
 import { fanOut, snsPublisher, sqsForwarder } from './handler.js';
 
-
-const log = createLogger('ams-fan-out');
-const datasetId = requireEnv(process.env, 'DATASET_ID');
-const advertisingRegion = requireEnv(process.env, 'ADVERTISING_REGION');
+export const contract = AMS_FAN_OUT;
+const E = AMS_FAN_OUT.env;
+const log = createLogger(AMS_FAN_OUT.service);
+const datasetId = requireEnv(process.env, E.datasetId);
+const advertisingRegion = requireEnv(process.env, E.advertisingRegion);
 const sns = new SNSClient({});
 const sqs = new SQSClient({});
 const ports = {
-  publishBatch: snsPublisher(sns, requireEnv(process.env, 'DATA_TOPIC_ARN')),
-  forwardConfirmation: sqsForwarder(sqs, requireEnv(process.env, 'CONFIRMATION_QUEUE_URL')),
+  publishBatch: snsPublisher(sns, requireEnv(process.env, E.dataTopicArn)),
+  forwardConfirmation: sqsForwarder(sqs, requireEnv(process.env, E.confirmationQueueUrl)),
   log,
 };
 

@@ -12,9 +12,10 @@
  *
  * This module reads those paths and decides how each documented type is handled (ROUTES).
  */
+import { BWP_EVENTS_TABLE_TTL } from '../../../contracts/buy-with-prime.js';
 
-/** TTL attribute of the events table (epoch seconds); shared with the stack. */
-export const EVENTS_TABLE_TTL = 'expires_at';
+/** TTL attribute of the events table (epoch seconds); shared with the stack (contracts/buy-with-prime.ts). */
+export const EVENTS_TABLE_TTL = BWP_EVENTS_TABLE_TTL;
 
 /** How the processor handles an event type. */
 export type Route =

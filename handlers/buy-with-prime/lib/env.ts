@@ -1,8 +1,9 @@
-/** Reading the Buy with Prime handlers' settings from environment variables (set by the stack). */
-
+/**
+ * Reading the settings both Buy with Prime handlers share from environment variables (contracts/buy-with-prime.ts
+ * BWP_OAUTH_CLIENT_ENV, set by stacks/buy-with-prime/stack.ts), through handlers/shared/env.ts.
+ */
+import { BWP_OAUTH_CLIENT_ENV as E } from '../../../contracts/buy-with-prime.js';
 import { numberEnv, requireEnv } from '../../shared/env.js';
-
-export { numberEnv, requireEnv };
 
 /** Settings shared by the install app and the event processor. */
 export interface OAuthSettings {
@@ -19,14 +20,14 @@ export interface OAuthSettings {
 
 export function oauthSettingsFromEnv(env: NodeJS.ProcessEnv): OAuthSettings {
   return {
-    tokensTable: requireEnv(env, 'BWP_TOKENS_TABLE'),
-    kmsKeyId: requireEnv(env, 'BWP_KMS_KEY_ID'),
-    clientId: requireEnv(env, 'BWP_CLIENT_ID'),
-    clientSecretId: requireEnv(env, 'BWP_CLIENT_SECRET_ID'),
-    issuer: requireEnv(env, 'BWP_ISSUER'),
-    authorizeUrl: requireEnv(env, 'BWP_AUTHORIZE_URL'),
-    tokenUrl: requireEnv(env, 'BWP_TOKEN_URL'),
-    scope: env.BWP_SCOPES ?? '',
-    refreshAheadSeconds: numberEnv(env, 'BWP_REFRESH_AHEAD_SECONDS', 120),
+    tokensTable: requireEnv(env, E.tokensTable),
+    kmsKeyId: requireEnv(env, E.kmsKeyId),
+    clientId: requireEnv(env, E.clientId),
+    clientSecretId: requireEnv(env, E.clientSecretId),
+    issuer: requireEnv(env, E.issuer),
+    authorizeUrl: requireEnv(env, E.authorizeUrl),
+    tokenUrl: requireEnv(env, E.tokenUrl),
+    scope: env[E.scopes] ?? '',
+    refreshAheadSeconds: numberEnv(env, E.refreshAheadSeconds, 120),
   };
 }

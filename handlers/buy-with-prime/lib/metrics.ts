@@ -4,20 +4,10 @@
  * extra permission). The stack's alarms read the same namespace, metric names and dimension (BWP_METRICS).
  */
 
-/** Names shared by the handlers and the stack's alarms. */
-export const BWP_METRICS = {
-  namespace: 'Tributary/BuyWithPrime',
-  /** Dimension name; its value is the stack name (env BWP_METRICS_STACK). */
-  dimension: 'Stack',
-  /** Events acknowledged without processing: unknown or uninstalled installation, undocumented type. */
-  unroutableEvents: 'UnroutableEvents',
-  /** Refreshes refused by the authorization server: the installation moved to needs_reauth. */
-  installationsNeedingReauth: 'InstallationsNeedingReauth',
-  /** Events failed because their installation needs reauthorization (no token request was made). */
-  eventsBlockedByReauth: 'EventsBlockedByReauth',
-} as const;
+import { BWP_METRICS } from '../../../contracts/buy-with-prime.js';
 
-export const BWP_METRICS_STACK_ENV = 'BWP_METRICS_STACK';
+/** Names shared by the handlers and the stack's alarms (contracts/buy-with-prime.ts). */
+export { BWP_METRICS };
 
 export type MetricName = (typeof BWP_METRICS)[Exclude<keyof typeof BWP_METRICS, 'namespace' | 'dimension'>];
 

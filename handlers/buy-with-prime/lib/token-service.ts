@@ -14,6 +14,7 @@
  * rotation), that one is used.
  */
 import { randomUUID } from 'node:crypto';
+import { BWP_TOKEN_CONTEXT } from '../../../contracts/buy-with-prime.js';
 import { open, seal, type DataKeyCipher, type EncryptionContext } from './kms.js';
 import type { Log } from './log.js';
 import { BWP_METRICS, type Metrics } from './metrics.js';
@@ -90,7 +91,7 @@ export interface TokenServiceOptions {
 }
 
 export function tokenContext(installationId: string): EncryptionContext {
-  return { purpose: 'bwp-oauth-tokens', installation_id: installationId };
+  return { [BWP_TOKEN_CONTEXT.purposeKey]: BWP_TOKEN_CONTEXT.purpose, [BWP_TOKEN_CONTEXT.installationKey]: installationId };
 }
 
 interface Cached {

@@ -12,6 +12,7 @@
  * header and in the log entry), stores nothing, and never echoes a token, code or secret.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { BWP_ROUTE_TABLE, type BwpRouteName } from '../../../contracts/buy-with-prime.js';
 import type { Log } from '../lib/log.js';
 import type { OAuthClient } from '../lib/oauth-client.js';
 import type { TokenStore } from '../lib/token-store.js';
@@ -75,7 +76,7 @@ export class HttpError extends Error {
 
 /** The redirect URI: `<publicBaseUrl>/install`, normalized (lower-case scheme and host) as URL parsing does. */
 export function installUrl(publicBaseUrl: string): string {
-  return new URL('/install', publicBaseUrl).href;
+  return new URL(BWP_ROUTE_TABLE.install.path, publicBaseUrl).href;
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -240,13 +241,13 @@ const uninstall: Route = async (req, ctx) => {
 
 const health: Route = async (_req, ctx) => json(200, { status: 'ok' }, ctx.correlationId);
 
-const ROUTES: Record<string, Partial<Record<string, Route>>> = {
-  '/launch': { GET: launch },
-  '/install': { GET: install },
-  '/settings': { GET: settings },
-  '/uninstall': { POST: uninstall },
-  '/health': { GET: health },
-};
+const ROUTE_HANDLERS: Record<BwpRouteName, Route> = { launch, install, settings, uninstall, health };
+
+/** Path -> method -> route, from the routes of contracts/buy-with-prime.ts (the API Gateway routes the stack declares). */
+const ROUTES: Record<string, Partial<Record<string, Route>>> = {};
+for (const [name, { method, path }] of Object.entries(BWP_ROUTE_TABLE) as [BwpRouteName, (typeof BWP_ROUTE_TABLE)[BwpRouteName]][]) {
+  (ROUTES[path] ??= {})[method] = ROUTE_HANDLERS[name];
+}
 
 export function createApp(deps: AppDeps): App {
   const now = deps.now ?? Date.now;

@@ -5,7 +5,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { numberEnv, oauthSettingsFromEnv, requireEnv } from '../lib/env.js';
+import { BWP_OAUTH } from '../../../contracts/buy-with-prime.js';
+import { numberEnv, requireEnv } from '../../shared/env.js';
+import { oauthSettingsFromEnv } from '../lib/env.js';
 import { KmsDataKeyCipher } from '../lib/kms.js';
 import type { Log } from '../lib/log.js';
 import { OAuthClient } from '../lib/oauth-client.js';
@@ -22,9 +24,12 @@ export interface RuntimeClients {
   readonly secrets?: SecretsManagerClient;
 }
 
+const E = BWP_OAUTH.env;
+
+/** The install app over the variables of contracts/buy-with-prime.ts BWP_OAUTH. */
 export function appFromEnv(env: NodeJS.ProcessEnv, clients: RuntimeClients, log: Log): App {
   const s = oauthSettingsFromEnv(env);
-  const publicBaseUrl = requireEnv(env, 'BWP_PUBLIC_BASE_URL');
+  const publicBaseUrl = requireEnv(env, E.publicBaseUrl);
   const store = new TokenStore(clients.ddb, s.tokensTable);
   const loadSecret = clientSecretLoader(s.clientSecretId, clients.secrets);
   let client: Promise<OAuthClient> | undefined;
@@ -46,15 +51,15 @@ export function appFromEnv(env: NodeJS.ProcessEnv, clients: RuntimeClients, log:
   });
   return createApp({
     publicBaseUrl,
-    launchTtlSeconds: numberEnv(env, 'BWP_LAUNCH_TTL_SECONDS', 600),
+    launchTtlSeconds: numberEnv(env, E.launchTtlSeconds, 600),
     store,
     tokens,
     oauth,
     verifier: new VerificationTokenVerifier({
-      publicKeyPem: requireEnv(env, 'BWP_VERIFICATION_PUBLIC_KEY'),
+      publicKeyPem: requireEnv(env, E.verificationPublicKey),
       publicBaseUrl,
-      issuer: env.BWP_VERIFICATION_ISSUER || undefined,
-      maxTokenAgeSeconds: numberEnv(env, 'BWP_VERIFICATION_MAX_AGE_SECONDS', 300),
+      issuer: env[E.verificationIssuer] || undefined,
+      maxTokenAgeSeconds: numberEnv(env, E.verificationMaxAgeSeconds, 300),
     }),
     log,
   });

@@ -2,11 +2,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { BWP_OAUTH } from '../../../contracts/buy-with-prime.js';
 import { createLog } from '../lib/log.js';
 import { fromApiGateway, toApiGateway } from './http.js';
 import { appFromEnv } from './handler.js';
 
-const log = createLog('bwp-oauth');
+export const contract = BWP_OAUTH;
+const log = createLog(BWP_OAUTH.service);
 const app = appFromEnv(process.env, { ddb: new DynamoDBClient({}), kms: new KMSClient({}) }, log);
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>

@@ -5,19 +5,23 @@
  */
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { CLICKSTREAM_INGEST } from '../../../contracts/clickstream.js';
 import { choiceEnv, intEnv, requireEnv, boolEnv } from '../../shared/env.js';
 import type { IngestRequest, IngestSettings, PutRecordsFn } from './core.js';
 
+const E = CLICKSTREAM_INGEST.env;
+
+/** The ingest's settings (contracts/clickstream.ts CLICKSTREAM_INGEST), without the rejects queue URL. */
 export function ingestSettingsFromEnv(env: NodeJS.ProcessEnv): IngestSettings {
-  const streamName = requireEnv(env, 'STREAM_NAME');
-  const unknownFields = choiceEnv(env, 'UNKNOWN_FIELDS', 'reject', ['reject', 'ignore'] as const);
+  const streamName = requireEnv(env, E.streamName);
+  const unknownFields = choiceEnv(env, E.unknownFields, 'reject', ['reject', 'ignore'] as const);
   return {
     streamName,
-    maxBodyBytes: intEnv(env, 'MAX_BODY_BYTES', 5 * 1024 * 1024, 1, 6_000_000),
-    maxBatchRecords: intEnv(env, 'MAX_BATCH_RECORDS', 500, 1, 500),
+    maxBodyBytes: intEnv(env, E.maxBodyBytes, 5 * 1024 * 1024, 1, 6_000_000),
+    maxBatchRecords: intEnv(env, E.maxBatchRecords, 500, 1, 500),
     unknownFields,
-    fillIpFromSource: boolEnv(env, 'FILL_IP_FROM_SOURCE', true),
-    putMaxAttempts: intEnv(env, 'PUT_MAX_ATTEMPTS', 4, 1, 10),
+    fillIpFromSource: boolEnv(env, E.fillIpFromSource, true),
+    putMaxAttempts: intEnv(env, E.putMaxAttempts, 4, 1, 10),
   };
 }
 

@@ -1,19 +1,21 @@
 /**
  * Lambda entry of the clickstream ingest (HTTP API `POST /report`, payload format 2.0; API Gateway is a
- * synchronous caller, so errors go back to the client). Environment (set by stacks/clickstream/stack.ts):
- * STREAM_NAME, REJECTS_QUEUE_URL, MAX_BODY_BYTES, MAX_BATCH_RECORDS, UNKNOWN_FIELDS, FILL_IP_FROM_SOURCE,
- * PUT_MAX_ATTEMPTS.
+ * synchronous caller, so errors go back to the client). Environment: contracts/clickstream.ts CLICKSTREAM_INGEST
+ * (set by stacks/clickstream/stack.ts).
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { CLICKSTREAM_INGEST } from '../../../contracts/clickstream.js';
+import { requireEnv } from '../../shared/env.js';
 import { createLogger } from '../../shared/log.js';
 import { sqsRejectsSink } from '../lib/rejects.js';
 import { ingestSettingsFromEnv, kinesisPutRecords, requestFromEvent } from './handler.js';
 import { ingest } from './core.js';
 
-const log = createLogger('clickstream-ingest');
+export const contract = CLICKSTREAM_INGEST;
+const log = createLogger(CLICKSTREAM_INGEST.service);
 const settings = ingestSettingsFromEnv(process.env);
 // The core retries refused entries itself; the SDK's own retries cover whole-call network and 5xx errors.
 // HTTP/1.1 keep-alive: the Kinesis client defaults to HTTP/2, which only SubscribeToShard needs.
@@ -21,15 +23,9 @@ const kinesis = new KinesisClient({ maxAttempts: 2, requestHandler: new NodeHttp
 const sqs = new SQSClient({});
 const ports = {
   putRecords: kinesisPutRecords(kinesis),
-  rejects: sqsRejectsSink(sqs, requiredEnv('REJECTS_QUEUE_URL')),
+  rejects: sqsRejectsSink(sqs, requireEnv(process.env, CLICKSTREAM_INGEST.env.rejectsQueueUrl)),
   log,
 };
-
-function requiredEnv(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-}
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
   ingest(requestFromEvent(event), settings, ports);

@@ -12,6 +12,7 @@
  * items, while a redelivered record overwrites its own item (idempotent retries).
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { CLICKSTREAM_TABLE_KEYS } from '../../../contracts/clickstream.js';
 import type { Logger } from '../../shared/log.js';
 import { formatErrors, normalizeTimestamp, validateRecord, type ClickstreamRecord } from '../lib/record.js';
 import type { Reject, RejectReason, RejectsSink } from '../lib/rejects.js';
@@ -64,9 +65,9 @@ export interface ProcessResult {
 
 /** Items per BatchWriteItem call (the DynamoDB limit). */
 export const BATCH_WRITE_MAX = 25;
-export const PARTITION_KEY = 'ip';
-export const SORT_KEY = 'sk';
-export const TTL_ATTRIBUTE = 'expiresAt';
+export const PARTITION_KEY = CLICKSTREAM_TABLE_KEYS.partition;
+export const SORT_KEY = CLICKSTREAM_TABLE_KEYS.sort;
+export const TTL_ATTRIBUTE = CLICKSTREAM_TABLE_KEYS.ttl;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 

@@ -3,17 +3,21 @@
  * defaults as config/clickstream.ts) and the DynamoDB adapter.
  */
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CLICKSTREAM_PROCESS } from '../../../contracts/clickstream.js';
 import { choiceEnv, intEnv, requireEnv } from '../../shared/env.js';
 import type { BatchWriteFn, BatchWriteOutput, ProcessSettings } from './core.js';
 
+const E = CLICKSTREAM_PROCESS.env;
+
+/** The processor's settings (contracts/clickstream.ts CLICKSTREAM_PROCESS), without the rejects queue URL. */
 export function processSettingsFromEnv(env: NodeJS.ProcessEnv): ProcessSettings {
-  const tableName = requireEnv(env, 'TABLE_NAME');
-  const unknownFields = choiceEnv(env, 'UNKNOWN_FIELDS', 'reject', ['reject', 'ignore'] as const);
+  const tableName = requireEnv(env, E.tableName);
+  const unknownFields = choiceEnv(env, E.unknownFields, 'reject', ['reject', 'ignore'] as const);
   return {
     tableName,
     unknownFields,
-    writeMaxAttempts: intEnv(env, 'WRITE_MAX_ATTEMPTS', 5, 1, 10),
-    ttlDays: intEnv(env, 'TTL_DAYS', 0, 0, 36_500),
+    writeMaxAttempts: intEnv(env, E.writeMaxAttempts, 5, 1, 10),
+    ttlDays: intEnv(env, E.ttlDays, 0, 0, 36_500),
   };
 }
 
