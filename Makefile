@@ -49,7 +49,7 @@ LIFECYCLE = $(TSX) scripts/lifecycle.ts --outdir $(OUTDIR) --plans $(PLANS) $(if
 	$(if $(STACKS),--stacks '$(STACKS)') $(if $(REGION),--region $(REGION)) $(if $(CHANGED_SINCE),--changed-since $(CHANGED_SINCE)) \
 	$(if $(JOBS),--jobs $(JOBS))
 
-.PHONY: all install build synth typecheck test unit check plan apply deploy destroy bench clean distclean
+.PHONY: all install build synth typecheck test unit check plan apply deploy destroy bench clean distclean schema
 
 all: synth
 
@@ -72,6 +72,10 @@ build: install
 # config no longer has and writes cdktf.out/tributary-manifest.json.
 synth: build
 	TRIBUTARY_CONFIG=$(SYNTH_CONFIG) CDKTF_OUTDIR=$(OUTDIR) node $(SYNTH)
+
+# config/schema.json (JSON Schema for editors) from the zod schema in config/schema.ts; a test fails when it is stale.
+schema: install
+	$(TSX) scripts/config-schema.ts
 
 typecheck: install
 	node_modules/.bin/tsc --noEmit -p tsconfig.json

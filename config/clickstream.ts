@@ -1,4 +1,5 @@
-import { ConfigError, bool, corsOrigins, int, join, oneOf, onlyKeys, regions, section, type AwsRegion, type Raw } from './validate.js';
+import { z } from 'zod';
+import { asInt, asStr, bool, corsOrigins, int, oneOf, parseWith, regions, rules, section } from './validate.js';
 
 export const CLICKSTREAM_STREAM_MODES = ['on-demand', 'provisioned'] as const;
 export type ClickstreamStreamMode = (typeof CLICKSTREAM_STREAM_MODES)[number];
@@ -14,112 +15,58 @@ export const CLICKSTREAM_DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 export const CLICKSTREAM_MAX_BODY_BYTES_LIMIT = 6_000_000;
 
 /** Real-time clickstream pipeline (config key `clickstream`, docs/clickstream.md). */
-export interface ClickstreamConfig {
-  /** Synthesize clickstream stacks at all. Default false. */
-  readonly enabled: boolean;
-  /** AWS regions, one stack `clickstream-<region>` each. Default ["us-east-1"]. */
-  readonly regions: readonly AwsRegion[];
+export const clickstreamSchema = rules(
+  section({
+    enabled: bool().default(false).describe('Synthesize clickstream stacks at all.'),
+    regions: regions().default(['us-east-1']).describe('AWS regions, one stack `clickstream-<region>` each.'),
 
-  /** Origins allowed by CORS on POST /report (e.g. "https://shop.example.com"); empty (default) turns CORS off. */
-  readonly corsAllowOrigins: readonly string[];
-  /** Stage throttling: steady requests per second (default 100) and burst (default 200). */
-  readonly throttlingRateLimit: number;
-  readonly throttlingBurstLimit: number;
-  /** Largest request body in bytes; larger ones get 413. Default 5 MiB (5242880), at most 6000000. */
-  readonly maxBodyBytes: number;
-  /** Most records in one batch POST; more get 413. Default 500 (1-500). */
-  readonly maxBatchRecords: number;
-  /** Fields outside the record schema: "reject" (default, 400) or "ignore" (dropped before writing). */
-  readonly unknownFields: ClickstreamUnknownFields;
-  /** Fill a missing `ip` from the request's source address. Default true. */
-  readonly fillIpFromSource: boolean;
-  /** Ingest Lambda memory (MB, default 256), timeout (s, 3-29, default 10). */
-  readonly ingestMemoryMb: number;
-  readonly ingestTimeoutSeconds: number;
-  /** PutRecords attempts before answering 503 (1-10, default 4). */
-  readonly putMaxAttempts: number;
-
-  /** Kinesis capacity mode: "on-demand" (default) or "provisioned" with `shardCount` shards (default 1). */
-  readonly streamMode: ClickstreamStreamMode;
-  readonly shardCount: number;
-  /** Stream retention in hours (24-8760). Default 24. */
-  readonly streamRetentionHours: number;
-
-  /** Processor event source: batch size (1-10000, default 100), batching window (0-300 s, default 1). */
-  readonly batchSize: number;
-  readonly maxBatchingWindowSeconds: number;
-  /** Retries of a failing batch (0-10000, default 3) and the oldest record age retried (60-604800 s, default 3600). */
-  readonly maximumRetryAttempts: number;
-  readonly maximumRecordAgeSeconds: number;
-  /** Concurrent batches per shard (1-10). Default 1. */
-  readonly parallelizationFactor: number;
-  /** Processor Lambda memory (MB, default 256) and timeout (s, default 60). */
-  readonly processMemoryMb: number;
-  readonly processTimeoutSeconds: number;
-  /** BatchWriteItem attempts per chunk of 25 before the records are reported as failures (1-10, default 5). */
-  readonly writeMaxAttempts: number;
-
-  /** Days after which table items expire through DynamoDB TTL; 0 (default) keeps them. */
-  readonly ttlDays: number;
-  /** Days the rejects queue keeps a message (1-14). Default 14. */
-  readonly rejectsRetentionDays: number;
-
-  /** Alarm when the processor's iterator age exceeds this many seconds. Default 300. */
-  readonly iteratorAgeAlarmSeconds: number;
-  /** Alarm when the API returns at least this many 5xx responses in 5 minutes. Default 1. */
-  readonly api5xxAlarmThreshold: number;
-}
-
-const KEYS = [
-  'enabled', 'regions', 'corsAllowOrigins', 'throttlingRateLimit', 'throttlingBurstLimit', 'maxBodyBytes',
-  'maxBatchRecords', 'unknownFields', 'fillIpFromSource', 'ingestMemoryMb', 'ingestTimeoutSeconds', 'putMaxAttempts',
-  'streamMode', 'shardCount', 'streamRetentionHours', 'batchSize', 'maxBatchingWindowSeconds', 'maximumRetryAttempts',
-  'maximumRecordAgeSeconds', 'parallelizationFactor', 'processMemoryMb', 'processTimeoutSeconds', 'writeMaxAttempts',
-  'ttlDays', 'rejectsRetentionDays', 'iteratorAgeAlarmSeconds', 'api5xxAlarmThreshold',
-] as const;
-
-export function parseClickstreamConfig(raw: unknown, path = 'clickstream'): ClickstreamConfig {
-  const o: Raw = section(raw, path);
-  onlyKeys(o, path, KEYS);
-  const cfg: ClickstreamConfig = {
-    enabled: bool(o, path, 'enabled', false),
-    regions: regions(o, path, 'regions', ['us-east-1']),
-    corsAllowOrigins: corsOrigins(o, path, 'corsAllowOrigins'),
-    throttlingRateLimit: int(o, path, 'throttlingRateLimit', 100, { min: 1, max: 100_000 }),
-    throttlingBurstLimit: int(o, path, 'throttlingBurstLimit', 200, { min: 1, max: 100_000 }),
-    maxBodyBytes: int(o, path, 'maxBodyBytes', CLICKSTREAM_DEFAULT_MAX_BODY_BYTES, { min: 1024, max: CLICKSTREAM_MAX_BODY_BYTES_LIMIT }),
-    maxBatchRecords: int(o, path, 'maxBatchRecords', CLICKSTREAM_MAX_BATCH_RECORDS, { min: 1, max: CLICKSTREAM_MAX_BATCH_RECORDS }),
-    unknownFields: oneOf(o, path, 'unknownFields', 'reject', CLICKSTREAM_UNKNOWN_FIELDS),
-    fillIpFromSource: bool(o, path, 'fillIpFromSource', true),
-    ingestMemoryMb: int(o, path, 'ingestMemoryMb', 256, { min: 128, max: 10240 }),
+    corsAllowOrigins: corsOrigins().describe('Origins allowed by CORS on POST /report (e.g. "https://shop.example.com", "https://*.example.com" or "*" alone); empty turns CORS off.'),
+    throttlingRateLimit: int(1, 100_000).default(100).describe('Stage throttling: steady requests per second.'),
+    throttlingBurstLimit: int(1, 100_000).default(200).describe('Stage throttling: burst (at least throttlingRateLimit).'),
+    maxBodyBytes: int(1024, CLICKSTREAM_MAX_BODY_BYTES_LIMIT).default(CLICKSTREAM_DEFAULT_MAX_BODY_BYTES).describe('Largest request body in bytes; larger ones get 413. A synchronous Lambda invocation carries at most 6 MB.'),
+    maxBatchRecords: int(1, CLICKSTREAM_MAX_BATCH_RECORDS).default(CLICKSTREAM_MAX_BATCH_RECORDS).describe('Most records in one batch POST (the PutRecords limit); more get 413.'),
+    unknownFields: oneOf(CLICKSTREAM_UNKNOWN_FIELDS).default('reject').describe('Fields outside the record schema: "reject" (400) or "ignore" (dropped before writing).'),
+    fillIpFromSource: bool().default(true).describe('Fill a missing `ip` from the request\'s source address.'),
+    ingestMemoryMb: int(128, 10240).default(256).describe('Ingest Lambda memory, MB.'),
     // HTTP API integrations time out after 30 s.
-    ingestTimeoutSeconds: int(o, path, 'ingestTimeoutSeconds', 10, { min: 3, max: 29 }),
-    putMaxAttempts: int(o, path, 'putMaxAttempts', 4, { min: 1, max: 10 }),
-    streamMode: oneOf(o, path, 'streamMode', 'on-demand', CLICKSTREAM_STREAM_MODES),
-    shardCount: int(o, path, 'shardCount', 1, { min: 1, max: 500 }),
-    streamRetentionHours: int(o, path, 'streamRetentionHours', 24, { min: 24, max: 8760 }),
-    batchSize: int(o, path, 'batchSize', 100, { min: 1, max: 10_000 }),
-    maxBatchingWindowSeconds: int(o, path, 'maxBatchingWindowSeconds', 1, { min: 0, max: 300 }),
-    maximumRetryAttempts: int(o, path, 'maximumRetryAttempts', 3, { min: 0, max: 10_000 }),
-    maximumRecordAgeSeconds: int(o, path, 'maximumRecordAgeSeconds', 3600, { min: 60, max: 604_800 }),
-    parallelizationFactor: int(o, path, 'parallelizationFactor', 1, { min: 1, max: 10 }),
-    processMemoryMb: int(o, path, 'processMemoryMb', 256, { min: 128, max: 10240 }),
-    processTimeoutSeconds: int(o, path, 'processTimeoutSeconds', 60, { min: 3, max: 900 }),
-    writeMaxAttempts: int(o, path, 'writeMaxAttempts', 5, { min: 1, max: 10 }),
-    ttlDays: int(o, path, 'ttlDays', 0, { min: 0, max: 36_500 }),
-    rejectsRetentionDays: int(o, path, 'rejectsRetentionDays', 14, { min: 1, max: 14 }),
-    iteratorAgeAlarmSeconds: int(o, path, 'iteratorAgeAlarmSeconds', 300, { min: 1, max: 604_800 }),
-    api5xxAlarmThreshold: int(o, path, 'api5xxAlarmThreshold', 1, { min: 1, max: 1_000_000 }),
-  };
-  if (cfg.shardCount !== 1 && cfg.streamMode !== 'provisioned') {
-    throw new ConfigError(join(path, 'shardCount'), 'applies only when streamMode is "provisioned"');
-  }
-  if (cfg.throttlingBurstLimit < cfg.throttlingRateLimit) {
-    throw new ConfigError(join(path, 'throttlingBurstLimit'), `must be at least throttlingRateLimit (${cfg.throttlingRateLimit})`);
-  }
-  // Every retry of the processor's batch re-reads it; its oldest record must still be in the stream.
-  if (cfg.maximumRecordAgeSeconds > cfg.streamRetentionHours * 3600) {
-    throw new ConfigError(join(path, 'maximumRecordAgeSeconds'), `must not exceed the stream retention (${cfg.streamRetentionHours * 3600} s)`);
-  }
-  return cfg;
+    ingestTimeoutSeconds: int(3, 29).default(10).describe('Ingest Lambda timeout, seconds (HTTP API integrations time out after 30 s).'),
+    putMaxAttempts: int(1, 10).default(4).describe('PutRecords attempts before answering 503.'),
+
+    streamMode: oneOf(CLICKSTREAM_STREAM_MODES).default('on-demand').describe('Kinesis capacity mode: "on-demand" or "provisioned" with `shardCount` shards.'),
+    shardCount: int(1, 500).default(1).describe('Shards of a "provisioned" stream (only with streamMode "provisioned").'),
+    streamRetentionHours: int(24, 8760).default(24).describe('Stream retention, hours.'),
+
+    batchSize: int(1, 10_000).default(100).describe('Processor event source batch size.'),
+    maxBatchingWindowSeconds: int(0, 300).default(1).describe('Processor event source batching window, seconds.'),
+    maximumRetryAttempts: int(0, 10_000).default(3).describe('Retries of a failing batch.'),
+    maximumRecordAgeSeconds: int(60, 604_800).default(3600).describe('Oldest record age retried, seconds (at most the stream retention).'),
+    parallelizationFactor: int(1, 10).default(1).describe('Concurrent batches per shard.'),
+    processMemoryMb: int(128, 10240).default(256).describe('Processor Lambda memory, MB.'),
+    processTimeoutSeconds: int(3, 900).default(60).describe('Processor Lambda timeout, seconds.'),
+    writeMaxAttempts: int(1, 10).default(5).describe('BatchWriteItem attempts per chunk of 25 before the records are reported as failures.'),
+
+    ttlDays: int(0, 36_500).default(0).describe('Days after which table items expire through DynamoDB TTL; 0 keeps them.'),
+    rejectsRetentionDays: int(1, 14).default(14).describe('Days the rejects queue keeps a message.'),
+
+    iteratorAgeAlarmSeconds: int(1, 604_800).default(300).describe('Alarm when the processor\'s iterator age exceeds this many seconds.'),
+    api5xxAlarmThreshold: int(1, 1_000_000).default(1).describe('Alarm when the API returns at least this many 5xx responses in 5 minutes.'),
+  }),
+  (v, fail) => {
+    const shardCount = asInt(v.shardCount);
+    if (shardCount !== undefined && shardCount !== 1 && asStr(v.streamMode) !== 'provisioned') fail('shardCount', 'applies only when streamMode is "provisioned"');
+    const rate = asInt(v.throttlingRateLimit);
+    const burst = asInt(v.throttlingBurstLimit);
+    if (rate !== undefined && burst !== undefined && burst < rate) fail('throttlingBurstLimit', `must be at least throttlingRateLimit (${rate})`);
+    // Every retry of the processor's batch re-reads it; its oldest record must still be in the stream.
+    const age = asInt(v.maximumRecordAgeSeconds);
+    const hours = asInt(v.streamRetentionHours);
+    if (age !== undefined && hours !== undefined && age > hours * 3600) fail('maximumRecordAgeSeconds', `must not exceed the stream retention (${hours * 3600} s)`);
+  },
+).describe('Real-time clickstream pipeline (docs/clickstream.md).');
+
+/** Real-time clickstream pipeline (config key `clickstream`, docs/clickstream.md). */
+export type ClickstreamConfig = z.output<typeof clickstreamSchema>;
+
+export function parseClickstreamConfig(raw: unknown): ClickstreamConfig {
+  return parseWith(clickstreamSchema, raw === undefined ? {} : raw, ['clickstream']);
 }
