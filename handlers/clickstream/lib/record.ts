@@ -113,8 +113,19 @@ function describeType(v: unknown): string {
  * Validates one parsed JSON value against the record schema. Every problem is reported (not just the first),
  * each naming its field. A valid record is returned with only the schema's fields, `referrer` defaulting to ""
  * and `ip` filled from `sourceIp` when absent.
+ *
+ * Records that are plainly valid (every field present and a string, canonical UTC timestamps, plain http(s) URLs)
+ * are accepted by a compiled fast path; anything it does not plainly accept goes through the full validator
+ * below, so errors and edge cases are the full validator's. The two agree on every input
+ * (__tests__/clickstream/hot-path.test.ts checks generated and mutated records).
  */
 export function validateRecord(value: unknown, opts: ValidateOptions = {}): ValidationResult {
+  const record = acceptPlainRecord(value, (opts.unknownFields ?? 'reject') === 'reject');
+  return record ? { ok: true, record } : validateRecordFull(value, opts);
+}
+
+/** The full validator: every rule, every error. */
+export function validateRecordFull(value: unknown, opts: ValidateOptions = {}): ValidationResult {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, errors: [{ field: '(record)', message: `must be a JSON object, got ${describeType(value)}` }] };
   }
@@ -187,6 +198,80 @@ function checkFormat(field: ClickstreamField, v: string): string | undefined {
     default:
       return undefined;
   }
+}
+
+// ---- The fast path ------------------------------------------------------------------------------------------
+// Each test below accepts a subset of what the full validator accepts, never more; a string it does not match
+// falls back to the full validator (which may still accept it).
+
+/** A non-empty free-text value without control characters (the full rules: length cap checked separately). */
+const PLAIN_TEXT = /^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$/;
+/**
+ * A canonical UTC timestamp as Date.prototype.toISOString writes it for years 1000-9999
+ * (2024-05-01T12:30:00.123Z): its normalized form is itself.
+ */
+const CANONICAL_UTC = /^[1-9]\d{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+/**
+ * A plain absolute http(s) URL: a DNS host name whose last label starts with a letter (so the URL parser never
+ * reads it as an IPv4 address), no userinfo, no port, no punycode label, then nothing or a path/query/fragment of
+ * printable ASCII. The URL parser accepts all of these.
+ */
+const PLAIN_HTTP_URL = /^https?:\/\/(?:(?!xn--)[a-z0-9-]{1,63}\.)*(?!xn--)[a-z][a-z0-9-]{0,62}\.?(?:[/?#][\x21-\x7e]*)?$/i;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether a CANONICAL_UTC match names a real day (the regex allows Feb 30). */
+function isRealDay(year: number, month: number, day: number): boolean {
+  if (day <= 28) return true;
+  const leap = month === 2 && (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0));
+  return day <= DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0);
+}
+
+/** The two ASCII digits of `v` at `at` as a number (the caller has checked they are digits). */
+function twoDigits(v: string, at: number): number {
+  return (v.charCodeAt(at) - 48) * 10 + (v.charCodeAt(at + 1) - 48);
+}
+
+function isCanonicalUtc(v: string): boolean {
+  if (v.length !== 24 || !CANONICAL_UTC.test(v)) return false;
+  const day = twoDigits(v, 8);
+  return day <= 28 || isRealDay(twoDigits(v, 0) * 100 + twoDigits(v, 2), twoDigits(v, 5), day);
+}
+
+function isPlainText(v: unknown, max: number): v is string {
+  return typeof v === 'string' && v.length <= max && PLAIN_TEXT.test(v);
+}
+
+function isPlainUrl(v: unknown): v is string {
+  return typeof v === 'string' && v.length <= FIELD_MAX_LENGTH.url && PLAIN_HTTP_URL.test(v);
+}
+
+/** The record, when `value` is plainly valid; undefined sends it to the full validator. */
+function acceptPlainRecord(value: unknown, rejectUnknown: boolean): ClickstreamRecord | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const input = value as Record<string, unknown>;
+  if (rejectUnknown) {
+    // Exactly the eight fields as own keys (own-key count 8 and each field an own key: nothing else).
+    if (Object.keys(input).length !== RECORD_FIELDS.length) return undefined;
+    for (const f of RECORD_FIELDS) if (!Object.hasOwn(input, f)) return undefined;
+  } else {
+    for (const f of RECORD_FIELDS) if (!Object.hasOwn(input, f)) return undefined;
+  }
+  const { ip, timestamp, browser, url, referrer, os, country, language } = input;
+  if (typeof ip !== 'string' || ip.length > FIELD_MAX_LENGTH.ip || isIP(ip) === 0) return undefined;
+  if (typeof timestamp !== 'string' || !isCanonicalUtc(timestamp)) return undefined;
+  if (!isPlainText(browser, FIELD_MAX_LENGTH.browser) || !isPlainText(os, FIELD_MAX_LENGTH.os)) return undefined;
+  if (!isPlainText(country, FIELD_MAX_LENGTH.country) || !isPlainText(language, FIELD_MAX_LENGTH.language)) return undefined;
+  if (!isPlainUrl(url) || !(referrer === '' || isPlainUrl(referrer))) return undefined;
+  return { ip, timestamp, browser, url, referrer: referrer as string, os, country, language };
+}
+
+/**
+ * The record's timestamp as sortable UTC text with milliseconds (what normalizeTimestamp gives), for a record
+ * that passed validateRecord. A canonical UTC timestamp is returned as it is: no second parse.
+ */
+export function utcTimestamp(record: ClickstreamRecord): string {
+  return isCanonicalUtc(record.timestamp) ? record.timestamp : normalizeTimestamp(record.timestamp)!;
 }
 
 /** "field: message; field: message" for logs and reject reasons. */

@@ -14,7 +14,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { CLICKSTREAM_TABLE_KEYS } from '../../../contracts/clickstream.js';
 import type { Logger } from '../../shared/log.js';
-import { formatErrors, normalizeTimestamp, validateRecord, type ClickstreamRecord } from '../lib/record.js';
+import { formatErrors, utcTimestamp, validateRecord, type ClickstreamRecord } from '../lib/record.js';
 import type { Reject, RejectReason, RejectsSink } from '../lib/rejects.js';
 import { backoffMs, errorName, isRetryable, sleep as realSleep, type Sleep } from '../lib/retry.js';
 
@@ -98,9 +98,42 @@ export function decodeBytes(bytes: Uint8Array, unknownFields: 'reject' | 'ignore
   return { ok: true, record: v.record };
 }
 
+/** What every item of one batch shares: computed once per batch, not per record. */
+export interface BatchConstants {
+  readonly processedAt: string;
+  /** The TTL attribute's value, or undefined for no TTL. */
+  readonly expiresAt?: string;
+}
+
+export function batchConstants(now: Date, ttlDays: number): BatchConstants {
+  return {
+    processedAt: now.toISOString(),
+    ...(ttlDays > 0 ? { expiresAt: String(Math.floor(now.getTime() / 1000) + ttlDays * 86_400) } : {}),
+  };
+}
+
+/**
+ * Epoch milliseconds as toISOString text. Records of one batch mostly arrive within the same second, so the
+ * text up to the seconds is kept from the previous call and only the milliseconds are written.
+ */
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+export function isoFromMs(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  // Years 1970-9999 only (toISOString writes other years with a sign and six digits).
+  if (second < 0 || second >= 253_402_300_800) return new Date(ms).toISOString();
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const milli = ms - second * 1000;
+  return `${lastSecondText}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
 /** The table item of a valid record. */
-export function toItem(record: ClickstreamRecord, kinesis: KinesisStreamRecord['kinesis'], now: Date, ttlDays: number): Item {
-  const ts = normalizeTimestamp(record.timestamp)!;
+export function toItem(record: ClickstreamRecord, kinesis: KinesisStreamRecord['kinesis'], now: Date | BatchConstants, ttlDays: number): Item {
+  const batch = now instanceof Date ? batchConstants(now, ttlDays) : now;
+  const ts = utcTimestamp(record);
   const item: Item = {
     [PARTITION_KEY]: { S: record.ip },
     [SORT_KEY]: { S: `${ts}#${kinesis.sequenceNumber}` },
@@ -111,10 +144,10 @@ export function toItem(record: ClickstreamRecord, kinesis: KinesisStreamRecord['
     os: { S: record.os },
     country: { S: record.country },
     language: { S: record.language },
-    arrivedAt: { S: new Date(Math.round(kinesis.approximateArrivalTimestamp * 1000)).toISOString() },
-    processedAt: { S: now.toISOString() },
+    arrivedAt: { S: isoFromMs(Math.round(kinesis.approximateArrivalTimestamp * 1000)) },
+    processedAt: { S: batch.processedAt },
   };
-  if (ttlDays > 0) item[TTL_ATTRIBUTE] = { N: String(Math.floor(now.getTime() / 1000) + ttlDays * 86_400) };
+  if (batch.expiresAt !== undefined) item[TTL_ATTRIBUTE] = { N: batch.expiresAt };
   return item;
 }
 
@@ -124,6 +157,7 @@ function keyOf(item: Item): string {
 
 export async function processRecords(records: readonly KinesisStreamRecord[], settings: ProcessSettings, ports: ProcessPorts): Promise<ProcessResult> {
   const now = ports.now?.() ?? new Date();
+  const batch = batchConstants(now, settings.ttlDays);
   const failed = new Set<string>();
   const rejects: { seq: string; reject: Reject }[] = [];
   // Items by key: a record delivered twice in one batch becomes one write (duplicate keys fail a BatchWriteItem).
@@ -153,7 +187,7 @@ export async function processRecords(records: readonly KinesisStreamRecord[], se
       });
       continue;
     }
-    const item = toItem(d.record, k, now, settings.ttlDays);
+    const item = toItem(d.record, k, batch, settings.ttlDays);
     const key = keyOf(item);
     const existing = items.get(key);
     if (existing) existing.seqs.push(k.sequenceNumber);
@@ -179,12 +213,11 @@ export async function processRecords(records: readonly KinesisStreamRecord[], se
   const unwritten = await writeAll([...items.values()], settings, ports);
   for (const entry of unwritten) for (const s of entry.seqs) failed.add(s);
 
-  const summary: ProcessSummary = {
-    records: records.length,
-    written: [...items.values()].filter((e) => !unwritten.includes(e)).reduce((n, e) => n + e.seqs.length, 0),
-    rejected: rejects.length,
-    failed: failed.size,
-  };
+  let written = 0;
+  const notWritten = new Set(unwritten);
+  for (const e of items.values()) if (!notWritten.has(e)) written += e.seqs.length;
+  const summary: ProcessSummary = { records: records.length, written, rejected: rejects.length, failed: failed.size };
+  if (failed.size === 0) return { batchItemFailures: [], summary };
   // Lambda restarts from the lowest failed sequence number; report them in stream order.
   const order = new Map(records.map((r, i) => [r.kinesis.sequenceNumber, i]));
   const batchItemFailures = [...failed].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0)).map((itemIdentifier) => ({ itemIdentifier }));
@@ -210,8 +243,12 @@ export async function writeAll<T extends { item: Item }>(
         const out = await ports.batchWrite({
           RequestItems: { [settings.tableName]: pending.map((e) => ({ PutRequest: { Item: e.item } })) },
         });
-        const left = new Set((out.UnprocessedItems?.[settings.tableName] ?? []).map((w) => keyOf(w.PutRequest.Item)));
-        retry = pending.filter((e) => left.has(keyOf(e.item)));
+        const unprocessed = out.UnprocessedItems?.[settings.tableName] ?? [];
+        if (unprocessed.length === 0) retry = [];
+        else {
+          const left = new Set(unprocessed.map((w) => keyOf(w.PutRequest.Item)));
+          retry = pending.filter((e) => left.has(keyOf(e.item)));
+        }
       } catch (err) {
         if (!isRetryable(err)) {
           ports.log.error('BatchWriteItem failed with a non-retryable error', { error: err, items: pending.length });
