@@ -20,7 +20,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DescribeConnectionCommand, EventBridgeClient, UpdateConnectionCommand } from '@aws-sdk/client-eventbridge';
 import { loadConfig, type TributaryConfig } from '../../config/index.js';
 import { Naming } from '../../modules/naming.js';
-import { ZENDESK_CONNECTION_PURPOSE } from '../../stacks/client-events/templates.js';
+import { ZENDESK_CONNECTION_PURPOSE } from '../../contracts/client-events.js';
 import { HelpRequested, UsageError } from '../shared/errors.js';
 import { parseCommandLine } from '../shared/args.js';
 

@@ -14,6 +14,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLIENT_EVENTS_OUTPUTS, CLIENT_EVENTS_ROUTE_KEY } from '../../contracts/client-events.js';
 import { MAX_ENTRIES, type ClientEventDetail } from '../../handlers/client-events/lib/event.js';
 import { sampleEvents } from '../../samples/client-events.js';
 import { TokenSession, cognitoInitiateAuth, type InitiateAuthFn } from './session.js';
@@ -39,20 +40,20 @@ export interface GeneratorOptions {
 export const DEFAULTS = { intervalSeconds: 5, minutes: 1, maxBatch: MAX_ENTRIES, loyaltyRate: 0.1, seed: 1, entryForm: 'object', timeoutMs: 10_000 } as const;
 export const PASSWORD_ENV = 'CLIENT_EVENTS_PASSWORD';
 
-const USAGE = `usage: ${PASSWORD_ENV}=<password> client-events-generator --api-url <event_url> --region <aws region>
+const USAGE = `usage: ${PASSWORD_ENV}=<password> client-events-generator --api-url <${CLIENT_EVENTS_OUTPUTS.eventUrl}> --region <aws region>
        --client-id <user pool app client id> --username <user> [--interval <s, default 5>] [--minutes <m, default 1>]
        [--max-batch <1-10, default 10>] [--loyalty-rate <0-1, default 0.1>] [--seed <n>] [--entry-form object|string]
        [--cognito-endpoint <url>] [--timeout-ms <n>]
 
 Signs the user in (USER_PASSWORD_AUTH), refreshes the token before it expires and posts batches of 1 to
---max-batch events to POST /event every --interval seconds for --minutes minutes; progress on stderr, a summary
+--max-batch events to ${CLIENT_EVENTS_ROUTE_KEY} every --interval seconds for --minutes minutes; progress on stderr, a summary
 of accepted and rejected entries on stdout. The password is read from ${PASSWORD_ENV} only.
 
 Examples:
   ${PASSWORD_ENV}='...' npm run client-events:generate -- --api-url https://abc123.execute-api.us-east-1.amazonaws.com/dev/event \\
       --region us-east-1 --client-id 1example23456789 --username tester@example.com
-  ${PASSWORD_ENV}='...' npm run client-events:generate -- --api-url <event_url> --region eu-west-1 \\
-      --client-id <user_pool_client_id> --username tester@example.com --interval 2 --minutes 10 --loyalty-rate 0.2 --seed 7
+  ${PASSWORD_ENV}='...' npm run client-events:generate -- --api-url <${CLIENT_EVENTS_OUTPUTS.eventUrl}> --region eu-west-1 \\
+      --client-id <${CLIENT_EVENTS_OUTPUTS.userPoolClientId}> --username tester@example.com --interval 2 --minutes 10 --loyalty-rate 0.2 --seed 7
 
 Exit codes: 0 every entry accepted, 1 some rejected or the run stopped (sign-in failed, API unreachable),
 2 bad arguments.`;

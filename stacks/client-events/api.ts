@@ -32,9 +32,9 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { CLIENT_EVENTS_AUTHORIZER, CLIENT_EVENTS_ROUTE, CLIENT_EVENTS_ROUTE_KEY, CLIENT_ID_ATTRIBUTE } from '../../contracts/client-events.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import type { TributaryStack } from '../base.js';
-import { CLIENT_ID_ATTRIBUTE } from './cognito.js';
 import { assumeRole, policyDoc } from './policies.js';
 import {
   BAD_REQUEST_BODY_TEMPLATE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS,
@@ -107,25 +107,25 @@ export function restApi(stack: TributaryStack, { bus, userPool, userPoolClient }
   const apiName = naming.name('apiGateway', 'client-events');
   const api = new ApiGatewayRestApi(stack, 'api', {
     name: apiName,
-    description: 'Authenticated client events: POST /event -> EventBridge',
+    description: `Authenticated client events: ${CLIENT_EVENTS_ROUTE_KEY} -> EventBridge`,
     endpointConfiguration: { types: ['REGIONAL'] },
   });
-  const resource = new ApiGatewayResource(stack, 'api-event', { restApiId: api.id, parentId: api.rootResourceId, pathPart: 'event' });
+  const resource = new ApiGatewayResource(stack, 'api-event', { restApiId: api.id, parentId: api.rootResourceId, pathPart: CLIENT_EVENTS_ROUTE.path.slice(1) });
 
   const authorizerFn = new LambdaFunction(stack, 'authorizer', {
     naming,
     purpose: 'client-events-authorizer',
-    handler: 'client-events-authorizer',
-    description: 'POST /event TOKEN authorizer: Cognito access token (issuer, client, token use) and the user\'s clientId',
+    handler: CLIENT_EVENTS_AUTHORIZER.zip,
+    description: `${CLIENT_EVENTS_ROUTE_KEY} TOKEN authorizer: Cognito access token (issuer, client, token use) and the user's clientId`,
     memoryMb: ce.authorizerMemoryMb,
     timeoutSeconds: ce.authorizerTimeoutSeconds,
     logRetentionDays,
     alerts,
     environment: {
-      USER_POOL_ID: userPool.id,
-      USER_POOL_CLIENT_ID: userPoolClient.id,
-      CLIENT_ID_ATTRIBUTE,
-      ...(ce.clientIdClaim ? { CLIENT_ID_CLAIM: ce.clientIdClaim } : {}),
+      [CLIENT_EVENTS_AUTHORIZER.env.userPoolId]: userPool.id,
+      [CLIENT_EVENTS_AUTHORIZER.env.userPoolClientId]: userPoolClient.id,
+      [CLIENT_EVENTS_AUTHORIZER.env.clientIdAttribute]: CLIENT_ID_ATTRIBUTE,
+      ...(ce.clientIdClaim ? { [CLIENT_EVENTS_AUTHORIZER.env.clientIdClaim]: ce.clientIdClaim } : {}),
     },
   });
   const authorizer = new ApiGatewayAuthorizer(stack, 'api-authorizer', {

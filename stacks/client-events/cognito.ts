@@ -9,12 +9,13 @@ import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { CLIENT_EVENTS_POST_CONFIRMATION, CLIENT_ID_ATTRIBUTE } from '../../contracts/client-events.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import type { TributaryStack } from '../base.js';
 import { policyDoc } from './policies.js';
 
-/** The user attribute holding the clientId (the handlers read it through CLIENT_ID_ATTRIBUTE). */
-export const CLIENT_ID_ATTRIBUTE = 'custom:clientId';
+/** The user attribute holding the clientId (contracts/client-events.ts; the handlers read it through their CLIENT_ID_ATTRIBUTE variable). */
+export { CLIENT_ID_ATTRIBUTE };
 
 export interface Cognito {
   readonly postConfirmation: LambdaFunction;
@@ -29,14 +30,14 @@ export function cognito(stack: TributaryStack): Cognito {
   const postConfirmation = new LambdaFunction(stack, 'post-confirmation', {
     naming,
     purpose: 'client-events-post-confirmation',
-    handler: 'client-events-post-confirmation',
+    handler: CLIENT_EVENTS_POST_CONFIRMATION.zip,
     description: 'Cognito PostConfirmation (sign-up only): gives a new user a clientId',
     memoryMb: 128,
     // Cognito waits 5 s for a trigger.
     timeoutSeconds: 5,
     logRetentionDays: stack.config.logRetentionDays,
     alerts: stack.alerts,
-    environment: { CLIENT_ID_ATTRIBUTE },
+    environment: { [CLIENT_EVENTS_POST_CONFIRMATION.env.clientIdAttribute]: CLIENT_ID_ATTRIBUTE },
   });
   const userPool = new CognitoUserPool(stack, 'user-pool', {
     name: naming.name('cognitoUserPool', 'client-events'),

@@ -17,6 +17,7 @@ import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { PROCESSING_FAILED_LOG_MESSAGE } from '../../handlers/client-events/lib/event.js';
 import { DataBucket } from '../../modules/data-bucket.js';
 import { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
+import { CLIENT_EVENTS_TRANSFORM } from '../../contracts/client-events.js';
 import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
 import { denyInsecureTransport } from '../../modules/tls-only.js';
 import type { TributaryStack } from '../base.js';
@@ -59,7 +60,7 @@ export function delivery(stack: TributaryStack, bus: CloudwatchEventBus): Delive
   const transform = new LambdaFunction(stack, 'transform', {
     naming,
     purpose: 'client-events-transform',
-    handler: 'client-events-transform',
+    handler: CLIENT_EVENTS_TRANSFORM.zip,
     description: 'Firehose transform: clientId into detail.accountNumber, newline-delimited, malformed records marked ProcessingFailed',
     memoryMb: ce.transformMemoryMb,
     timeoutSeconds: ce.transformTimeoutSeconds,

@@ -34,6 +34,7 @@ import type { TributaryConfig } from '../../config/index.js';
 import type { DataBucket } from '../../modules/data-bucket.js';
 import type { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
 import type { LambdaFunction } from '../../modules/lambda-function.js';
+import { CLIENT_EVENTS_OUTPUTS, CLIENT_EVENTS_ROUTE } from '../../contracts/client-events.js';
 import { TributaryStack } from '../base.js';
 import { restApi } from './api.js';
 import { cognito } from './cognito.js';
@@ -52,19 +53,7 @@ export function clientEventsStackName(region: string): string {
   return `${CLIENT_EVENTS_PIPELINE}-${region}`;
 }
 
-/** Terraform outputs of every client-events stack. */
-export const CLIENT_EVENTS_OUTPUTS = {
-  eventUrl: 'event_url',
-  apiId: 'api_id',
-  userPoolId: 'user_pool_id',
-  userPoolClientId: 'user_pool_client_id',
-  eventBusName: 'event_bus_name',
-  bucketName: 'bucket_name',
-  deliveryStreamName: 'delivery_stream_name',
-  firehoseDlqUrl: 'firehose_target_dlq_url',
-  zendeskConnectionName: 'zendesk_connection_name',
-  zendeskDlqUrl: 'zendesk_target_dlq_url',
-} as const;
+export { CLIENT_EVENTS_OUTPUTS } from '../../contracts/client-events.js';
 
 export interface ClientEventsStackProps {
   readonly config: TributaryConfig;
@@ -107,7 +96,7 @@ export class ClientEventsStack extends TributaryStack {
       userPoolClient: this.userPoolClient,
     }));
 
-    this.output(CLIENT_EVENTS_OUTPUTS.eventUrl, `${this.stage.invokeUrl}/event`, 'POST client events here (Authorization: Bearer <Cognito access token>)');
+    this.output(CLIENT_EVENTS_OUTPUTS.eventUrl, `${this.stage.invokeUrl}${CLIENT_EVENTS_ROUTE.path}`, 'POST client events here (Authorization: Bearer <Cognito access token>)');
     this.output(CLIENT_EVENTS_OUTPUTS.apiId, this.api.id, 'REST API id');
     this.output(CLIENT_EVENTS_OUTPUTS.userPoolId, this.userPool.id, 'Cognito user pool');
     this.output(CLIENT_EVENTS_OUTPUTS.userPoolClientId, this.userPoolClient.id, 'Cognito app client (no secret; USER_PASSWORD_AUTH and refresh)');

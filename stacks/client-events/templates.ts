@@ -259,7 +259,7 @@ export const RULE_PATTERNS = {
 } as const satisfies Record<string, Pattern>;
 
 /** Purpose segment of the Zendesk connection's name (shared by the stack and `npm run client-events:connect`). */
-export const ZENDESK_CONNECTION_PURPOSE = 'client-events-zendesk';
+export { ZENDESK_CONNECTION_PURPOSE } from '../../contracts/client-events.js';
 
 /**
  * Password the stack gives the Zendesk connection at creation: not a credential. Terraform then ignores

@@ -22,10 +22,11 @@ import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { SimpleFetcher, type Fetcher } from 'aws-jwt-verify/https';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { CLIENT_EVENTS_AUTHORIZER, CLIENT_ID_ATTRIBUTE } from '../../../contracts/client-events.js';
 import { intEnv, requireEnv } from '../../shared/env.js';
 import type { Logger } from '../../shared/log.js';
 
-export const DEFAULT_CLIENT_ID_ATTRIBUTE = 'custom:clientId';
+export const DEFAULT_CLIENT_ID_ATTRIBUTE = CLIENT_ID_ATTRIBUTE;
 export const DEFAULT_USER_CACHE_SECONDS = 60;
 /** Entries kept in the per-token GetUser cache before the oldest are evicted. */
 export const USER_CACHE_MAX_ENTRIES = 5_000;
@@ -61,26 +62,28 @@ export function cognitoIssuer(userPoolId: string): string {
   return `https://cognito-idp.${m[1]}.amazonaws.com/${userPoolId}`;
 }
 
+const E = CLIENT_EVENTS_AUTHORIZER.env;
+
 /**
- * Settings from the environment the stack sets: USER_POOL_ID, USER_POOL_CLIENT_ID, CLIENT_ID_ATTRIBUTE (default
- * custom:clientId), CLIENT_ID_CLAIM (optional), USER_CACHE_SECONDS (default 60). TOKEN_ISSUER and JWKS_URI
- * override the issuer and JWKS location (tests only).
+ * Settings from the environment (contracts/client-events.ts CLIENT_EVENTS_AUTHORIZER): USER_POOL_ID,
+ * USER_POOL_CLIENT_ID, CLIENT_ID_ATTRIBUTE (default custom:clientId), CLIENT_ID_CLAIM (optional),
+ * USER_CACHE_SECONDS (default 60). TOKEN_ISSUER and JWKS_URI override the issuer and JWKS location (tests only).
  */
 export function authorizerSettingsFromEnv(env: NodeJS.ProcessEnv): AuthorizerSettings {
-  const userPoolId = requireEnv(env, 'USER_POOL_ID');
-  const issuer = env.TOKEN_ISSUER || cognitoIssuer(userPoolId);
-  const clientIdAttribute = env.CLIENT_ID_ATTRIBUTE || DEFAULT_CLIENT_ID_ATTRIBUTE;
+  const userPoolId = requireEnv(env, E.userPoolId);
+  const issuer = env[E.tokenIssuer] || cognitoIssuer(userPoolId);
+  const clientIdAttribute = env[E.clientIdAttribute] || DEFAULT_CLIENT_ID_ATTRIBUTE;
   if (!/^custom:[^\s:]{1,20}$/.test(clientIdAttribute)) {
-    throw new Error(`environment variable CLIENT_ID_ATTRIBUTE must be "custom:" and 1 to 20 characters, got ${JSON.stringify(clientIdAttribute)}`);
+    throw new Error(`environment variable ${E.clientIdAttribute} must be "custom:" and 1 to 20 characters, got ${JSON.stringify(clientIdAttribute)}`);
   }
   return {
     userPoolId,
-    appClientId: requireEnv(env, 'USER_POOL_CLIENT_ID'),
+    appClientId: requireEnv(env, E.userPoolClientId),
     clientIdAttribute,
-    clientIdClaim: env.CLIENT_ID_CLAIM || undefined,
+    clientIdClaim: env[E.clientIdClaim] || undefined,
     issuer,
-    jwksUri: env.JWKS_URI || `${issuer}/.well-known/jwks.json`,
-    userCacheSeconds: intEnv(env, 'USER_CACHE_SECONDS', DEFAULT_USER_CACHE_SECONDS, 0, 3600),
+    jwksUri: env[E.jwksUri] || `${issuer}/.well-known/jwks.json`,
+    userCacheSeconds: intEnv(env, E.userCacheSeconds, DEFAULT_USER_CACHE_SECONDS, 0, 3600),
   };
 }
 

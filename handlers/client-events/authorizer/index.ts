@@ -1,16 +1,17 @@
 /**
- * Lambda entry of the client events REST API TOKEN authorizer (see authorizer.ts). Environment (set by
- * stacks/client-events/stack.ts): USER_POOL_ID, USER_POOL_CLIENT_ID, CLIENT_ID_ATTRIBUTE (default
- * custom:clientId), CLIENT_ID_CLAIM (optional), USER_CACHE_SECONDS (default 60). The verifier (and its JWKS
+ * Lambda entry of the client events REST API TOKEN authorizer (see core.ts). Environment: contracts/client-events.ts
+ * CLIENT_EVENTS_AUTHORIZER (set by stacks/client-events/api.ts). The verifier (and its JWKS
  * cache) and the Cognito client live at module level, so a warm container fetches the JWKS once. GetUser is
  * authorized by the access token itself: the function's role needs no Cognito permission.
  */
 import { CognitoIdentityProviderClient, GetUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { CLIENT_EVENTS_AUTHORIZER } from '../../../contracts/client-events.js';
 import { createLogger } from '../../shared/log.js';
 import { authorizerSettingsFromEnv, createAuthorizer, createTokenVerifier } from './core.js';
 
-const log = createLogger('client-events-authorizer');
+export const contract = CLIENT_EVENTS_AUTHORIZER;
+const log = createLogger(CLIENT_EVENTS_AUTHORIZER.service);
 const settings = authorizerSettingsFromEnv(process.env);
 const cognito = new CognitoIdentityProviderClient({ maxAttempts: 2 });
 const authorize = createAuthorizer(settings, {

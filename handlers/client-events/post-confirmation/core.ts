@@ -10,9 +10,10 @@
  * but whom the authorizer would deny.
  */
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
+import { CLIENT_EVENTS_POST_CONFIRMATION, CLIENT_ID_ATTRIBUTE } from '../../../contracts/client-events.js';
 import type { Logger } from '../../shared/log.js';
 
-export const DEFAULT_CLIENT_ID_ATTRIBUTE = 'custom:clientId';
+export const DEFAULT_CLIENT_ID_ATTRIBUTE = CLIENT_ID_ATTRIBUTE;
 /** Cognito custom attribute names: `custom:` and 1 to 20 characters. */
 export const CLIENT_ID_ATTRIBUTE_PATTERN = /^custom:[^\s:]{1,20}$/;
 export const SIGN_UP_TRIGGER = 'PostConfirmation_ConfirmSignUp';
@@ -33,11 +34,13 @@ export interface PostConfirmationSettings {
   clientIdAttribute: string;
 }
 
-/** Settings from the environment the stack sets: CLIENT_ID_ATTRIBUTE (default custom:clientId). */
+const E = CLIENT_EVENTS_POST_CONFIRMATION.env;
+
+/** Settings from the environment (contracts/client-events.ts CLIENT_EVENTS_POST_CONFIRMATION): CLIENT_ID_ATTRIBUTE (default custom:clientId). */
 export function postConfirmationSettingsFromEnv(env: NodeJS.ProcessEnv): PostConfirmationSettings {
-  const clientIdAttribute = env.CLIENT_ID_ATTRIBUTE || DEFAULT_CLIENT_ID_ATTRIBUTE;
+  const clientIdAttribute = env[E.clientIdAttribute] || DEFAULT_CLIENT_ID_ATTRIBUTE;
   if (!CLIENT_ID_ATTRIBUTE_PATTERN.test(clientIdAttribute)) {
-    throw new Error(`environment variable CLIENT_ID_ATTRIBUTE must be "custom:" and 1 to 20 characters, got ${JSON.stringify(clientIdAttribute)}`);
+    throw new Error(`environment variable ${E.clientIdAttribute} must be "custom:" and 1 to 20 characters, got ${JSON.stringify(clientIdAttribute)}`);
   }
   return { clientIdAttribute };
 }

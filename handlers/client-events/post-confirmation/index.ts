@@ -1,15 +1,17 @@
 /**
- * Lambda entry of the Cognito PostConfirmation trigger (see post-confirmation.ts). Environment (set by
- * stacks/client-events/stack.ts): CLIENT_ID_ATTRIBUTE (default custom:clientId). IAM: AdminUpdateUserAttributes
+ * Lambda entry of the Cognito PostConfirmation trigger (see core.ts). Environment: contracts/client-events.ts
+ * CLIENT_EVENTS_POST_CONFIRMATION (set by stacks/client-events/cognito.ts). IAM: AdminUpdateUserAttributes
  * on the user pool.
  */
 import { randomUUID } from 'node:crypto';
 import { AdminUpdateUserAttributesCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
+import { CLIENT_EVENTS_POST_CONFIRMATION } from '../../../contracts/client-events.js';
 import { createLogger } from '../../shared/log.js';
 import { onPostConfirmation, postConfirmationSettingsFromEnv } from './core.js';
 
-const log = createLogger('client-events-post-confirmation');
+export const contract = CLIENT_EVENTS_POST_CONFIRMATION;
+const log = createLogger(CLIENT_EVENTS_POST_CONFIRMATION.service);
 const settings = postConfirmationSettingsFromEnv(process.env);
 const cognito = new CognitoIdentityProviderClient({ maxAttempts: 3 });
 const ports = {
