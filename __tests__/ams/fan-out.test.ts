@@ -1,7 +1,7 @@
 import '../../lib/fast-synth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith } from '../../config/index.js';
-import { classify, MAX_RECORD_BYTES, planBatches, preview, SNS_MAX_MESSAGE_BYTES } from '../../handlers/ams/fan-out/core.js';
+import { classify, MAX_RECORD_BYTES, planPublishBatches, preview, SNS_MAX_MESSAGE_BYTES } from '../../handlers/ams/fan-out/core.js';
 import { fanOut, type FanOutPorts, type PublishBatchResult, type PublishEntry } from '../../handlers/ams/fan-out/handler.js';
 import { MemoryLogger } from '../../handlers/shared/log.js';
 import { notificationEnvelope, spTrafficRecord } from '../helpers/ams-records.js';
@@ -109,23 +109,11 @@ describe('classify', () => {
   });
 });
 
-describe('planBatches', () => {
-  it('groups by at most 10 entries', () => {
-    expect(planBatches(Array(25).fill(100)).map((b) => b.length)).toEqual([10, 10, 5]);
-    expect(planBatches(Array(10).fill(100))).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
-    expect(planBatches([])).toEqual([]);
-  });
-
-  it('keeps each call within the 256 KiB aggregate limit', () => {
-    const batches = planBatches([100_000, 100_000, 100_000, 262_144, 1, 1]);
-    expect(batches).toEqual([[0, 1], [2], [3], [4, 5]]);
-    for (const b of planBatches(Array(40).fill(30_000))) {
-      expect(b.length * 30_000).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
-    }
-  });
-
-  it('rejects a message that can never fit', () => {
-    expect(() => planBatches([SNS_MAX_MESSAGE_BYTES + 1])).toThrow(/above/);
+describe('planPublishBatches', () => {
+  it('plans PublishBatch calls of at most 10 entries and 256 KiB in total (SNS PublishBatch limits)', () => {
+    expect(planPublishBatches(Array(25).fill(100)).map((b) => b.length)).toEqual([10, 10, 5]);
+    expect(planPublishBatches([100_000, 100_000, 100_000, 262_144, 1, 1])).toEqual([[0, 1], [2], [3], [4, 5]]);
+    expect(() => planPublishBatches([SNS_MAX_MESSAGE_BYTES + 1])).toThrow(/above/);
   });
 });
 

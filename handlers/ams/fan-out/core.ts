@@ -17,6 +17,7 @@
  * record that is already one line is published byte for byte; one that spans lines (pretty-printed, or with
  * surrounding whitespace or a trailing newline) is re-serialized compactly so each S3 line stays one record.
  */
+import { planBatches } from '../../shared/chunk.js';
 
 /** SNS's message size limit, which is also the PublishBatch aggregate payload limit (256 KiB). */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -154,22 +155,9 @@ export function classify(body: string): Classified {
 
 /**
  * Groups messages (given by their byte sizes, in order) into PublishBatch calls: at most 10 entries and at most
- * 256 KiB in total per call. Returns the indices of each batch. Every size must be <= SNS_MAX_MESSAGE_BYTES.
+ * 256 KiB in total per call (handlers/shared/chunk.ts). Returns the indices of each batch. Every size must be
+ * <= SNS_MAX_MESSAGE_BYTES.
  */
-export function planBatches(sizes: readonly number[], maxEntries = PUBLISH_BATCH_MAX_ENTRIES, maxBytes = SNS_MAX_MESSAGE_BYTES): number[][] {
-  const batches: number[][] = [];
-  let current: number[] = [];
-  let currentBytes = 0;
-  sizes.forEach((size, i) => {
-    if (size > maxBytes) throw new Error(`message ${i} is ${size} bytes, above the ${maxBytes}-byte batch limit`);
-    if (current.length === maxEntries || currentBytes + size > maxBytes) {
-      batches.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(i);
-    currentBytes += size;
-  });
-  if (current.length) batches.push(current);
-  return batches;
+export function planPublishBatches(sizes: readonly number[]): number[][] {
+  return planBatches(sizes, PUBLISH_BATCH_MAX_ENTRIES, SNS_MAX_MESSAGE_BYTES);
 }

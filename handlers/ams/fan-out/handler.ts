@@ -9,7 +9,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import type { Logger } from '../../shared/log.js';
 import { BatchFailures, describeError, mapWithConcurrency } from '../../shared/sqs-batch.js';
-import { classify, planBatches } from './core.js';
+import { classify, planPublishBatches } from './core.js';
 
 export interface PublishEntry {
   readonly Id: string;
@@ -91,7 +91,7 @@ export async function fanOut(records: readonly SQSRecord[], ports: FanOutPorts):
   );
 
   let published = 0;
-  const batches = planBatches(toPublish.map((p) => p.bytes));
+  const batches = planPublishBatches(toPublish.map((p) => p.bytes));
   const publishing = mapWithConcurrency(batches, ports.concurrency ?? 8, async (batch) => {
     const entries = batch.map((i, n) => ({ Id: `r${n}`, Message: toPublish[i].message }));
     const messageIdOf = (id: string | undefined): string | undefined => {

@@ -19,7 +19,7 @@ import { formatErrors, validateRecord, type ClickstreamRecord, type FieldError }
 import type { Reject, RejectReason, RejectsSink } from '../lib/rejects.js';
 import { backoffMs, errorName, isRetryable, sleep as realSleep, THROTTLING_ERRORS, type Sleep } from '../lib/retry.js';
 // The one count-and-bytes batch planner of the handlers (also AMS fan-out's PublishBatch planner): pure, no imports.
-import { planBatches } from '../../ams/fan-out/core.js';
+import { planBatches } from '../../shared/chunk.js';
 
 export interface IngestSettings {
   readonly streamName: string;

@@ -12,7 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 // The one count-and-bytes batch planner of the handlers (pure, no imports).
-import { planBatches } from '../../ams/fan-out/core.js';
+import { planBatches } from '../../shared/chunk.js';
 
 /** Why a payload was refused. */
 export type RejectReason =
