@@ -194,7 +194,28 @@ export function readPolicy(stack: PolicyStack, value: unknown): PolicyDoc {
   try {
     return docFromObject(JSON.parse(value) as Body);
   } catch {
+    // Terraform evaluates the ${...} interpolations before the text is JSON, and an interpolation may itself hold
+    // quotes (e.g. "${element(split(\":\", aws_kms_key.k.arn), 4)}"): parse with each one stood in by a token.
+    const parsed = parseWithInterpolations(value);
+    if (parsed !== undefined) return docFromObject(parsed as Body);
     return { ok: false, reason: 'policy is not a JSON document the checks can read (write it with JSON.stringify)' };
+  }
+}
+
+function parseWithInterpolations(text: string): unknown {
+  if (!text.includes('${')) return undefined;
+  const saved: string[] = [];
+  const masked = text.replace(INTERPOLATION, (all) => `@@tf${saved.push(all) - 1}@@`);
+  const restore = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.replace(/@@tf(\d+)@@/g, (_m, i: string) => saved[Number(i)]);
+    if (Array.isArray(v)) return v.map(restore);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [restore(k) as string, restore(x)]));
+    return v;
+  };
+  try {
+    return restore(JSON.parse(masked));
+  } catch {
+    return undefined;
   }
 }
 
@@ -211,4 +232,26 @@ export function deniesInsecureTransport(s: Statement): boolean {
   const bool = s.Condition?.Bool ?? s.Condition?.BoolIfExists;
   const v = bool?.['aws:SecureTransport'];
   return asArray(v).some((x) => x === false || x === 'false');
+}
+
+/** The service principals (`*.amazonaws.com`) a statement's Principal names. */
+export function servicePrincipals(s: Statement): string[] {
+  const p = s.Principal;
+  let services: unknown[] = [];
+  if (Array.isArray(p)) {
+    // aws_iam_policy_document principals blocks: [{ type: "Service", identifiers: [...] }]
+    for (const b of p as Body[]) if (b && b.type === 'Service') services.push(...asArray(b.identifiers));
+  } else if (p && typeof p === 'object') {
+    const b = p as Body;
+    if (b.type === 'Service') services = asArray(b.identifiers);
+    else services = asArray(b.Service);
+  }
+  return services.filter((x): x is string => typeof x === 'string' && /\.amazonaws\.com(\.cn)?$/.test(x));
+}
+
+/** The condition keys a statement tests (lower case, any operator), e.g. "aws:sourcearn". */
+export function conditionKeys(s: Statement): Set<string> {
+  const keys = new Set<string>();
+  for (const byKey of Object.values(s.Condition ?? {})) for (const k of Object.keys(byKey ?? {})) keys.add(k.toLowerCase());
+  return keys;
 }

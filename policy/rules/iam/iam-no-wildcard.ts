@@ -1,5 +1,5 @@
-import { blocks, readPolicy, resourcesOf, type Statement } from '../model.js';
-import type { PolicyStack, Rule, RuleFinding } from '../types.js';
+import { blocks, readPolicy, resourcesOf, type Statement } from '../../model.js';
+import type { PolicyStack, Rule, RuleFinding } from '../../types.js';
 
 /** Resource types and the attributes holding an IAM policy document (identity, trust and resource policies). */
 export const POLICY_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
@@ -56,9 +56,24 @@ function policiesOf(stack: PolicyStack, type: string, body: Record<string, unkno
  */
 export const iamNoWildcard: Rule = {
   id: 'iam-no-wildcard',
+  service: 'iam',
+  level: 'error',
+  pack: 'core',
+  checkov: ['CKV_AWS_63', 'CKV_AWS_355'],
+  cdkNag: ['AwsSolutions-IAM5', 'Serverless-LambdaStarPermissions'],
+  appliesTo: [],
+  explanation:
+    'Least privilege (IAM user guide, "Security best practices in IAM"): no action wildcards, and Resource "*" only where the action supports no resource-level permission, written down as a suppression.',
   description:
     'No Allow statement in identity, trust or resource policies has a wildcard action, and none has Resource "*" ' +
     'unless suppressed with the reason AWS requires it.',
+  subjects(stack) {
+    const out: string[] = [];
+    for (const type of Object.keys(POLICY_ATTRIBUTES)) {
+      for (const [id, body] of resourcesOf(stack, type)) if (policiesOf(stack, type, body).length) out.push(`${type}.${id}`);
+    }
+    return out;
+  },
   check(stack) {
     const findings: RuleFinding[] = [];
     for (const type of Object.keys(POLICY_ATTRIBUTES)) {

@@ -1,7 +1,7 @@
-import { designatesFunction, mappingsOf } from '../lambdas.js';
-import { asArray, block, refsIn, resourcesOf, type Body } from '../model.js';
-import type { PolicyStack, Rule, RuleFinding } from '../types.js';
-import { queuesWithDlq } from './sqs-dlq.js';
+import { designatesFunction, mappingsOf } from '../../lambdas.js';
+import { asArray, block, refsIn, resourcesOf, type Body } from '../../model.js';
+import type { PolicyStack, Rule, RuleFinding } from '../../types.js';
+import { queuesWithDlq } from '../sqs/sqs-dlq.js';
 
 /** Service principals that invoke a function synchronously and so return its errors to the caller. */
 export const SYNCHRONOUS_INVOKERS = ['apigateway.amazonaws.com', 'cognito-idp.amazonaws.com', 'elasticloadbalancing.amazonaws.com'];
@@ -56,6 +56,14 @@ export function failurePath(stack: PolicyStack, fnId: string, fn: Body): string 
 /** Every Lambda function has a failure path: failed events are kept or returned to a synchronous caller. */
 export const lambdaFailurePath: Rule = {
   id: 'lambda-failure-path',
+  service: 'lambda',
+  level: 'error',
+  pack: 'core',
+  checkov: ['CKV_AWS_116'],
+  cdkNag: ['Serverless-LambdaDLQ', 'Serverless-LambdaEventSourceMappingDestination'],
+  appliesTo: ['aws_lambda_function'],
+  explanation:
+    'Failed events are kept (DLQ, on-failure destination, SQS redrive) or returned to a synchronous caller, so no event is lost silently. Broader than checkov CKV_AWS_116 and cdk-nag LambdaDLQ, which accept only a function DLQ.',
   description:
     'Every Lambda function has a failure path: an SQS mapping with ReportBatchItemFailures on a queue with a DLQ, ' +
     'a stream mapping with an on-failure destination, an event invoke config with an on-failure destination, a ' +

@@ -1,6 +1,6 @@
-import { ADVERTISING_REGIONS, AMS_DATASET_IDS, awsRegionOf, type AdvertisingRegion } from '../../contracts/ams.js';
-import { asArray, literal } from '../model.js';
-import type { PolicyStack, Rule, RuleFinding } from '../types.js';
+import { ADVERTISING_REGIONS, AMS_DATASET_IDS, awsRegionOf, type AdvertisingRegion } from '../../../contracts/ams.js';
+import { asArray, literal } from '../../model.js';
+import type { PolicyStack, Rule, RuleFinding } from '../../types.js';
 
 /**
  * The AWS region a stack must be pinned to: for an AMS stack ("ams-<dataset>-<na|eu|fe>") the AWS region of
@@ -18,9 +18,18 @@ export function expectedRegion(stackName: string): string | undefined {
 /** Each stack has exactly one AWS provider (no aliases), pinned to the stack's expected region. */
 export const providerRegion: Rule = {
   id: 'provider-region',
+  service: 'general',
+  level: 'error',
+  pack: 'core',
+  checkov: [],
+  cdkNag: [],
+  appliesTo: [],
+  explanation:
+    'Each stack is planned and applied on its own in one region; a second provider or a wrong region would put resources where the pipeline does not expect them (AMS publishes only to destinations in its own region).',
   description:
     "Each stack has exactly one aws provider and its region is the stack's region (the advertising region's AWS " +
     'region for AMS stacks, the region suffix of the stack name otherwise).',
+  subjects: () => ['provider.aws'],
   check(stack: PolicyStack) {
     const providers = asArray<Record<string, unknown>>(stack.json.provider?.aws);
     const expected = expectedRegion(stack.name);

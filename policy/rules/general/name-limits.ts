@@ -1,6 +1,6 @@
-import { NAME_LIMITS } from '../../modules/naming.js';
-import { literal, literalParts, resourcesOf } from '../model.js';
-import type { Rule, RuleFinding } from '../types.js';
+import { NAME_LIMITS } from '../../../modules/naming.js';
+import { literal, literalParts, resourcesOf } from '../../model.js';
+import type { Rule, RuleFinding } from '../../types.js';
 
 interface NameSpec {
   readonly attr: string;
@@ -68,7 +68,22 @@ export const NAME_SPECS: Readonly<Record<string, readonly NameSpec[]>> = {
  */
 export const nameLimits: Rule = {
   id: 'name-limits',
+  service: 'general',
+  level: 'error',
+  pack: 'core',
+  checkov: [],
+  cdkNag: [],
+  appliesTo: [],
+  explanation:
+    'A name over its AWS limit, or with characters AWS refuses, fails only at apply time; checking the synthesized names catches it offline.',
   description: 'Every resource name is within its AWS length limit (modules/naming.ts NAME_LIMITS) and character rules.',
+  subjects(stack) {
+    const out: string[] = [];
+    for (const [type, specs] of Object.entries(NAME_SPECS)) {
+      for (const [id, body] of resourcesOf(stack, type)) if (specs.some((s) => typeof body[s.attr] === 'string')) out.push(`${type}.${id}`);
+    }
+    return out;
+  },
   check(stack) {
     const findings: RuleFinding[] = [];
     for (const [type, specs] of Object.entries(NAME_SPECS)) {

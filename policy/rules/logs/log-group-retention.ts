@@ -1,9 +1,17 @@
-import { resourcesOf } from '../model.js';
-import type { Rule, RuleFinding } from '../types.js';
+import { resourcesOf } from '../../model.js';
+import type { Rule, RuleFinding } from '../../types.js';
 
 /** Every CloudWatch log group has a retention period. */
 export const logGroupRetention: Rule = {
   id: 'log-group-retention',
+  service: 'logs',
+  level: 'error',
+  pack: 'core',
+  checkov: ['CKV_AWS_66'],
+  cdkNag: ['Serverless-CloudWatchLogGroupRetentionPeriod', 'HIPAA.Security-CloudWatchLogGroupRetentionPeriod'],
+  appliesTo: ['aws_cloudwatch_log_group'],
+  explanation:
+    'A log group without retention keeps (and bills) its logs forever.',
   description: 'Every CloudWatch log group sets retention_in_days (logs are not kept forever).',
   check(stack) {
     const findings: RuleFinding[] = [];

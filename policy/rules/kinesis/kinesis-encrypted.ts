@@ -1,9 +1,17 @@
-import { resourcesOf } from '../model.js';
-import type { Rule, RuleFinding } from '../types.js';
+import { resourcesOf } from '../../model.js';
+import type { Rule, RuleFinding } from '../../types.js';
 
 /** Every Kinesis data stream is encrypted with KMS. */
 export const kinesisEncrypted: Rule = {
   id: 'kinesis-encrypted',
+  service: 'kinesis',
+  level: 'error',
+  pack: 'core',
+  checkov: ['CKV_AWS_43'],
+  cdkNag: ['AwsSolutions-KDS1'],
+  appliesTo: ['aws_kinesis_stream'],
+  explanation:
+    'Records are encrypted at rest with KMS (Kinesis Data Streams developer guide, "Data protection").',
   description: 'Every Kinesis data stream has encryption_type KMS and a kms_key_id.',
   check(stack) {
     const findings: RuleFinding[] = [];

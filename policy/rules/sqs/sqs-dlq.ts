@@ -1,5 +1,5 @@
-import { block, blocks, referencedIds, resourcesOf } from '../model.js';
-import type { PolicyStack, Rule, RuleFinding } from '../types.js';
+import { block, blocks, referencedIds, resourcesOf } from '../../model.js';
+import type { PolicyStack, Rule, RuleFinding } from '../../types.js';
 
 /**
  * Logical ids of the queues that serve as a dead-letter target somewhere in the stack: another queue's
@@ -47,6 +47,14 @@ export function queuesWithDlq(stack: PolicyStack): Set<string> {
 /** Every SQS queue has a dead-letter queue, unless it is itself the dead-letter target of something. */
 export const sqsDlq: Rule = {
   id: 'sqs-dlq',
+  service: 'sqs',
+  level: 'error',
+  pack: 'core',
+  checkov: [],
+  cdkNag: ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'],
+  appliesTo: ['aws_sqs_queue'],
+  explanation:
+    'A message a consumer cannot process is moved to a dead-letter queue after maxReceiveCount receives instead of being retried until its retention ends and lost (SQS developer guide, "Using dead-letter queues").',
   description:
     'Every SQS queue has a dead-letter queue (redrive_policy), unless it is itself the DLQ of a queue, an SNS ' +
     'subscription, a Lambda function, an on-failure destination or an EventBridge/Scheduler target.',

@@ -1,5 +1,5 @@
-import { block, literal, referencedIds, resourcesOf, type Body } from '../model.js';
-import type { PolicyStack, Rule, RuleFinding } from '../types.js';
+import { block, literal, referencedIds, resourcesOf, type Body } from '../../model.js';
+import type { PolicyStack, Rule, RuleFinding } from '../../types.js';
 
 function logGroupNamed(stack: PolicyStack, name: string): Body | undefined {
   return resourcesOf(stack, 'aws_cloudwatch_log_group').find(([, g]) => literal(stack, g.name) === name)?.[1];
@@ -11,6 +11,14 @@ function logGroupNamed(stack: PolicyStack, name: string): Body | undefined {
  */
 export const lambdaLogRetention: Rule = {
   id: 'lambda-log-retention',
+  service: 'lambda',
+  level: 'error',
+  pack: 'core',
+  checkov: [],
+  cdkNag: [],
+  appliesTo: ['aws_lambda_function'],
+  explanation:
+    'A function whose log group is not managed in the stack gets one created by Lambda with no retention, kept (and billed) forever.',
   description: 'Every Lambda function has a log group with retention (logging_config.log_group or /aws/lambda/<name>) in its stack.',
   check(stack) {
     const findings: RuleFinding[] = [];

@@ -1,10 +1,18 @@
-import { bucketCompanions } from '../buckets.js';
-import { block, blocks, resourcesOf } from '../model.js';
-import type { Rule, RuleFinding } from '../types.js';
+import { bucketCompanions } from '../../buckets.js';
+import { block, blocks, resourcesOf } from '../../model.js';
+import type { Rule, RuleFinding } from '../../types.js';
 
 /** Every bucket declares default server-side encryption (SSE-S3 or SSE-KMS). */
 export const s3Encryption: Rule = {
   id: 's3-encryption',
+  service: 's3',
+  level: 'error',
+  pack: 'core',
+  checkov: ['CKV_AWS_19'],
+  cdkNag: [],
+  appliesTo: ['aws_s3_bucket'],
+  explanation:
+    'Objects are encrypted at rest with SSE-S3 or SSE-KMS by default. cdk-nag only has the stricter KMS-only S3DefaultEncryptionKMS, which does not correspond.',
   description: 'Every S3 bucket has a server-side encryption configuration (AES256 or aws:kms).',
   check(stack) {
     const findings: RuleFinding[] = [];
