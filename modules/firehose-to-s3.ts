@@ -5,6 +5,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stream';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import type { Alerts } from './alarms.js';
 import type { DataBucket } from './data-bucket.js';
 import type { PolicyStatement } from './lambda-function.js';
@@ -81,6 +82,10 @@ export class FirehoseToS3 extends Construct {
   readonly logGroup: CloudwatchLogGroup;
   readonly streamName: string;
   readonly dataPrefix: string;
+  /** The error prefix up to its `!{firehose:error-output-type}` segment, e.g. `errors/sp-traffic/`. */
+  readonly errorPrefixRoot: string;
+  /** The data-freshness alarm (when `alerts` was given). */
+  readonly freshnessAlarm?: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: FirehoseToS3Props) {
     super(scope, id);
@@ -98,7 +103,8 @@ export class FirehoseToS3 extends Construct {
     if (props.errorOutputPrefix !== undefined && !props.errorOutputPrefix.endsWith('/')) {
       throw new Error(`firehose ${props.purpose}: errorOutputPrefix must end with "/"`);
     }
-    const errorPrefix = `${props.errorOutputPrefix ?? `errors/${props.dataPrefix}`}!{firehose:error-output-type}/${HIVE_TIME_PARTITIONS}`;
+    this.errorPrefixRoot = props.errorOutputPrefix ?? `errors/${props.dataPrefix}`;
+    const errorPrefix = `${this.errorPrefixRoot}!{firehose:error-output-type}/${HIVE_TIME_PARTITIONS}`;
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/kinesisfirehose/${this.streamName}`,
@@ -196,7 +202,7 @@ export class FirehoseToS3 extends Construct {
       dependsOn: [policy],
     });
 
-    props.alerts?.alarm(`${props.purpose}-freshness`, {
+    this.freshnessAlarm = props.alerts?.alarm(`${props.purpose}-freshness`, {
       alarmDescription: `${this.streamName} is not delivering to S3 in time: read ${this.logGroup.name} and the errors/ prefix.`,
       namespace: 'AWS/Firehose',
       metricName: 'DeliveryToS3.DataFreshness',

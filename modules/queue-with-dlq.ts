@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { SqsQueueRedriveAllowPolicy } from '@cdktf/provider-aws/lib/sqs-queue-redrive-allow-policy';
+import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import type { Alerts } from './alarms.js';
 import type { Naming } from './naming.js';
 import { denyInsecureTransport } from './tls-only.js';
@@ -42,6 +43,8 @@ export class QueueWithDlq extends Construct {
   readonly dlq: SqsQueue;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
+  /** The DLQ-depth alarm (when `alerts` was given). */
+  readonly dlqAlarm?: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: QueueWithDlqProps) {
     super(scope, id);
@@ -70,7 +73,7 @@ export class QueueWithDlq extends Construct {
     new SqsQueuePolicy(this, 'policy', { queueUrl: this.queue.url, policy: queuePolicy(this.queue.arn, props.policyStatements) });
     new SqsQueuePolicy(this, 'dlq-policy', { queueUrl: this.dlq.url, policy: queuePolicy(this.dlq.arn, props.dlqPolicyStatements) });
 
-    props.alerts?.queueNotEmpty(
+    this.dlqAlarm = props.alerts?.queueNotEmpty(
       `${props.purpose}-dlq-depth`,
       this.dlq.name,
       `Messages are waiting in ${props.purpose}'s dead-letter queue: inspect them, fix the cause, then redrive.`,

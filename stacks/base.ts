@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { TributaryConfig } from '../config/index.js';
+import { parkingOutputName, parkingValue, type ParkingKind } from '../contracts/operations.js';
 import { localStatePath } from '../lib/state.js';
 import { Alerts } from '../modules/alarms.js';
 import { Naming } from '../modules/naming.js';
@@ -73,5 +74,20 @@ export class TributaryStack extends TerraformStack {
 
   output(name: string, value: string, description: string): TerraformOutput {
     return new TerraformOutput(this, name, { value, description });
+  }
+
+  /**
+   * The `parking_<place>` output of one parking place (contracts/operations.ts): an object with its kind, the
+   * kind's fields and the alarm watching it, read by the redrive CLI.
+   */
+  parkingOutput(
+    spec: { readonly place: string; readonly kind: ParkingKind; readonly description: string },
+    fields: Readonly<Record<string, string>>,
+    alarm?: { readonly alarmName: string },
+  ): TerraformOutput {
+    return new TerraformOutput(this, parkingOutputName(spec.place), {
+      value: parkingValue(spec, fields, alarm?.alarmName ?? ''),
+      description: `Parking place (npm run redrive): ${spec.description}`,
+    });
   }
 }

@@ -16,6 +16,7 @@ import { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
 import { AmsCatalog } from './catalog.js';
+import { PARKING_PLACES } from '../../contracts/operations.js';
 import { TributaryStack } from '../base.js';
 import { denyInsecureTransport } from '../../modules/tls-only.js';
 import { suppress } from '../../policy/suppress.js';
@@ -81,6 +82,11 @@ export class AmsStack extends TributaryStack {
 
     if (ams.delivery === 'sqs') this.sqsDelivery(props);
     else this.firehoseDelivery(props);
+    this.parkingOutput(
+      PARKING_PLACES.ams.firehoseErrors,
+      { bucket: this.bucket.name, prefix: this.firehose.errorPrefixRoot, delivery_stream_name: this.firehose.streamName },
+      this.firehose.freshnessAlarm,
+    );
   }
 
   private sqsDelivery({ config, datasetId, region }: AmsStackProps): void {
@@ -121,7 +127,7 @@ export class AmsStack extends TributaryStack {
       ],
       alerts,
     });
-    alerts.queueNotEmpty(
+    const undeliveredAlarm = alerts.queueNotEmpty(
       `${datasetId}-undelivered-depth`,
       subscriptionDlq.queue.name,
       'SNS could not deliver records to Firehose; they are kept in the undelivered queue.',
@@ -273,6 +279,16 @@ export class AmsStack extends TributaryStack {
 
     this.output(AMS_OUTPUTS.queueArn, ingress.arn, 'Subscribe with this SQS queue ARN (sqsDestination.queueArn)');
     this.output(AMS_OUTPUTS.topicArn, topic.arn, 'Our SNS data topic that feeds Firehose');
+    const dlqOf = (q: QueueWithDlq) => ({
+      queue_url: q.dlq.url, queue_arn: q.dlq.arn, source_queue_url: q.queue.url, source_queue_arn: q.queue.arn,
+    });
+    this.parkingOutput(PARKING_PLACES.ams.ingressDlq, dlqOf(ingress), ingress.dlqAlarm);
+    this.parkingOutput(PARKING_PLACES.ams.confirmDlq, dlqOf(confirmations), confirmations.dlqAlarm);
+    this.parkingOutput(
+      PARKING_PLACES.ams.undelivered,
+      { queue_url: subscriptionDlq.queue.url, queue_arn: subscriptionDlq.queue.arn, delivery_stream_name: this.firehose.streamName },
+      undeliveredAlarm,
+    );
   }
 
   /**

@@ -29,6 +29,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { TributaryConfig } from '../../config/index.js';
 import { DynamodbTable } from '../../modules/dynamodb-table.js';
 import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
+import { PARKING_PLACES } from '../../contracts/operations.js';
 import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
 import {
   BWP_EVENTS, BWP_EVENTS_TABLE_TTL, BWP_METRICS, BWP_OAUTH, BWP_OAUTH_CLIENT_ENV, BWP_OUTPUTS, BWP_ROUTE_TABLE, BWP_ROUTES,
@@ -328,6 +329,13 @@ export class BuyWithPrimeStack extends TributaryStack {
     this.output(BWP_OUTPUTS.eventBus, this.bus.name, 'Partner event bus');
     this.output(BWP_OUTPUTS.eventsQueueUrl, this.queue.url, 'Queue feeding the event processor');
     this.output(BWP_OUTPUTS.eventsDlqUrl, this.queue.dlq.url, 'Dead-letter queue of failed and undeliverable events');
+    // Both kinds of message in it (processor failures, and events the rules' targets could not deliver) are the
+    // event JSON as the queue receives it, so both go back to the events queue.
+    this.parkingOutput(
+      PARKING_PLACES.buyWithPrime.eventsDlq,
+      { queue_url: this.queue.dlq.url, queue_arn: this.queue.dlq.arn, source_queue_url: this.queue.url, source_queue_arn: this.queue.arn },
+      this.queue.dlqAlarm,
+    );
     this.output(BWP_OUTPUTS.kmsKeyArn, this.key.arn, 'KMS key protecting the stored tokens');
   }
 

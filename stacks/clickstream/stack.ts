@@ -34,6 +34,7 @@ import {
 } from '../../contracts/clickstream.js';
 
 export { CLICKSTREAM_OUTPUTS, CLICKSTREAM_TABLE_KEYS } from '../../contracts/clickstream.js';
+import { PARKING_PLACES } from '../../contracts/operations.js';
 
 export const CLICKSTREAM_PIPELINE = 'clickstream';
 
@@ -227,7 +228,7 @@ export class ClickstreamStack extends TributaryStack {
       threshold: cs.iteratorAgeAlarmSeconds * 1000,
       comparisonOperator: 'GreaterThanThreshold',
     });
-    alerts.queueNotEmpty(
+    const processFailuresAlarm = alerts.queueNotEmpty(
       'clickstream-process-failures-depth',
       this.failures.queue.name,
       'Batches the clickstream processor gave up on are described in the on-failure queue: read the shard and ' +
@@ -252,5 +253,21 @@ export class ClickstreamStack extends TributaryStack {
     this.output(CLICKSTREAM_OUTPUTS.tableName, this.table.name, 'DynamoDB table of processed records');
     this.output(CLICKSTREAM_OUTPUTS.rejectsQueueUrl, this.rejects.url, 'Refused bodies and ineligible records, each with its reason');
     this.output(CLICKSTREAM_OUTPUTS.failureQueueUrl, this.failures.url, 'On-failure destination of the processor (batches given up on)');
+
+    // Parking places (contracts/operations.ts). The rejects queue has no alarm of its own: rejects are expected
+    // traffic (bad clients); its DLQ and the on-failure queue are alarmed.
+    const settings = { stream_name: this.stream.name, table_name: this.table.name, unknown_fields: unknownFields, ttl_days: String(cs.ttlDays) };
+    this.parkingOutput(
+      PARKING_PLACES.clickstream.rejects,
+      { queue_url: this.rejects.url, queue_arn: this.rejects.arn, ...settings, fill_ip_from_source: String(cs.fillIpFromSource) },
+    );
+    this.parkingOutput(
+      PARKING_PLACES.clickstream.processFailures,
+      { queue_url: this.failures.url, queue_arn: this.failures.arn, ...settings, rejects_queue_url: this.rejects.url },
+      processFailuresAlarm,
+    );
+    for (const [spec, q] of [[PARKING_PLACES.clickstream.rejectsDlq, this.rejects], [PARKING_PLACES.clickstream.processFailuresDlq, this.failures]] as const) {
+      this.parkingOutput(spec, { queue_url: q.dlq.url, queue_arn: q.dlq.arn, source_queue_url: q.queue.url, source_queue_arn: q.queue.arn }, q.dlqAlarm);
+    }
   }
 }
