@@ -19,6 +19,8 @@ import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client }
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { PARKING_PLACES, parkingOutputName } from '../../contracts/operations.js';
+import { loadConfig } from '../../config/index.js';
+import { synthConfig, type SynthStack } from '../helpers/synth.js';
 import { ingest, type IngestSettings } from '../../handlers/clickstream/ingest/core.js';
 import { kinesisPutRecords, requestFromEvent } from '../../handlers/clickstream/ingest/handler.js';
 import { sqsRejectsSink } from '../../handlers/clickstream/lib/rejects.js';
@@ -97,7 +99,7 @@ beforeAll(async () => {
     DescribeAlarms: (body) => {
       const names = (body.AlarmNames ?? []) as string[];
       if (names.length > 100) throw awsJsonError('ValidationError', 'at most 100 alarm names');
-      return { MetricAlarms: names.filter((n) => n.startsWith('trib-')).map((n) => ({ AlarmName: n, StateValue: n.includes('failures') ? 'ALARM' : 'OK' })) };
+      return { MetricAlarms: names.map((n) => ({ AlarmName: n, StateValue: n.includes('rejects-dlq') ? 'ALARM' : 'OK' })) };
     },
     GetMetricStatistics: () => ({ Datapoints: [], Label: 'ApproximateAgeOfOldestMessage' }),
   });
@@ -353,6 +355,105 @@ describe('Firehose error objects and the SNS subscription DLQ', () => {
     expect((await replay(p, clients, opts())).toJSON()).toMatchObject({ replayed: 1 });
     expect((await replay(p, clients, opts())).toJSON()).toMatchObject({ replayed: 0 });
     expect(delivered.get('trib-use1-sp-traffic')).toEqual(['{"idempotency_id":"a1","clicks":3}']);
+  });
+});
+
+/**
+ * `terraform output -json` of a synthesized stack after an apply: every `${<type>.<id>.<attr>}` in its output block
+ * resolved the way the resource would be once it exists here (queues, stream and table created in the emulators under
+ * the names the synthesized resources give them; an alarm's name is its alarm_name argument).
+ */
+async function applyOutputs(stack: SynthStack): Promise<Record<string, { value: unknown; type: unknown; sensitive: boolean }>> {
+  const made = new Map<string, Queue>();
+  const resolve = async (ref: string): Promise<string> => {
+    const [type, id, attr] = ref.split('.');
+    const res = stack.json.resource![type][id] as Record<string, string>;
+    if (type === 'aws_sqs_queue') {
+      if (!made.has(res.name)) made.set(res.name, await q.createQueue(res.name, res.redrive_policy ? { dlq: `${res.name}-dlq`, maxReceiveCount: 5 } : {}));
+      const qq = made.get(res.name)!;
+      return attr === 'url' ? qq.url : qq.arn;
+    }
+    if (type === 'aws_cloudwatch_metric_alarm') return res.alarm_name;
+    if ((type === 'aws_kinesis_stream' || type === 'aws_dynamodb_table') && attr === 'name') return res.name;
+    return `resolved-${ref}`;
+  };
+  const out: Record<string, { value: unknown; type: unknown; sensitive: boolean }> = {};
+  // DLQs before the queues naming them: the helper creates a queue's DLQ under "<name>-dlq", which is the stack's DLQ name.
+  const entries = Object.entries(stack.json.output!).sort(([a], [b]) => Number(b.endsWith('_dlq')) - Number(a.endsWith('_dlq')));
+  for (const [name, o] of entries) {
+    const walk = async (v: unknown): Promise<unknown> => {
+      if (typeof v === 'string') {
+        const m = /^\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+)\}$/.exec(v);
+        return m ? resolve(m[1]) : v;
+      }
+      if (v && typeof v === 'object') return Object.fromEntries(await Promise.all(Object.entries(v).map(async ([k2, x]) => [k2, await walk(x)])));
+      return v;
+    };
+    out[name] = { value: await walk(o.value), type: 'string', sensitive: false };
+  }
+  return out;
+}
+
+describe('status and replay through the CLI, on the outputs of a synthesized clickstream stack', () => {
+  it('lists every parking place with count, age, a redacted sample and the alarm state; replays one by name', async () => {
+    const synth = synthConfig(loadConfig('config/examples/full.json'));
+    const work = mkdtempSync(join(tmpdir(), 'redrive-status-'));
+    try {
+      const stack = synth.stacks.find((s) => s.name === 'clickstream-us-east-1')!;
+      const outputs = await applyOutputs(stack);
+      expect(Object.keys(outputs).filter((n) => n.startsWith('parking_')).sort()).toEqual(
+        Object.values(PARKING_PLACES.clickstream).map((p) => parkingOutputName(p.place)).sort(),
+      );
+      const cdktfOut = join(work, 'cdktf.out');
+      mkdirSync(join(work, 'outputs'), { recursive: true });
+      mkdirSync(cdktfOut, { recursive: true });
+      writeFileSync(join(work, 'outputs', `${stack.name}.json`), JSON.stringify(outputs));
+      writeFileSync(join(cdktfOut, 'tributary-manifest.json'), JSON.stringify({
+        version: 1, config: { path: 'config/examples/full.json', sha256: 'x' }, prefix: 'tribx', environment: 'dev', backend: 'local',
+        stacks: { [stack.name]: { region: REGION, hash: 'x' }, 'clickstream-eu-west-1': { region: 'eu-west-1', hash: 'x' } },
+      }));
+      const value = (n: string) => outputs[n].value as Record<string, string>;
+      // A reject (the real sink) and a message in the rejects DLQ.
+      await sqsRejectsSink(q.sqs, value('parking_rejects').queue_url).put([{ source: 'ingest', reason: 'invalid-record', detail: 'x', context: { sourceIp: '203.0.113.9' }, payload: Buffer.from(JSON.stringify(record(5))) }]);
+      await q.sqs.send(new SendMessageCommand({ QueueUrl: value('parking_rejects_dlq').queue_url, MessageBody: JSON.stringify({ reason: 'invalid-record', payload: 'secret@example.com' }) }));
+
+      const run = async (...args: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main([...args, '--cdktf-out', cdktfOut, '--outputs-dir', join(work, 'outputs')], {
+          env: {}, stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, clients: () => clients, now: () => new Date(), sleep: noSleep,
+        });
+        return { code, out: out.join(''), err: err.join('') };
+      };
+      const st = await run('status');
+      expect(st.code).toBe(4);
+      const lines = st.out.split('\n');
+      expect(lines[0]).toMatch(/^PLACE +KIND +COUNT +OLDEST +ALARM +SAMPLE$/);
+      const row = (p: string) => lines.find((l) => l.startsWith(`clickstream-us-east-1/${p} `))!;
+      expect(row('rejects')).toMatch(/clickstream-rejects +1 +- +- +\(not sampled: a receive counts toward its redrive policy; --sample\)$/);
+      expect(row('rejects_dlq')).toMatch(/sqs-dlq +1 +>=\d+s +ALARM +\{"reason":"invalid-record","payload":"<18 chars>"\}$/);
+      expect(row('process_failures')).toMatch(/kinesis-on-failure +0 +- +OK +-$/);
+      expect(st.out).not.toContain('secret@example.com');
+      expect(st.out).toContain('4 parking places, 2 holding items, 1 alarms in ALARM');
+      expect(st.err).toBe('skipped clickstream-eu-west-1: no clickstream-eu-west-1.json in ' + join(work, 'outputs') + '\n');
+      const js = JSON.parse((await run('status', '--json', '--stack', 'clickstream-us-east-1', '--sample')).out);
+      expect(js.summary).toEqual({ places: 4, parked: 2, alarming: 1, errors: 0, skippedStacks: 0 });
+      expect(js.rows.find((r: { place: string }) => r.place.endsWith('/rejects')).sample).toMatch(/^\{"rejectId":"<36 chars>","source":"ingest","reason":"invalid-record"/);
+
+      // The DLQ message goes back to the rejects queue, by its short name (one selected stack has it).
+      const rp = await run('replay', 'rejects_dlq', '--stack', 'clickstream-us-east-1');
+      expect(rp.code).toBe(0);
+      expect(rp.out).toBe(
+        'clickstream-us-east-1/rejects_dlq (sqs-dlq): 1 replayed, 0 still failing, 0 skipped (receive, send to the source queue, delete)\n' +
+          '  warning: StartMessageMoveTask is not available here (InvalidAction: Unknown action: StartMessageMoveTask); moved message by message instead\n',
+      );
+      expect(await q.depth({ url: value('parking_rejects').queue_url } as Queue)).toEqual({ visible: 2, inFlight: 0 });
+      expect((await run('replay', 'nowhere')).code).toBe(2);
+      expect((await run('replay', 'rejects', '--limit', '0')).err).toMatch(/--limit must be a whole number >= 1/);
+    } finally {
+      synth.cleanup();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
 

@@ -11,7 +11,7 @@
  */
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { redact, type AwsClients, type ClientFactory } from './aws.js';
 import type { Place } from './places.js';
 import { parseErrorObject } from './replay.js';
@@ -57,6 +57,8 @@ async function queueRow(c: AwsClients, p: Place, row: StatusRow, o: { sample: bo
   if (row.count > 0 && (o.sample || !a.Attributes?.RedrivePolicy)) {
     const r = await c.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, VisibilityTimeout: 0, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['SentTimestamp'] }));
     const msg = r.Messages?.[0];
+    // Visible again at once (a VisibilityTimeout of 0 on the receive means that already; said again for emulators).
+    if (msg?.ReceiptHandle) await c.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: msg.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
     if (msg) {
       row.sample = redact(msg.Body ?? '');
       const sent = Number(msg.Attributes?.SentTimestamp);
