@@ -4,6 +4,7 @@
  * batch responses, bisect, bounded retries and age, on-failure queue), DynamoDB keys/PITR/SSE/TTL, IAM scoped to
  * the stack's own resources, alarms, names, outputs, and the policy rules.
  */
+import { PARKING_PLACES, parkingOutputName } from '../../contracts/operations.js';
 import '../../lib/fast-synth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith, parseConfig, TOP_LEVEL_KEYS } from '../../config/index.js';
@@ -182,7 +183,9 @@ describe('stacks (defaults: on-demand, no CORS, no TTL)', () => {
   });
 
   it('outputs', () => {
-    expect(Object.keys(s.json.output!).sort()).toEqual([...Object.values(CLICKSTREAM_OUTPUTS), 'alerts_topic_arn'].sort());
+    expect(Object.keys(s.json.output!).sort()).toEqual(
+      [...Object.values(CLICKSTREAM_OUTPUTS), 'alerts_topic_arn', ...Object.values(PARKING_PLACES.clickstream).map((p) => parkingOutputName(p.place))].sort(),
+    );
     expect(s.json.output![CLICKSTREAM_OUTPUTS.reportUrl].value).toMatch(/api_endpoint}\/report$/);
   });
 
