@@ -6,6 +6,7 @@ import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktf/
 import type { Naming } from './naming.js';
 import { suppress } from '../policy/suppress.js';
 import { denyInsecureTransport } from './tls-only.js';
+import { ownArn, registerAccountSource, serviceStatement } from './iam.js';
 
 export interface AlertsProps {
   readonly naming: Naming;
@@ -35,18 +36,21 @@ export class Alerts extends Construct {
       name: props.naming.name('sns', props.purpose ?? 'alerts'),
     });
     suppress(this.topic, 'sns-encrypted', ALERTS_TOPIC_UNENCRYPTED_REASON);
+    // The stack's account id and partition come from this topic's ARN (every stack has one; see modules/iam.ts).
+    registerAccountSource(this, this.topic.arn);
     new SnsTopicPolicy(this, 'policy', {
       arn: this.topic.arn,
       policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
-          {
-            Sid: 'CloudWatchAlarmsPublish',
-            Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: 'sns:Publish',
-            Resource: this.topic.arn,
-          },
+          // Only alarms of this account and region may publish (CloudWatch's confused-deputy guidance).
+          serviceStatement(this, {
+            sid: 'CloudWatchAlarmsPublish',
+            service: 'cloudwatch.amazonaws.com',
+            actions: 'sns:Publish',
+            resource: this.topic.arn,
+            sourceArn: ownArn(this, 'cloudwatch', props.naming.region, 'alarm:*'),
+          }),
           denyInsecureTransport('sns:Publish', this.topic.arn),
         ],
       }),

@@ -1,14 +1,13 @@
 import { Construct } from 'constructs';
 import { Lazy } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchLogStream } from '@cdktf/provider-aws/lib/cloudwatch-log-stream';
 import { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
 import type { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import type { Alerts } from './alarms.js';
 import type { DataBucket } from './data-bucket.js';
-import type { PolicyStatement } from './lambda-function.js';
+import { inlinePolicy, ownArn, policyDocument, serviceRole, type PolicyStatement } from './iam.js';
 import type { Naming } from './naming.js';
 
 /** Hive-style hourly time partitions, evaluated by Firehose at delivery time (UTC). */
@@ -112,12 +111,11 @@ export class FirehoseToS3 extends Construct {
     });
     const logStream = new CloudwatchLogStream(this, 'log-stream', { name: 'DestinationDelivery', logGroupName: this.logGroup.name });
 
-    this.role = new IamRole(this, 'role', {
+    // The stream's ARN from its name (the stream refers to this role, so the role cannot refer to the stream).
+    this.role = serviceRole(this, 'role', {
       name: props.naming.name('iamRole', props.purpose, 'firehose'),
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
+      service: 'firehose.amazonaws.com',
+      sourceArn: ownArn(this, 'firehose', props.naming.region, `deliverystream/${this.streamName}`),
     });
     const statements: PolicyStatement[] = [
       {
@@ -141,13 +139,7 @@ export class FirehoseToS3 extends Construct {
         Resource: [props.transform.lambdaArn, `${props.transform.lambdaArn}:*`],
       });
     }
-    const policy = new IamRolePolicy(this, 'policy', {
-      name: 'least-privilege',
-      role: this.role.id,
-      policy: Lazy.stringValue({
-        produce: () => JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', ...s })) }),
-      }),
-    });
+    const policy = inlinePolicy(this, 'policy', this.role, 'least-privilege', Lazy.stringValue({ produce: () => policyDocument(statements) }));
 
     const processors: { type: string; parameters: { parameterName: string; parameterValue: string }[] }[] = [];
     if (props.dynamicPartitioning) {

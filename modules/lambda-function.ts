@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { Construct } from 'constructs';
 import { AssetType, Fn, Lazy, TerraformAsset } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaFunction as AwsLambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
@@ -11,6 +10,7 @@ import { fromRoot } from '../lib/paths.js';
 import type { Alerts } from './alarms.js';
 import type { Naming } from './naming.js';
 import type { QueueWithDlq } from './queue-with-dlq.js';
+import { inlinePolicy, policyDocument, serviceRole, type PolicyStatement } from './iam.js';
 
 /** Where `make build` (scripts/build-handlers.ts) writes one deterministic zip per handler. */
 export const HANDLER_ZIP_DIR = fromRoot('dist', 'handlers');
@@ -19,14 +19,7 @@ export function handlerZipPath(handler: string): string {
   return resolve(HANDLER_ZIP_DIR, `${handler}.zip`);
 }
 
-/** An IAM policy statement as JSON (Action/Resource may be strings or lists). */
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect?: 'Allow' | 'Deny';
-  readonly Action: string | readonly string[];
-  readonly Resource: string | readonly string[];
-  readonly Condition?: Record<string, unknown>;
-}
+export type { PolicyStatement } from './iam.js';
 
 export interface LambdaFunctionProps {
   readonly naming: Naming;
@@ -100,21 +93,9 @@ export class LambdaFunction extends Construct {
       ...(props.statements ?? []),
     ];
 
-    this.role = new IamRole(this, 'role', {
-      name: props.naming.name('iamRole', props.purpose),
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-    });
-    const policy = new IamRolePolicy(this, 'policy', {
-      name: 'least-privilege',
-      role: this.role.id,
-      policy: Lazy.stringValue({
-        produce: () =>
-          JSON.stringify({ Version: '2012-10-17', Statement: this.statements.map((s) => ({ Effect: 'Allow', ...s })) }),
-      }),
-    });
+    // Lambda documents no confused-deputy key for assuming the execution role (modules/iam.ts SERVICE_GUIDANCE).
+    this.role = serviceRole(this, 'role', { name: props.naming.name('iamRole', props.purpose), service: 'lambda.amazonaws.com' });
+    const policy = inlinePolicy(this, 'policy', this.role, 'least-privilege', Lazy.stringValue({ produce: () => policyDocument(this.statements) }));
 
     const asset = new TerraformAsset(this, 'code', { path: zip, type: AssetType.FILE });
     this.fn = new AwsLambdaFunction(this, 'fn', {

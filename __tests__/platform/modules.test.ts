@@ -185,7 +185,19 @@ describe('firehose-to-s3', () => {
 
   it('has its own role, trusted by Firehose and scoped to the bucket and its log stream', () => {
     const role = only(json, 'aws_iam_role', 'firehose_role');
-    expect(statementsOf(role.assume_role_policy)).toEqual([{ Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+    // Firehose's documented trust (sts:ExternalId = account) and the confused-deputy keys for this stream (modules/iam.ts).
+    expect(statementsOf(role.assume_role_policy)).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'firehose.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'sts:ExternalId': '${local.account_id}' },
+          StringEqualsIfExists: { 'aws:SourceAccount': '${local.account_id}' },
+          ArnEqualsIfExists: { 'aws:SourceArn': 'arn:${local.partition}:firehose:us-east-1:${local.account_id}:deliverystream/trib-use1-sp-traffic' },
+        },
+      },
+    ]);
     expect(s3.role_arn).toBe(ref('aws_iam_role', json, 'firehose_role', 'arn'));
     const st = statementsOf(only(json, 'aws_iam_role_policy', 'firehose_policy').policy);
     expect(st.find((s) => s.Sid === 'WriteBucket')!.Resource).toEqual([bucketArn, `${bucketArn}/*`]);

@@ -1,7 +1,5 @@
 import type { Construct } from 'constructs';
-import { Fn, TerraformLocal } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
@@ -20,6 +18,7 @@ import { PARKING_PLACES } from '../../contracts/operations.js';
 import { TributaryStack } from '../base.js';
 import { denyInsecureTransport } from '../../modules/tls-only.js';
 import { suppress } from '../../policy/suppress.js';
+import { inlinePolicy, ownAccount, policyDocument, serviceRole, serviceStatement } from '../../modules/iam.js';
 
 export interface AmsStackProps {
   readonly config: TributaryConfig;
@@ -117,13 +116,13 @@ export class AmsStack extends TributaryStack {
       visibilityTimeoutSeconds: 30,
       messageRetentionSeconds: 1_209_600,
       policyStatements: [
-        {
-          Sid: 'SnsSubscriptionRedrive',
-          Effect: 'Allow',
-          Principal: { Service: 'sns.amazonaws.com' },
-          Action: 'sqs:SendMessage',
-          Condition: { ArnEquals: { 'aws:SourceArn': topic.arn } },
-        },
+        serviceStatement(this, {
+          sid: 'SnsSubscriptionRedrive',
+          service: 'sns.amazonaws.com',
+          actions: 'sqs:SendMessage',
+          forResourcePolicy: true,
+          sourceArn: topic.arn,
+        }),
       ],
       alerts,
     });
@@ -133,18 +132,13 @@ export class AmsStack extends TributaryStack {
       'SNS could not deliver records to Firehose; they are kept in the undelivered queue.',
     );
 
-    const subscriptionRole = new IamRole(this, 'sns-firehose-role', {
+    // Only SNS delivering for our data topic may assume it.
+    const subscriptionRole = serviceRole(this, 'sns-firehose-role', {
       name: naming.name('iamRole', datasetId, 'sns-to-firehose'),
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
+      service: 'sns.amazonaws.com',
+      sourceArn: topic.arn,
     });
-    const subscriptionPolicy = new IamRolePolicy(this, 'sns-firehose-policy', {
-      name: 'least-privilege',
-      role: subscriptionRole.id,
-      policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...this.firehose.putRecordStatement() }] }),
-    });
+    const subscriptionPolicy = inlinePolicy(this, 'sns-firehose-policy', subscriptionRole, 'least-privilege', [this.firehose.putRecordStatement()]);
     new SnsTopicSubscription(this, 'firehose-subscription', {
       topicArn: topic.arn,
       protocol: 'firehose',
@@ -308,77 +302,42 @@ export class AmsStack extends TributaryStack {
    */
   private firehoseDelivery({ datasetId, region }: AmsStackProps): void {
     const naming = this.naming;
-    // Our account id without a data source (aws_caller_identity would break the offline plan): from an ARN we own,
-    // in a local so the policy JSON holds a plain reference (${local.x}) the policy checks can parse.
-    const ownAccount = new TerraformLocal(this, 'account_id', Fn.element(Fn.split(':', this.firehose.arn), 4)).asString;
-    const subscriptionRole = new IamRole(this, 'subscription-role', {
+    const subscriptionRole = serviceRole(this, 'subscription-role', {
       name: naming.name('iamRole', datasetId, 'ams-subscription'),
       description: "Assumed by Amazon's SNS topic (and Amazon's ReviewerRole) to put records into our Firehose stream",
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'AmazonSnsDelivers',
-            Effect: 'Allow',
-            Principal: { Service: 'sns.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEqualsIfExists: { 'aws:SourceAccount': [publisherAccount(datasetId, region), ownAccount] } },
-          },
-          { Sid: 'AmazonReviewerChecks', Effect: 'Allow', Principal: { AWS: AMAZON_REVIEWER_ROLE }, Action: 'sts:AssumeRole' },
-        ],
-      }),
+      sid: 'AmazonSnsDelivers',
+      service: 'sns.amazonaws.com',
+      sourceAccount: [publisherAccount(datasetId, region), ownAccount(this)],
+      extraTrust: [{ Sid: 'AmazonReviewerChecks', Effect: 'Allow', Principal: { AWS: AMAZON_REVIEWER_ROLE }, Action: 'sts:AssumeRole' }],
     });
-    const subscriptionPolicy = new IamRolePolicy(this, 'subscription-policy', {
-      name: 'least-privilege',
-      role: subscriptionRole.id,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'PutIntoFirehose',
-            Effect: 'Allow',
-            Action: ['firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream', 'firehose:PutRecord', 'firehose:PutRecordBatch'],
-            Resource: this.firehose.arn,
-          },
-          { Sid: 'ListDeliveryStreams', Effect: 'Allow', Action: 'firehose:ListDeliveryStreams', Resource: '*' },
-        ],
-      }),
-    });
+    const subscriptionPolicy = inlinePolicy(this, 'subscription-policy', subscriptionRole, 'least-privilege', [
+      {
+        Sid: 'PutIntoFirehose',
+        Action: ['firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream', 'firehose:PutRecord', 'firehose:PutRecordBatch'],
+        Resource: this.firehose.arn,
+      },
+      { Sid: 'ListDeliveryStreams', Action: 'firehose:ListDeliveryStreams', Resource: '*' },
+    ]);
     suppress(
       subscriptionPolicy,
       'iam-no-wildcard',
       'firehose:ListDeliveryStreams supports no resource-level permissions: AWS requires Resource "*" for it (Amazon\'s template grants it; every other action is scoped to the stream).',
     );
+    // A partner's role (Amazon's SubscriberRole), not a service principal: trusted as Amazon's template writes it.
     const subscriberRole = new IamRole(this, 'subscriber-role', {
       name: naming.name('iamRole', datasetId, 'ams-subscriber'),
       description: "Assumed by Amazon Marketing Stream's SubscriberRole to subscribe our Firehose stream",
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Sid: 'AmazonSubscriber', Effect: 'Allow', Principal: { AWS: AMAZON_SUBSCRIBER_ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
-      }),
+      assumeRolePolicy: policyDocument([{ Sid: 'AmazonSubscriber', Principal: { AWS: AMAZON_SUBSCRIBER_ROLE }, Action: ['sts:AssumeRole', 'sts:TagSession'] }]),
     });
-    new IamRolePolicy(this, 'subscriber-policy', {
-      name: 'least-privilege',
-      role: subscriberRole.id,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'PassSubscriptionRoleToSns',
-            Effect: 'Allow',
-            Action: 'iam:PassRole',
-            Resource: subscriptionRole.arn,
-            Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'sns.amazonaws.com' } },
-          },
-          {
-            Sid: 'SubscribeToPublisherTopics',
-            Effect: 'Allow',
-            Action: ['sns:Subscribe', 'sns:Unsubscribe'],
-            Resource: publisherTopicArnPattern(datasetId, region),
-          },
-        ],
-      }),
-    });
+    inlinePolicy(this, 'subscriber-policy', subscriberRole, 'least-privilege', [
+      {
+        Sid: 'PassSubscriptionRoleToSns',
+        Action: 'iam:PassRole',
+        Resource: subscriptionRole.arn,
+        Condition: { StringEqualsIfExists: { 'iam:PassedToService': 'sns.amazonaws.com' } },
+      },
+      { Sid: 'SubscribeToPublisherTopics', Action: ['sns:Subscribe', 'sns:Unsubscribe'], Resource: publisherTopicArnPattern(datasetId, region) },
+    ]);
     this.output(AMS_OUTPUTS.deliveryStreamArn, this.firehose.arn, 'Subscribe with this Firehose stream ARN');
     this.output(AMS_OUTPUTS.subscriberRoleArn, subscriberRole.arn, 'firehoseDestination.subscriberRoleArn');
     this.output(AMS_OUTPUTS.subscriptionRoleArn, subscriptionRole.arn, 'firehoseDestination.subscriptionRoleArn');

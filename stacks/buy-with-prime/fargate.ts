@@ -23,7 +23,6 @@ import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
@@ -44,7 +43,7 @@ import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-w
 import type { BuyWithPrimeConfig } from '../../config/buy-with-prime.js';
 import { BWP_OAUTH_SERVER, BWP_ROUTE_TABLE } from '../../contracts/buy-with-prime.js';
 import type { Alerts } from '../../modules/alarms.js';
-import type { PolicyStatement } from '../../modules/lambda-function.js';
+import { inlinePolicy, ownArn, serviceRole, type PolicyStatement } from '../../modules/iam.js';
 import type { Naming } from '../../modules/naming.js';
 import { suppress } from '../../policy/suppress.js';
 
@@ -77,10 +76,6 @@ export interface BwpFargateProps {
   /** The task role's permissions (token table, KMS key, client secret). */
   readonly taskStatements: readonly PolicyStatement[];
   readonly tokensTableArn: string;
-}
-
-function policyDocument(statements: readonly PolicyStatement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', ...s })) });
 }
 
 export class BwpFargateService extends Construct {
@@ -170,20 +165,15 @@ export class BwpFargateService extends Construct {
       tags: { Name: `${vpcName}-dynamodb` },
     });
     const flowLogs = new CloudwatchLogGroup(this, 'flow-logs', { name: `/vpc/${vpcName}/flow-logs`, retentionInDays: props.logRetentionDays });
-    const flowRole = new IamRole(this, 'flow-logs-role', {
+    // Flow logs of this account and region only (the flow log's id is known only after it exists, and it needs this role).
+    const flowRole = serviceRole(this, 'flow-logs-role', {
       name: naming.name('iamRole', 'bwp-vpc-flow-logs'),
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
+      service: 'vpc-flow-logs.amazonaws.com',
+      sourceArn: ownArn(this, 'ec2', region, 'vpc-flow-log/*'),
     });
-    new IamRolePolicy(this, 'flow-logs-policy', {
-      name: 'write-flow-logs',
-      role: flowRole.id,
-      policy: policyDocument([
-        { Sid: 'WriteFlowLogs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: `${flowLogs.arn}:*` },
-      ]),
-    });
+    inlinePolicy(this, 'flow-logs-policy', flowRole, 'write-flow-logs', [
+      { Sid: 'WriteFlowLogs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'], Resource: `${flowLogs.arn}:*` },
+    ]);
     new FlowLog(this, 'flow-log', { vpcId: this.vpc.id, trafficType: 'REJECT', logDestination: flowLogs.arn, iamRoleArn: flowRole.arn, maxAggregationInterval: 600 });
 
     // ---- security groups ----------------------------------------------------------------------------------------
@@ -353,27 +343,25 @@ export class BwpFargateService extends Construct {
     });
     this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${naming.name('ecs', 'bwp-oauth')}`, retentionInDays: props.logRetentionDays });
 
-    const ecsTrust = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    // ECS of this account and region only (ECS's guidance: ArnLike aws:SourceArn arn:aws:ecs:<region>:<account>:*).
+    const ecsSource = ownArn(this, 'ecs', region, '*');
+    this.executionRole = serviceRole(this, 'execution-role', {
+      name: naming.name('iamRole', 'bwp-oauth-execution'),
+      service: 'ecs-tasks.amazonaws.com',
+      sourceArn: ecsSource,
+      // The execution role is assumed by the container agent; ECS documents the keys for the task role only.
+      ifExists: true,
     });
-    this.executionRole = new IamRole(this, 'execution-role', { name: naming.name('iamRole', 'bwp-oauth-execution'), assumeRolePolicy: ecsTrust });
-    new IamRolePolicy(this, 'execution-policy', {
-      name: 'pull-image-write-logs',
-      role: this.executionRole.id,
-      policy: policyDocument([
-        { Sid: 'PullImage', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], Resource: this.repository.arn },
-        { Sid: 'WriteLogs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
-      ]),
-    });
-    const registryAuth = new IamRolePolicy(this, 'execution-registry-auth', {
-      name: 'ecr-registry-auth',
-      role: this.executionRole.id,
-      policy: policyDocument([{ Sid: 'RegistryAuth', Action: 'ecr:GetAuthorizationToken', Resource: '*' }]),
-    });
+    inlinePolicy(this, 'execution-policy', this.executionRole, 'pull-image-write-logs', [
+      { Sid: 'PullImage', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], Resource: this.repository.arn },
+      { Sid: 'WriteLogs', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
+    ]);
+    const registryAuth = inlinePolicy(this, 'execution-registry-auth', this.executionRole, 'ecr-registry-auth', [
+      { Sid: 'RegistryAuth', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    ]);
     suppress(registryAuth, 'iam-no-wildcard', 'ecr:GetAuthorizationToken supports no resource-level permissions: AWS requires Resource "*" for it (the image pull itself is scoped to the repository).');
-    this.taskRole = new IamRole(this, 'task-role', { name: naming.name('iamRole', 'bwp-oauth-task'), assumeRolePolicy: ecsTrust });
-    new IamRolePolicy(this, 'task-policy', { name: 'least-privilege', role: this.taskRole.id, policy: policyDocument(props.taskStatements) });
+    this.taskRole = serviceRole(this, 'task-role', { name: naming.name('iamRole', 'bwp-oauth-task'), service: 'ecs-tasks.amazonaws.com', sourceArn: ecsSource });
+    inlinePolicy(this, 'task-policy', this.taskRole, 'least-privilege', props.taskStatements);
 
     const environment = Object.entries({ ...props.environment, [BWP_OAUTH_SERVER.env.port]: String(BWP_CONTAINER_PORT), NODE_ENV: 'production' })
       .sort(([a], [b]) => a.localeCompare(b))

@@ -37,7 +37,7 @@ import {
 } from '../../contracts/buy-with-prime.js';
 import { POWERTOOLS_SERVICE_NAME } from '../../contracts/env.js';
 import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
-import { Fn } from 'cdktf';
+import { ownAccount, ownPartition, serviceStatement } from '../../modules/iam.js';
 import { TributaryStack } from '../base.js';
 import { BwpFargateService } from './fargate.js';
 
@@ -192,12 +192,8 @@ export class BuyWithPrimeStack extends TributaryStack {
         }),
       );
     }
-    const fromRules = {
-      Effect: 'Allow',
-      Principal: { Service: 'events.amazonaws.com' },
-      Action: 'sqs:SendMessage',
-      Condition: { ArnEquals: { 'aws:SourceArn': this.rules.map((r) => r.arn) } },
-    };
+    const fromRules = (sid: string) =>
+      serviceStatement(this, { sid, service: 'events.amazonaws.com', actions: 'sqs:SendMessage', forResourcePolicy: true, sourceArn: this.rules.map((r) => r.arn) });
     this.processor = new LambdaFunction(this, 'processor', {
       naming,
       purpose: 'bwp-events',
@@ -230,9 +226,9 @@ export class BuyWithPrimeStack extends TributaryStack {
       purpose: 'bwp-events',
       visibilityTimeoutSeconds: 6 * bwp.processorTimeoutSeconds,
       maxReceiveCount: bwp.maxReceiveCount,
-      policyStatements: [{ Sid: 'EventBridgeRules', ...fromRules }],
+      policyStatements: [fromRules('EventBridgeRules')],
       // The rules' own dead-letter target: events EventBridge could not deliver to the queue.
-      dlqPolicyStatements: [{ Sid: 'EventBridgeRuleDeadLetters', ...fromRules }],
+      dlqPolicyStatements: [fromRules('EventBridgeRuleDeadLetters')],
       alerts,
     });
     this.rules.forEach((rule, i) => {
@@ -297,9 +293,9 @@ export class BuyWithPrimeStack extends TributaryStack {
     // Administration for the account root (so the account can never be locked out of the key) and the configured
     // key admins; use only for the two roles that need it, only with the token encryption context.
     const appRole = this.oauthFunction?.role.arn ?? this.fargate!.taskRole.arn;
-    // Partition and account from the key's own ARN (data.aws_caller_identity would break the offline plan).
-    const arnPart = (i: number) => Fn.element(Fn.split(':', this.key.arn), i);
-    const rootArn = `arn:${arnPart(1)}:iam::${arnPart(4)}:root`;
+    // Partition and account from the stack's locals (modules/iam.ts: from an ARN the stack owns; data.aws_caller_identity
+    // would break the offline plan), so the policy JSON holds plain ${local.x} references the policy checks can read.
+    const rootArn = `arn:${ownPartition(this)}:iam::${ownAccount(this)}:root`;
     const adminActions = [
       'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
       'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
