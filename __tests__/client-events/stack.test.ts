@@ -15,7 +15,7 @@ import { fromRoot } from '../../lib/paths.js';
 import { checkAll, failures, formatFindings } from '../../policy/index.js';
 import { tokenFromHeader } from '../../handlers/client-events/authorizer/core.js';
 import {
-  ACCESS_LOG_FORMAT, API_GATEWAY_PUSH_TO_CLOUDWATCH_POLICY, AUTHORIZATION_HEADER_PATTERN, CLIENT_EVENTS_DATA_PREFIX, CLIENT_EVENTS_JQ,
+  ACCESS_LOG_FORMAT, API_GATEWAY_LOG_ACTIONS, AUTHORIZATION_HEADER_PATTERN, CLIENT_EVENTS_DATA_PREFIX, CLIENT_EVENTS_JQ,
   CLIENT_EVENTS_OUTPUTS, PROCESSING_FAILED_FILTER_PATTERN, terraformLiteral,
 } from '../../stacks/client-events/stack.js';
 import {
@@ -242,11 +242,22 @@ describe('two regions, defaults (no Zendesk)', () => {
     expect(JSON.parse(ACCESS_LOG_FORMAT)).toMatchObject({ requestId: '$context.requestId', clientId: '$context.authorizer.clientId', status: '$context.status' });
   });
 
-  it('API Gateway account CloudWatch role ("manage", the default): AWS managed push-to-logs policy, reset on destroy', () => {
+  it('API Gateway account CloudWatch role ("manage", the default): scoped inline log writes (no managed policy), reset on destroy', () => {
     const [, account] = only(s, 'aws_api_gateway_account');
     expect(account).toMatchObject({ cloudwatch_role_arn: ref('aws_iam_role', 'api-gateway-cloudwatch-role', 'arn'), reset_on_delete: true });
+    expect(account.depends_on).toEqual(['aws_iam_role_policy.api-gateway-cloudwatch-logs']);
     expect(byId(s, 'aws_iam_role', 'api-gateway-cloudwatch-role').name).toBe('trib-use1-apigateway-cloudwatch');
-    expect(only(s, 'aws_iam_role_policy_attachment')[1]).toMatchObject({ policy_arn: API_GATEWAY_PUSH_TO_CLOUDWATCH_POLICY });
+    // Issue 16 item 4: AmazonAPIGatewayPushToCloudWatchLogs granted log reads and writes on "*".
+    expect(resources(s, 'aws_iam_role_policy_attachment')).toEqual({});
+    const policy = byId(s, 'aws_iam_role_policy', 'api-gateway-cloudwatch-logs');
+    expect(policy.role).toBe(ref('aws_iam_role', 'api-gateway-cloudwatch-role', 'id'));
+    const [st] = JSON.parse(policy.policy as string).Statement;
+    expect(st.Action).toEqual([...API_GATEWAY_LOG_ACTIONS]);
+    expect(st.Action).not.toContain('logs:GetLogEvents');
+    expect(st.Resource).toEqual([
+      'arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:*',
+      'arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:*:log-stream:*',
+    ]);
   });
 
   it('Firehose: transform processor, JQ partitioning on eventType + schemaVersion + date, GZIP, no extra delimiter, error prefix without partition keys', () => {
@@ -456,8 +467,12 @@ describe('one region with Zendesk and tuned settings', () => {
     expect(byId(s, 'aws_sqs_queue', 'zendesk-target-dlq')).toMatchObject({ name: 'shop-euc1-client-events-zendesk-dlq', message_retention_seconds: 4 * 86_400 });
     const [allow] = statements(byId(s, 'aws_sqs_queue_policy', 'zendesk-target-dlq-policy').policy);
     expect(allow.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '${local.account_id}' },
       ArnEquals: { 'aws:SourceArn': [ref('aws_cloudwatch_event_rule', 'rule-loyalty', 'arn'), ref('aws_cloudwatch_event_rule', 'rule-loyalty-sample', 'arn')] },
     });
+    // Issue 16 item 1: EventBridge assumes the target role only for these two rules of our account.
+    const [trust] = statements(byId(s, 'aws_iam_role', 'rule-loyalty-role').assume_role_policy);
+    expect(trust.Condition).toEqual(allow.Condition);
     // Issue 12, defect 2: the sample's ticket shape (ticket.ticket.subject/comment.body) has its own rule into the
     // same destination, role, retry policy and DLQ.
     expect(byId(s, 'aws_cloudwatch_event_target', 'rule-loyalty-sample-target')).toMatchObject({
@@ -475,7 +490,7 @@ describe('one region with Zendesk and tuned settings', () => {
     });
     expect(byId(s, 'aws_sqs_queue', 'loyalty-unrouted-queue')).toMatchObject({ name: 'shop-euc1-client-events-loyalty-unrouted', sqs_managed_sse_enabled: true });
     const [unroutedAllow, unroutedDeny] = statements(byId(s, 'aws_sqs_queue_policy', 'loyalty-unrouted-queue-policy').policy);
-    expect(unroutedAllow.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': ref('aws_cloudwatch_event_rule', 'rule-loyalty-unrouted', 'arn') } });
+    expect(unroutedAllow.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '${local.account_id}' }, ArnEquals: { 'aws:SourceArn': ref('aws_cloudwatch_event_rule', 'rule-loyalty-unrouted', 'arn') } });
     expect(unroutedDeny).toMatchObject({ Effect: 'Deny' });
     const names = Object.values(resources(s, 'aws_cloudwatch_metric_alarm')).map((a) => a.alarm_name);
     expect(names).toEqual(expect.arrayContaining([

@@ -179,3 +179,20 @@ describe('confused deputy (issue 16 item 1)', () => {
     }
   });
 });
+
+describe('one place for service-principal IAM documents (issue 16 item 1)', () => {
+  it('no stack or module writes a service-principal statement or trust policy by hand (modules/iam.ts builds them)', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const files = (dir: string): string[] =>
+      readdirSync(fromRoot(dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    const found: string[] = [];
+    for (const file of [...files('stacks'), ...files('modules')]) {
+      if (file === join('modules', 'iam.ts')) continue;
+      readFileSync(fromRoot(file), 'utf8').split('\n').forEach((line, i) => {
+        if (/Principal: \{ Service:|assumeRolePolicy: (JSON\.stringify|assumeRole)/.test(line) && !line.includes('AMS-INGRESS-AS-AMAZON-DOCUMENTS')) found.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(found).toEqual([]);
+  });
+});

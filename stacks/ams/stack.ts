@@ -159,7 +159,9 @@ export class AmsStack extends TributaryStack {
         {
           Sid: 'AmazonMarketingStreamPublish',
           Effect: 'Allow',
-          Principal: { Service: 'sns.amazonaws.com' },
+          // Amazon's documented ingress statement, kept as Amazon writes it: aws:SourceArn pins Amazon's publisher
+          // account and topics; AMS documents no aws:SourceAccount for its deliveries, and refusing one would lose data.
+          Principal: { Service: 'sns.amazonaws.com' }, // AMS-INGRESS-AS-AMAZON-DOCUMENTS
           Action: 'sqs:SendMessage',
           Condition: { ArnLike: { 'aws:SourceArn': publisherTopicArnPattern(datasetId, region) } },
         },

@@ -28,22 +28,23 @@ import type { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-even
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import type { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { CLIENT_EVENTS_AUTHORIZER, CLIENT_EVENTS_ROUTE, CLIENT_EVENTS_ROUTE_KEY, CLIENT_ID_ATTRIBUTE } from '../../contracts/client-events.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import type { TributaryStack } from '../base.js';
-import { assumeRole, policyDoc } from './policies.js';
+import { inlinePolicy, ownArn, serviceRole } from '../../modules/iam.js';
 import {
   BAD_REQUEST_BODY_TEMPLATE, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE_SECONDS,
   corsResponsePrelude, INTEGRATION_CLIENT_ERROR_TEMPLATE, INTEGRATION_ERROR_TEMPLATE,
   PUT_EVENTS_REQUEST_TEMPLATE, PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, STAGE_VARIABLES,
 } from './templates.js';
 
-/** AWS managed policy that lets API Gateway write logs for every API of the account and region. */
-export const API_GATEWAY_PUSH_TO_CLOUDWATCH_POLICY = 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
+/**
+ * The CloudWatch Logs actions API Gateway needs to write execution and access logs: those of the AWS managed policy
+ * AmazonAPIGatewayPushToCloudWatchLogs less its reads (logs:GetLogEvents, logs:FilterLogEvents), which pushing logs
+ * never uses.
+ */
+export const API_GATEWAY_LOG_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'] as const;
 
 /** Fields written to the API access log (JSON, one line per request). */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -172,15 +173,8 @@ export function restApi(stack: TributaryStack, { bus, userPool, userPoolClient }
     requestParameters: cors.length ? { 'method.request.header.Origin': false } : undefined,
   });
 
-  const putEventsRole = new IamRole(stack, 'api-role', {
-    name: naming.name('iamRole', 'client-events-api'),
-    assumeRolePolicy: assumeRole('apigateway.amazonaws.com'),
-  });
-  new IamRolePolicy(stack, 'api-role-policy', {
-    name: 'least-privilege',
-    role: putEventsRole.id,
-    policy: policyDoc([{ Sid: 'PutClientEvents', Action: ['events:PutEvents'], Resource: bus.arn }]),
-  });
+  const putEventsRole = serviceRole(stack, 'api-role', { name: naming.name('iamRole', 'client-events-api'), service: 'apigateway.amazonaws.com' });
+  inlinePolicy(stack, 'api-role-policy', putEventsRole, 'least-privilege', [{ Sid: 'PutClientEvents', Action: ['events:PutEvents'], Resource: bus.arn }]);
   const integration = new ApiGatewayIntegration(stack, 'api-integration', {
     restApiId: api.id,
     resourceId: resource.id,
@@ -393,18 +387,21 @@ function addCors(
  * account and region: with `apiGatewayAccount: "manage"` this stack owns it and resets it when destroyed.
  */
 function apiGatewayAccount(stack: TributaryStack): ApiGatewayAccount {
-  const role = new IamRole(stack, 'api-gateway-cloudwatch-role', {
+  const role = serviceRole(stack, 'api-gateway-cloudwatch-role', {
     name: stack.naming.name('iamRole', 'apigateway-cloudwatch'),
     description: 'API Gateway (account settings, this region): write API logs to CloudWatch Logs',
-    assumeRolePolicy: assumeRole('apigateway.amazonaws.com'),
+    service: 'apigateway.amazonaws.com',
   });
-  const attachment = new IamRolePolicyAttachment(stack, 'api-gateway-cloudwatch-policy', {
-    role: role.name,
-    policyArn: API_GATEWAY_PUSH_TO_CLOUDWATCH_POLICY,
-  });
+  // Instead of AmazonAPIGatewayPushToCloudWatchLogs (log reads and writes on "*"): writes only, to log groups of this
+  // account and region. The role is an account-wide setting, used for every REST API's execution and access logs
+  // here, so it is not narrowed to this stack's log groups (another API's logs would stop).
+  const logGroups = ownArn(stack, 'logs', stack.region, 'log-group:*');
+  const policy = inlinePolicy(stack, 'api-gateway-cloudwatch-logs', role, 'write-api-logs', [
+    { Sid: 'WriteApiLogs', Action: [...API_GATEWAY_LOG_ACTIONS], Resource: [logGroups, `${logGroups}:log-stream:*`] },
+  ]);
   return new ApiGatewayAccount(stack, 'api-gateway-account', {
     cloudwatchRoleArn: role.arn,
     resetOnDelete: true,
-    dependsOn: [attachment],
+    dependsOn: [policy],
   });
 }

@@ -12,7 +12,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { CLIENT_EVENTS_POST_CONFIRMATION, CLIENT_ID_ATTRIBUTE } from '../../contracts/client-events.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import type { TributaryStack } from '../base.js';
-import { policyDoc } from './policies.js';
+import { policyDocument } from '../../modules/iam.js';
 
 /** The user attribute holding the clientId (contracts/client-events.ts; the handlers read it through their CLIENT_ID_ATTRIBUTE variable). */
 export { CLIENT_ID_ATTRIBUTE };
@@ -74,7 +74,7 @@ export function cognito(stack: TributaryStack): Cognito {
   new IamRolePolicy(stack, 'post-confirmation-pool-policy', {
     name: 'set-client-id',
     role: postConfirmation.role.id,
-    policy: policyDoc([{ Sid: 'SetClientId', Action: ['cognito-idp:AdminUpdateUserAttributes'], Resource: userPool.arn }]),
+    policy: policyDocument([{ Sid: 'SetClientId', Action: ['cognito-idp:AdminUpdateUserAttributes'], Resource: userPool.arn }]),
   });
   new LambdaPermission(stack, 'post-confirmation-invoke', {
     statementId: 'AllowCognitoInvoke',

@@ -10,8 +10,6 @@ import type { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-even
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { PROCESSING_FAILED_LOG_MESSAGE } from '../../handlers/client-events/lib/event.js';
@@ -21,7 +19,7 @@ import { CLIENT_EVENTS_TRANSFORM } from '../../contracts/client-events.js';
 import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
 import { denyInsecureTransport } from '../../modules/tls-only.js';
 import type { TributaryStack } from '../base.js';
-import { assumeRole, policyDoc } from './policies.js';
+import { inlinePolicy, serviceRole, serviceStatement } from '../../modules/iam.js';
 import { RULE_PATTERNS } from './templates.js';
 
 /** S3 key layout: Hive-style partitions on the event type and schema version, then the date (appended by the module). */
@@ -162,11 +160,14 @@ export function ruleTarget(stack: TributaryStack, bus: CloudwatchEventBus, rule:
   const ce = stack.config.clientEvents;
   const extra = t.extraRules ?? [];
   const dlq = targetDlq(stack, bus, t.dlqId, t.purpose, [rule, ...extra.map((x) => x.rule)], t.dlqAlarmDescription);
-  const role = new IamRole(stack, `${t.id}-role`, {
+  // Only this target's rules (in our account) may have EventBridge assume the role.
+  const rules = [rule, ...extra.map((x) => x.rule)];
+  const role = serviceRole(stack, `${t.id}-role`, {
     name: stack.naming.name('iamRole', t.purpose, 'events'),
-    assumeRolePolicy: assumeRole('events.amazonaws.com'),
+    service: 'events.amazonaws.com',
+    sourceArn: rules.length === 1 ? rule.arn : rules.map((r) => r.arn),
   });
-  new IamRolePolicy(stack, `${t.id}-role-policy`, { name: 'least-privilege', role: role.id, policy: policyDoc([t.statement]) });
+  inlinePolicy(stack, `${t.id}-role-policy`, role, 'least-privilege', [t.statement]);
   // Every rule of this target (the main one and any extra shapes) sends to the same place with the same role,
   // retry policy and dead-letter queue; only the input transformer differs.
   const target = (id: string, on: CloudwatchEventRule, inputTransformer: RuleTargetProps['inputTransformer']) =>
@@ -215,14 +216,13 @@ function targetDlq(
     policy: JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'EventBridgeRuleDeadLetters',
-          Effect: 'Allow',
-          Principal: { Service: 'events.amazonaws.com' },
-          Action: 'sqs:SendMessage',
-          Resource: queue.arn,
-          Condition: { ArnEquals: { 'aws:SourceArn': rules.length === 1 ? rule.arn : rules.map((r) => r.arn) } },
-        },
+        serviceStatement(stack, {
+          sid: 'EventBridgeRuleDeadLetters',
+          service: 'events.amazonaws.com',
+          actions: 'sqs:SendMessage',
+          resource: queue.arn,
+          sourceArn: rules.length === 1 ? rule.arn : rules.map((r) => r.arn),
+        }),
         denyInsecureTransport('sqs:*', queue.arn),
       ],
     }),

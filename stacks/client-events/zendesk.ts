@@ -17,6 +17,7 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { denyInsecureTransport } from '../../modules/tls-only.js';
+import { serviceStatement } from '../../modules/iam.js';
 import { suppress } from '../../policy/suppress.js';
 import type { TributaryStack } from '../base.js';
 import { ruleTarget } from './delivery.js';
@@ -119,14 +120,7 @@ function loyaltyUnrouted(stack: TributaryStack, bus: CloudwatchEventBus): SqsQue
     policy: JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'EventBridgeRule',
-          Effect: 'Allow',
-          Principal: { Service: 'events.amazonaws.com' },
-          Action: 'sqs:SendMessage',
-          Resource: queue.arn,
-          Condition: { ArnEquals: { 'aws:SourceArn': rule.arn } },
-        },
+        serviceStatement(stack, { sid: 'EventBridgeRule', service: 'events.amazonaws.com', actions: 'sqs:SendMessage', resource: queue.arn, sourceArn: rule.arn }),
         denyInsecureTransport('sqs:*', queue.arn),
       ],
     }),
