@@ -60,8 +60,8 @@ describe('pending-issue-16 entries', () => {
     return file;
   };
 
-  it('the project file is valid and names known rules', () => {
-    expect(loadPending(PENDING_FILE, ALL_RULES.map((r) => r.id)).length).toBeGreaterThan(0);
+  it('the project file is valid and names known rules (empty once issue 16 items 1-5 are fixed)', () => {
+    expect(Array.isArray(loadPending(PENDING_FILE, ALL_RULES.map((r) => r.id)))).toBe(true);
   });
 
   it('refuses an unknown rule, a malformed pattern or a reason that does not say what will fix it', () => {

@@ -43,8 +43,11 @@ export const iamNoAwsManagedPolicies: Rule = {
     'in the stack (IAM user guide, "Get started with AWS managed policies and move toward least-privilege ' +
     "permissions\"). checkov's CKV_AWS_274 and CKV2_AWS_56 forbid only AdministratorAccess and IAMFullAccess, so they " +
     'do not correspond.',
+  // Every role is a subject (met while nothing attaches an AWS managed policy to it), with every attachment: a stack
+  // without any attachment still counts its roles as meeting the control.
   subjects(stack): Address[] {
-    return attachments(stack).map(([type, id]) => `${type}.${id}`);
+    const roles = resourcesOf(stack, 'aws_iam_role').map(([id]) => `aws_iam_role.${id}`);
+    return [...new Set([...roles, ...attachments(stack).map(([type, id]) => `${type}.${id}`)])];
   },
   check(stack) {
     const findings: RuleFinding[] = [];
