@@ -3,57 +3,12 @@
  * lambda-function and alarms. Each module stack also passes the policy rules on its own.
  */
 import { describe, expect, it } from 'vitest';
-import { Testing, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Alerts, ALERTS_TOPIC_UNENCRYPTED_REASON } from '../../modules/alarms.js';
 import { DataBucket } from '../../modules/data-bucket.js';
 import { FirehoseToS3, HIVE_TIME_PARTITIONS } from '../../modules/firehose-to-s3.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
-import { Naming } from '../../modules/naming.js';
 import { DLQ_RETENTION_SECONDS, QueueWithDlq } from '../../modules/queue-with-dlq.js';
-import { checkStack, failures, formatFindings, RULES } from '../../policy/index.js';
-import type { TfJson } from '../../policy/types.js';
-
-type Res = Record<string, Record<string, unknown>>;
-
-interface Ctx {
-  stack: TerraformStack;
-  naming: Naming;
-  alerts: Alerts;
-}
-
-function synth(build: (ctx: Ctx) => void): TfJson {
-  const app = Testing.app();
-  const stack = new TerraformStack(app, 'modules-us-east-1');
-  new AwsProvider(stack, 'aws', { region: 'us-east-1' });
-  const naming = new Naming('trib', 'us-east-1');
-  const alerts = new Alerts(stack, 'alerts', { naming });
-  build({ stack, naming, alerts });
-  // stack.toTerraform() keeps the "//" comments (suppressions) that Testing.synth strips.
-  return JSON.parse(JSON.stringify(stack.toTerraform())) as TfJson;
-}
-
-function of(json: TfJson, type: string): Res {
-  return (json.resource?.[type] ?? {}) as Res;
-}
-
-function only(json: TfJson, type: string, idPart: string): Record<string, unknown> {
-  const hits = Object.entries(of(json, type)).filter(([id]) => id.includes(idPart));
-  expect(hits, `${type} *${idPart}*`).toHaveLength(1);
-  return hits[0][1];
-}
-
-const ref = (type: string, json: TfJson, idPart: string, attr: string): string => {
-  const id = Object.keys(of(json, type)).find((k) => k.includes(idPart));
-  return `\${${type}.${id}.${attr}}`;
-};
-
-function policyClean(json: TfJson): void {
-  const f = failures(checkStack({ name: 'modules-us-east-1', json }, RULES));
-  expect(f, formatFindings(f)).toEqual([]);
-}
-
-const statementsOf = (policy: unknown) => (JSON.parse(String(policy)) as { Statement: Record<string, unknown>[] }).Statement;
+import { of, only, policyClean, ref, statementsOf, synthModules as synth } from '../helpers/module-synth.js';
 
 describe('queue-with-dlq', () => {
   const json = synth(({ stack, naming, alerts }) => {

@@ -13,21 +13,15 @@
  * template, and each role may read only that secret.
  */
 import type { Construct } from 'constructs';
-import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
-import { Apigatewayv2ApiMapping } from '@cdktf/provider-aws/lib/apigatewayv2-api-mapping';
-import { Apigatewayv2DomainName } from '@cdktf/provider-aws/lib/apigatewayv2-domain-name';
-import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
-import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
-import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
+import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { TributaryConfig } from '../../config/index.js';
 import { DynamodbTable } from '../../modules/dynamodb-table.js';
+import { httpLambdaApi } from '../../modules/http-lambda-api.js';
 import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
 import { PARKING_PLACES } from '../../contracts/operations.js';
 import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
@@ -340,76 +334,43 @@ export class BuyWithPrimeStack extends TributaryStack {
     const bwp = this.config.buyWithPrime;
     const naming = this.naming;
     const customDomain = bwp.certificateArn && bwp.publicBaseUrl ? new URL(bwp.publicBaseUrl).host : undefined;
-    const api = new Apigatewayv2Api(this, 'api', {
-      name: naming.name('apiGateway', 'bwp-oauth'),
-      protocolType: 'HTTP',
+    const { api, fn, domain } = httpLambdaApi(this, 'api', {
+      naming,
+      purpose: 'bwp-oauth',
       description: 'Buy with Prime install app',
-      // With a custom domain, only that name (and its certificate) serves the app.
+      // The app's own URLs (install redirect, launch) are its public base URL, or the API's endpoint without one.
+      lambda: (httpApi) =>
+        new LambdaFunction(this, 'oauth', {
+          naming,
+          purpose: 'bwp-oauth',
+          handler: BWP_OAUTH.zip,
+          description: 'Buy with Prime install app (launch, install, settings, uninstall)',
+          memoryMb: bwp.oauthMemoryMb,
+          timeoutSeconds: bwp.oauthTimeoutSeconds,
+          logRetentionDays: this.config.logRetentionDays,
+          environment: appEnv(bwp.publicBaseUrl ?? httpApi.apiEndpoint),
+          statements,
+          alerts: this.alerts,
+        }),
+      routes: BWP_ROUTES.map((routeKey) => ({ id: `route-${routeKey.replace(/[^A-Za-z]+/g, '-').toLowerCase()}`, routeKey })),
+      logRetentionDays: this.config.logRetentionDays,
+      // No query string in the access log: the install callback carries the authorization code there.
+      accessLogFormat: JSON.stringify({
+        requestId: '$context.requestId',
+        time: '$context.requestTime',
+        method: '$context.httpMethod',
+        path: '$context.path',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+      throttle: { rateLimit: bwp.apiRateLimit, burstLimit: bwp.apiBurstLimit },
+      // With a custom domain, only that name (and its certificate) serves the app; stated either way (false without one).
+      customDomain: customDomain ? { domainName: customDomain, certificateArn: bwp.certificateArn! } : undefined,
       disableExecuteApiEndpoint: !!customDomain,
     });
     const baseUrl = bwp.publicBaseUrl ?? api.apiEndpoint;
-    const fn = new LambdaFunction(this, 'oauth', {
-      naming,
-      purpose: 'bwp-oauth',
-      handler: BWP_OAUTH.zip,
-      description: 'Buy with Prime install app (launch, install, settings, uninstall)',
-      memoryMb: bwp.oauthMemoryMb,
-      timeoutSeconds: bwp.oauthTimeoutSeconds,
-      logRetentionDays: this.config.logRetentionDays,
-      environment: appEnv(baseUrl),
-      statements,
-      alerts: this.alerts,
-    });
-    const accessLogs = new CloudwatchLogGroup(this, 'api-access-logs', {
-      name: `/aws/apigateway/${naming.name('apiGateway', 'bwp-oauth')}`,
-      retentionInDays: this.config.logRetentionDays,
-    });
-    new Apigatewayv2Stage(this, 'api-stage', {
-      apiId: api.id,
-      name: '$default',
-      autoDeploy: true,
-      defaultRouteSettings: { throttlingRateLimit: bwp.apiRateLimit, throttlingBurstLimit: bwp.apiBurstLimit, detailedMetricsEnabled: false },
-      // No query string in the access log: the install callback carries the authorization code there.
-      accessLogSettings: {
-        destinationArn: accessLogs.arn,
-        format: JSON.stringify({
-          requestId: '$context.requestId',
-          time: '$context.requestTime',
-          method: '$context.httpMethod',
-          path: '$context.path',
-          status: '$context.status',
-          latencyMs: '$context.responseLatency',
-          integrationError: '$context.integrationErrorMessage',
-        }),
-      },
-    });
-    const integration = new Apigatewayv2Integration(this, 'api-integration', {
-      apiId: api.id,
-      integrationType: 'AWS_PROXY',
-      integrationUri: fn.fn.invokeArn,
-      payloadFormatVersion: '2.0',
-      timeoutMilliseconds: Math.min(30_000, (bwp.oauthTimeoutSeconds + 1) * 1000),
-    });
-    for (const routeKey of BWP_ROUTES) {
-      new Apigatewayv2Route(this, `route-${routeKey.replace(/[^A-Za-z]+/g, '-').toLowerCase()}`, {
-        apiId: api.id,
-        routeKey,
-        target: `integrations/${integration.id}`,
-      });
-    }
-    new LambdaPermission(this, 'api-invoke', {
-      statementId: 'ApiGatewayInvoke',
-      action: 'lambda:InvokeFunction',
-      functionName: fn.fn.functionName,
-      principal: 'apigateway.amazonaws.com',
-      sourceArn: `${api.executionArn}/*/*`,
-    });
-    if (customDomain) {
-      const domain = new Apigatewayv2DomainName(this, 'api-domain', {
-        domainName: customDomain,
-        domainNameConfiguration: { certificateArn: bwp.certificateArn!, endpointType: 'REGIONAL', securityPolicy: 'TLS_1_2' },
-      });
-      new Apigatewayv2ApiMapping(this, 'api-mapping', { apiId: api.id, domainName: domain.domainName, stage: '$default' });
+    if (domain) {
       this.output(BWP_OUTPUTS.customDomainTarget, domain.domainNameConfiguration.targetDomainName, `Point ${customDomain} (CNAME or alias) at this name`);
     }
     this.alerts.alarm('bwp-oauth-api-5xx', {

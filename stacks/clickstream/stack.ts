@@ -17,14 +17,10 @@
  * models, none of which this public beacon endpoint uses.
  */
 import type { Construct } from 'constructs';
-import { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
-import { Apigatewayv2Integration } from '@cdktf/provider-aws/lib/apigatewayv2-integration';
-import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
-import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import type { TributaryConfig } from '../../config/index.js';
 import { DynamodbTable } from '../../modules/dynamodb-table.js';
+import { httpLambdaApi } from '../../modules/http-lambda-api.js';
 import { addKinesisEventSource, KinesisStream } from '../../modules/kinesis-stream.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import { DLQ_RETENTION_SECONDS, QueueWithDlq } from '../../modules/queue-with-dlq.js';
@@ -169,50 +165,22 @@ export class ClickstreamStack extends TributaryStack {
     });
 
     // --- HTTP API ---
-    const apiName = naming.name('apiGateway', 'clickstream');
-    this.api = new Apigatewayv2Api(this, 'api', {
-      name: apiName,
-      protocolType: 'HTTP',
+    ({ api: this.api } = httpLambdaApi(this, 'api', {
+      naming,
+      purpose: 'clickstream',
       description: `Clickstream ingestion: ${CLICKSTREAM_ROUTE_KEY}`,
-      corsConfiguration: cs.corsAllowOrigins.length
+      lambda: this.ingest,
+      routes: [{ id: 'api-route', routeKey: CLICKSTREAM_ROUTE_KEY }],
+      logRetentionDays,
+      accessLogFormat: ACCESS_LOG_FORMAT,
+      throttle: { rateLimit: cs.throttlingRateLimit, burstLimit: cs.throttlingBurstLimit },
+      cors: cs.corsAllowOrigins.length
         ? { allowOrigins: [...cs.corsAllowOrigins], allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['content-type'], maxAge: 600 }
         : undefined,
-    });
-    const integration = new Apigatewayv2Integration(this, 'api-integration', {
-      apiId: this.api.id,
-      integrationType: 'AWS_PROXY',
+      integrationUri: 'arn',
       integrationMethod: 'POST',
-      integrationUri: this.ingest.arn,
-      payloadFormatVersion: '2.0',
-      timeoutMilliseconds: Math.min(30_000, (cs.ingestTimeoutSeconds + 1) * 1000),
-    });
-    new Apigatewayv2Route(this, 'api-route', {
-      apiId: this.api.id,
-      routeKey: CLICKSTREAM_ROUTE_KEY,
-      target: `integrations/${integration.id}`,
-    });
-    const accessLogs = new CloudwatchLogGroup(this, 'api-access-logs', {
-      name: `/aws/apigateway/${apiName}`,
-      retentionInDays: logRetentionDays,
-    });
-    new Apigatewayv2Stage(this, 'api-stage', {
-      apiId: this.api.id,
-      name: '$default',
-      autoDeploy: true,
-      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-      defaultRouteSettings: {
-        throttlingRateLimit: cs.throttlingRateLimit,
-        throttlingBurstLimit: cs.throttlingBurstLimit,
-        detailedMetricsEnabled: false,
-      },
-    });
-    new LambdaPermission(this, 'api-invoke', {
-      statementId: 'AllowHttpApiInvoke',
-      action: 'lambda:InvokeFunction',
-      functionName: this.ingest.fn.functionName,
-      principal: 'apigateway.amazonaws.com',
-      sourceArn: `${this.api.executionArn}/*/${CLICKSTREAM_ROUTE.method}${CLICKSTREAM_ROUTE.path}`,
-    });
+      invokeStatementId: 'AllowHttpApiInvoke',
+    }));
 
     // --- Alarms (Lambda errors and DLQ depths come from the modules) ---
     alerts.alarm('clickstream-iterator-age', {
