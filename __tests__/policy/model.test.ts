@@ -10,7 +10,7 @@ import { ALL_RULES, checkStack, evaluate, failures, rulesOf, type PolicyStack } 
 import { literal, readPolicy, refsIn, servicePrincipals } from '../../policy/model.js';
 import { loadPending, matchPending, PENDING_FILE } from '../../policy/pending.js';
 import { readSynthOutput, renderReport } from '../../policy/report.js';
-import { policy, stack } from './helpers.js';
+import { policy, stack, unknownArguments } from './helpers.js';
 
 describe('policy model', () => {
   it('resolves Terraform references to logical ids, also inside JSON strings', () => {
@@ -135,5 +135,16 @@ describe('evaluate and the report', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('fixture shapes against the provider schema', () => {
+  it('flags arguments, nested block arguments and types the hashicorp/aws schema does not have', () => {
+    expect(unknownArguments(stack({ aws_sqs_queue: { q: { name: 'q', visibility_timeout: 30, '//': { x: 1 } } } }))).toEqual(['aws_sqs_queue.visibility_timeout']);
+    expect(unknownArguments(stack({ aws_s3_bucket_versioning: { v: { bucket: 'b', versioning_configuration: [{ state: 'Enabled' }] } } }))).toEqual([
+      'aws_s3_bucket_versioning.versioning_configuration.state',
+    ]);
+    expect(unknownArguments(stack({ aws_sqs_queue_typo: { q: {} } }))[0]).toMatch(/resource type aws_sqs_queue_typo/);
+    expect(unknownArguments(stack({ aws_sqs_queue: { q: { name: 'q', redrive_policy: '{}', depends_on: ['aws_sqs_queue.d'] } } }))).toEqual([]);
   });
 });
