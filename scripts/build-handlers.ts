@@ -10,7 +10,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { ZipFile } from 'yazl';
 import { HANDLER_PIPELINES, handlerFolder, handlerZipName, type HandlerPipeline } from '../contracts/handlers.js';
 
@@ -47,6 +48,42 @@ export function handlerEntry(name: string): string {
   return entry;
 }
 
+/**
+ * Node built-ins are loaded through `require` (the banner's `createRequire`), never as ES modules. On Node 22 an
+ * ES-module import of a built-in (`import http from 'node:http'`, also `await import('node:http')`) builds a
+ * module namespace from every export, which runs node:http's lazy getters and loads the bundled undici
+ * (nodejs/node#59686: about 12 % of an SDK handler's import). Each static or dynamic import of a built-in becomes
+ * a tiny CommonJS module `module.exports = require('node:x')`; esbuild's interop then reads named imports as
+ * properties when they are used.
+ */
+export const builtinsThroughRequire: Plugin = {
+  name: 'builtins-through-require',
+  setup(b) {
+    const names = builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/[/\\^$*+?.()|[\]{}-]/g, '\\$&'));
+    const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.kind === 'import-statement' || args.kind === 'dynamic-import' ? { path: args.path.replace(/^node:/, ''), namespace: 'builtin-require' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`, loader: 'js' }));
+  },
+};
+
+/**
+ * Lambda supplies a function's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime), so a
+ * handler bundle needs only the environment provider: every SDK client's default chain
+ * (`@aws-sdk/credential-provider-node`: env, SSO, ini, process, web identity, container and instance metadata,
+ * about 125 KB) is replaced by handlers/shared/env-credentials.ts. Only handler bundles get this; the CLIs and the
+ * tests run the source with the full chain.
+ */
+export const ENV_CREDENTIALS_MODULE = join(HANDLERS_DIR, 'shared', 'env-credentials.ts');
+export const environmentCredentialsOnly: Plugin = {
+  name: 'environment-credentials-only',
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: ENV_CREDENTIALS_MODULE }));
+  },
+};
+
 export const ESBUILD_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -60,6 +97,7 @@ export const ESBUILD_OPTIONS: BuildOptions = {
   write: false,
   charset: 'utf8',
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  plugins: [builtinsThroughRequire, environmentCredentialsOnly],
 };
 
 export async function bundle(name: string): Promise<Buffer> {
