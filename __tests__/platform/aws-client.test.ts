@@ -8,8 +8,8 @@
  */
 import { CreateKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsClient, SDK_LOGGER } from '../handlers/shared/aws-client.js';
-import { awsJsonError, startFakeAwsJson, type FakeAwsJson } from './helpers/fake-aws-json.js';
+import { awsClient, SDK_LOGGER } from '../../handlers/shared/aws-client.js';
+import { awsJsonError, startFakeAwsJson, type FakeAwsJson } from '../helpers/fake-aws-json.js';
 
 let fake: FakeAwsJson;
 const saved: Record<string, string | undefined> = {};

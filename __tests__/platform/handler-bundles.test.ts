@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle } from '../scripts/build-handlers.js';
-import { notificationEnvelope, spTrafficRecord } from './helpers/ams-records.js';
-import { checkSigV4, type SigV4Check } from './helpers/sigv4.js';
-import { sqsRecord } from './helpers/sqs-records.js';
+import { bundle } from '../../scripts/build-handlers.js';
+import { notificationEnvelope, spTrafficRecord } from '../helpers/ams-records.js';
+import { checkSigV4, type SigV4Check } from '../helpers/sigv4.js';
+import { sqsRecord } from '../helpers/sqs-records.js';
 
 const CREDS = { AWS_ACCESS_KEY_ID: 'ASIATESTBUNDLE000001', AWS_SECRET_ACCESS_KEY: 'bundle-test-secret/+key', AWS_SESSION_TOKEN: 'bundle-test-session-token==' };
 
