@@ -6,9 +6,12 @@
  * each request. If a future SDK version calls a method unconditionally, the request fails with a TypeError here;
  * if it stops consulting the client's logger (so the saving is gone or moved), the recorded reads show it.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { CreateKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsClient, SDK_LOGGER } from '../../handlers/shared/aws-client.js';
+import { HANDLERS_DIR } from '../../scripts/build-handlers.js';
 import { awsJsonError, startFakeAwsJson, type FakeAwsJson } from '../helpers/fake-aws-json.js';
 
 let fake: FakeAwsJson;
@@ -88,5 +91,24 @@ describe('awsClient (the handlers SDK client factory)', () => {
     expect(r.calls).toContain('info');
     expect(r.calls).toContain('error');
     expect(entries[0]).toMatchObject({ commandName: 'ListKeysCommand', input: { Limit: 5 } });
+  });
+
+  it('is how every handler builds its SDK clients (no `new <Sdk>Client(` under handlers/)', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.ts') && p !== join(HANDLERS_DIR, 'shared', 'aws-client.ts')) {
+          const text = readFileSync(p, 'utf8');
+          const sdkClasses = [...text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-[\w-]+'/g)].flatMap((m) => m[1].split(',').map((x) => x.trim().split(/\s+as\s+/).pop()!));
+          for (const cls of sdkClasses.filter((c) => c.endsWith('Client'))) {
+            if (new RegExp(`new\\s+${cls}\\s*\\(`).test(text)) offenders.push(`${relative(HANDLERS_DIR, p)}: new ${cls}(`);
+          }
+        }
+      }
+    };
+    walk(HANDLERS_DIR);
+    expect(offenders).toEqual([]);
   });
 });

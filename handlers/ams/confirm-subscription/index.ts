@@ -12,6 +12,7 @@ import { createLogger } from '../../shared/log.js';
 import { confirmBatch, snsConfirmer } from './handler.js';
 import { expectationFor } from './core.js';
 import { SnsSignatureVerifier } from './signature.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = AMS_CONFIRM_SUBSCRIPTION;
 const E = AMS_CONFIRM_SUBSCRIPTION.env;
@@ -26,7 +27,7 @@ const verifier = new SnsSignatureVerifier();
 const clients = new Map<string, SNSClient>();
 const clientFor = (awsRegion: string): SNSClient => {
   let c = clients.get(awsRegion);
-  if (!c) clients.set(awsRegion, (c = new SNSClient({ region: awsRegion })));
+  if (!c) clients.set(awsRegion, (c = awsClient(SNSClient, { region: awsRegion })));
   return c;
 };
 const ports = { expected, verifier, confirmSubscription: snsConfirmer(clientFor), log };

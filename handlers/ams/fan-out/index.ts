@@ -9,14 +9,15 @@ import { AMS_FAN_OUT } from '../../../contracts/ams.js';
 import { requireEnv } from '../../shared/env.js';
 import { createLogger } from '../../shared/log.js';
 import { fanOut, snsPublisher, sqsForwarder } from './handler.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = AMS_FAN_OUT;
 const E = AMS_FAN_OUT.env;
 const log = createLogger(AMS_FAN_OUT.service);
 const datasetId = requireEnv(process.env, E.datasetId);
 const advertisingRegion = requireEnv(process.env, E.advertisingRegion);
-const sns = new SNSClient({});
-const sqs = new SQSClient({});
+const sns = awsClient(SNSClient);
+const sqs = awsClient(SQSClient);
 const ports = {
   publishBatch: snsPublisher(sns, requireEnv(process.env, E.dataTopicArn)),
   forwardConfirmation: sqsForwarder(sqs, requireEnv(process.env, E.confirmationQueueUrl)),

@@ -15,20 +15,21 @@ import { TokenStore } from '../lib/token-store.js';
 import { TokenService } from '../lib/token-service.js';
 import { EventsStore } from './events-store.js';
 import { processBatch } from './core.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = BWP_EVENTS;
 const E = BWP_EVENTS.env;
 const log = createLog(BWP_EVENTS.service);
 const env = process.env;
 const settings = oauthSettingsFromEnv(env);
-const ddb = new DynamoDBClient({});
+const ddb = awsClient(DynamoDBClient);
 const loadSecret = clientSecretLoader(settings.clientSecretId);
 let oauth: Promise<OAuthClient> | undefined;
 const store = new TokenStore(ddb, settings.tokensTable);
 const metrics = new EmfMetrics(env[E.metricsStack] || 'buy-with-prime');
 const tokens = new TokenService({
   store,
-  cipher: new KmsDataKeyCipher(new KMSClient({}), settings.kmsKeyId),
+  cipher: new KmsDataKeyCipher(awsClient(KMSClient), settings.kmsKeyId),
   refresher: async (refreshToken) => {
     oauth ??= loadSecret().then((clientSecret) => new OAuthClient({ ...settings, clientSecret }));
     oauth.catch(() => (oauth = undefined));

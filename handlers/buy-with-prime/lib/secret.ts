@@ -4,6 +4,7 @@
  * `client_secret` key (the layout of the Buy with Prime samples). Cached per process after the first read.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClient } from '../../shared/aws-client.js';
 
 export function parseClientSecret(secretString: string | undefined): string {
   if (!secretString || !secretString.trim()) throw new Error('the client secret is empty');
@@ -32,7 +33,7 @@ export function clientSecretLoader(secretId: string, client?: SecretsManagerClie
   let cached: Promise<string> | undefined;
   return () => {
     cached ??= (async () => {
-      const sm = client ?? new SecretsManagerClient({ region: secretRegion(secretId) });
+      const sm = client ?? awsClient(SecretsManagerClient, { region: secretRegion(secretId) });
       const out = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
       return parseClientSecret(out.SecretString);
     })().catch((err) => {

@@ -6,10 +6,11 @@ import { BWP_OAUTH } from '../../../contracts/buy-with-prime.js';
 import { createLog } from '../lib/log.js';
 import { fromApiGateway, toApiGateway } from './http.js';
 import { appFromEnv } from './handler.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = BWP_OAUTH;
 const log = createLog(BWP_OAUTH.service);
-const app = appFromEnv(process.env, { ddb: new DynamoDBClient({}), kms: new KMSClient({}) }, log);
+const app = appFromEnv(process.env, { ddb: awsClient(DynamoDBClient), kms: awsClient(KMSClient) }, log);
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
   toApiGateway(await app(fromApiGateway(event)));

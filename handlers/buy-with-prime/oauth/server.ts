@@ -12,10 +12,11 @@ import { numberEnv } from '../../shared/env.js';
 import { createLog } from '../lib/log.js';
 import { nodeListener } from './http.js';
 import { appFromEnv } from './handler.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = BWP_OAUTH_SERVER;
 const log = createLog(BWP_OAUTH_SERVER.service);
-const app = appFromEnv(process.env, { ddb: new DynamoDBClient({}), kms: new KMSClient({}) }, log);
+const app = appFromEnv(process.env, { ddb: awsClient(DynamoDBClient), kms: awsClient(KMSClient) }, log);
 const port = numberEnv(process.env, BWP_OAUTH_SERVER.env.port, 8080);
 
 const server = createServer(nodeListener(app, log));

@@ -13,14 +13,15 @@ import { createLogger } from '../../shared/log.js';
 import { sqsRejectsSink } from '../lib/rejects.js';
 import { ingestSettingsFromEnv, kinesisPutRecords, requestFromEvent } from './handler.js';
 import { ingest } from './core.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = CLICKSTREAM_INGEST;
 const log = createLogger(CLICKSTREAM_INGEST.service);
 const settings = ingestSettingsFromEnv(process.env);
 // The core retries refused entries itself; the SDK's own retries cover whole-call network and 5xx errors.
 // HTTP/1.1 keep-alive: the Kinesis client defaults to HTTP/2, which only SubscribeToShard needs.
-const kinesis = new KinesisClient({ maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }) });
-const sqs = new SQSClient({});
+const kinesis = awsClient(KinesisClient, { maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }) });
+const sqs = awsClient(SQSClient);
 const ports = {
   putRecords: kinesisPutRecords(kinesis),
   rejects: sqsRejectsSink(sqs, requireEnv(process.env, CLICKSTREAM_INGEST.env.rejectsQueueUrl)),

@@ -12,14 +12,15 @@ import { createLogger } from '../../shared/log.js';
 import { sqsRejectsSink } from '../lib/rejects.js';
 import { dynamoBatchWrite, processSettingsFromEnv } from './handler.js';
 import { processRecords } from './core.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = CLICKSTREAM_PROCESS;
 const log = createLogger(CLICKSTREAM_PROCESS.service);
 const settings = processSettingsFromEnv(process.env);
 const queueUrl = requireEnv(process.env, CLICKSTREAM_PROCESS.env.rejectsQueueUrl);
 // The core retries UnprocessedItems itself; the SDK's own retries cover whole-call network and 5xx errors.
-const dynamo = new DynamoDBClient({ maxAttempts: 2 });
-const ports = { batchWrite: dynamoBatchWrite(dynamo), rejects: sqsRejectsSink(new SQSClient({}), queueUrl), log };
+const dynamo = awsClient(DynamoDBClient, { maxAttempts: 2 });
+const ports = { batchWrite: dynamoBatchWrite(dynamo), rejects: sqsRejectsSink(awsClient(SQSClient), queueUrl), log };
 
 export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
   const { batchItemFailures, summary } = await processRecords(event.Records, settings, ports);

@@ -9,11 +9,12 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 
 import { CLIENT_EVENTS_AUTHORIZER } from '../../../contracts/client-events.js';
 import { createLogger } from '../../shared/log.js';
 import { authorizerSettingsFromEnv, createAuthorizer, createTokenVerifier } from './core.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = CLIENT_EVENTS_AUTHORIZER;
 const log = createLogger(CLIENT_EVENTS_AUTHORIZER.service);
 const settings = authorizerSettingsFromEnv(process.env);
-const cognito = new CognitoIdentityProviderClient({ maxAttempts: 2 });
+const cognito = awsClient(CognitoIdentityProviderClient, { maxAttempts: 2 });
 const authorize = createAuthorizer(settings, {
   verifier: createTokenVerifier(settings),
   getUserAttributes: async (accessToken) => {

@@ -9,11 +9,12 @@ import type { PostConfirmationTriggerEvent } from 'aws-lambda';
 import { CLIENT_EVENTS_POST_CONFIRMATION } from '../../../contracts/client-events.js';
 import { createLogger } from '../../shared/log.js';
 import { onPostConfirmation, postConfirmationSettingsFromEnv } from './core.js';
+import { awsClient } from '../../shared/aws-client.js';
 
 export const contract = CLIENT_EVENTS_POST_CONFIRMATION;
 const log = createLogger(CLIENT_EVENTS_POST_CONFIRMATION.service);
 const settings = postConfirmationSettingsFromEnv(process.env);
-const cognito = new CognitoIdentityProviderClient({ maxAttempts: 3 });
+const cognito = awsClient(CognitoIdentityProviderClient, { maxAttempts: 3 });
 const ports = {
   updateUserAttributes: async (input: { userPoolId: string; username: string; attributes: { Name: string; Value: string }[] }) => {
     await cognito.send(new AdminUpdateUserAttributesCommand({ UserPoolId: input.userPoolId, Username: input.username, UserAttributes: input.attributes }));
