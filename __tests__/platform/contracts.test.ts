@@ -25,7 +25,7 @@ import * as clientEventsContracts from '../../contracts/client-events.js';
 import type { HandlerEnvContract } from '../../contracts/env.js';
 import { CLICKSTREAM_INGEST } from '../../contracts/clickstream.js';
 import { tokenContext } from '../../handlers/buy-with-prime/lib/token-service.js';
-import { handlerEntry, handlerNames, HANDLERS_DIR } from '../../scripts/build-handlers.js';
+import { ESBUILD_OPTIONS, handlerEntry, handlerNames, HANDLERS_DIR } from '../../scripts/build-handlers.js';
 import { BWP_CONTAINER_NAME } from '../../stacks/buy-with-prime/fargate.js';
 import { environmentProblems, literalEnvReads, requiredNames, sourceProblems } from '../helpers/contracts.js';
 import { resources, synthConfig, type SynthStack } from '../helpers/synth.js';
@@ -67,10 +67,8 @@ interface Bundled {
 }
 
 async function bundledInputs(entry: string): Promise<Bundled> {
-  const result = await build({
-    entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node22', mainFields: ['module', 'main'],
-    write: false, metafile: true, outfile: 'index.mjs', logLevel: 'silent', absWorkingDir: ROOT,
-  });
+  // The options of the real build (scripts/build-handlers.ts), so the inputs are exactly what the zip holds.
+  const result = await build({ ...ESBUILD_OPTIONS, entryPoints: [entry], metafile: true, outfile: 'index.mjs', logLevel: 'silent', absWorkingDir: ROOT });
   const inputs = Object.keys(result.metafile!.inputs);
   return {
     local: inputs
