@@ -22,6 +22,28 @@ export const ALERTS_TOPIC_UNENCRYPTED_REASON =
   'managed key per stack costs more than the alarm metadata it would protect; alerts carry no payload data.';
 
 /**
+ * The API whose server errors an `api5xx` alarm counts. API Gateway publishes them under AWS/ApiGateway as `5xx` with
+ * the ApiId and Stage dimensions for an HTTP API, and as `5XXError` with ApiName and Stage for a REST API.
+ */
+export type ApiMetricTarget =
+  | { readonly kind: 'http'; readonly apiId: string; readonly stage: string }
+  | { readonly kind: 'rest'; readonly apiName: string; readonly stage: string };
+
+export interface Api5xxAlarmProps {
+  readonly api: ApiMetricTarget;
+  /**
+   * Server errors (the Sum over 5 minutes) the alarm compares with. Today: clickstream and client events take it
+   * from config (api5xxAlarmThreshold, default 5, "this many or more"); the Buy with Prime install API uses 0 with
+   * GreaterThanThreshold (the first error).
+   */
+  readonly threshold: number;
+  /** Default GreaterThanOrEqualToThreshold (fires at `threshold` errors or more); GreaterThanThreshold fires above it. */
+  readonly comparisonOperator?: 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold';
+  /** What happened and where to look (the alarm's description). */
+  readonly alarmDescription: string;
+}
+
+/**
  * The stack's alerts topic (one per stack), with an optional e-mail subscription. Every alarm created
  * through `alarm()` notifies it on ALARM and OK.
  */
@@ -98,6 +120,23 @@ export class Alerts extends Construct {
       evaluationPeriods: 1,
       threshold: 0,
       comparisonOperator: 'GreaterThanThreshold',
+    });
+  }
+
+  /** Fires when an API answers with server errors (5xx) within 5 minutes, per `props.threshold`. */
+  api5xx(purpose: string, props: Api5xxAlarmProps): CloudwatchMetricAlarm {
+    const api = props.api;
+    return this.alarm(purpose, {
+      alarmDescription: props.alarmDescription,
+      namespace: 'AWS/ApiGateway',
+      ...(api.kind === 'http'
+        ? { metricName: '5xx', dimensions: { ApiId: api.apiId, Stage: api.stage } }
+        : { metricName: '5XXError', dimensions: { ApiName: api.apiName, Stage: api.stage } }),
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: props.threshold,
+      comparisonOperator: props.comparisonOperator ?? 'GreaterThanOrEqualToThreshold',
     });
   }
 }

@@ -21,7 +21,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { TributaryConfig } from '../../config/index.js';
 import { DynamodbTable } from '../../modules/dynamodb-table.js';
-import { httpLambdaApi } from '../../modules/http-lambda-api.js';
+import { HTTP_API_STAGE, httpLambdaApi } from '../../modules/http-lambda-api.js';
 import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
 import { PARKING_PLACES } from '../../contracts/operations.js';
 import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
@@ -373,16 +373,12 @@ export class BuyWithPrimeStack extends TributaryStack {
     if (domain) {
       this.output(BWP_OUTPUTS.customDomainTarget, domain.domainNameConfiguration.targetDomainName, `Point ${customDomain} (CNAME or alias) at this name`);
     }
-    this.alerts.alarm('bwp-oauth-api-5xx', {
-      alarmDescription: 'The Buy with Prime install API answered 5xx: read the bwp-oauth function log group (search the correlation id).',
-      namespace: 'AWS/ApiGateway',
-      metricName: '5xx',
-      dimensions: { ApiId: api.id, Stage: '$default' },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
+    this.alerts.api5xx('bwp-oauth-api-5xx', {
+      api: { kind: 'http', apiId: api.id, stage: HTTP_API_STAGE },
+      // The first server error: the install app answers people during their install.
       threshold: 0,
       comparisonOperator: 'GreaterThanThreshold',
+      alarmDescription: 'The Buy with Prime install API answered 5xx: read the bwp-oauth function log group (search the correlation id).',
     });
     this.output(BWP_OUTPUTS.apiEndpoint, api.apiEndpoint, 'execute-api endpoint of the install app');
     return { fn, api, baseUrl };

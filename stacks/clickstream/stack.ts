@@ -20,7 +20,7 @@ import type { Construct } from 'constructs';
 import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import type { TributaryConfig } from '../../config/index.js';
 import { DynamodbTable } from '../../modules/dynamodb-table.js';
-import { httpLambdaApi } from '../../modules/http-lambda-api.js';
+import { HTTP_API_STAGE, httpLambdaApi } from '../../modules/http-lambda-api.js';
 import { addKinesisEventSource, KinesisStream } from '../../modules/kinesis-stream.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import { DLQ_RETENTION_SECONDS, QueueWithDlq } from '../../modules/queue-with-dlq.js';
@@ -202,16 +202,10 @@ export class ClickstreamStack extends TributaryStack {
       'Batches the clickstream processor gave up on are described in the on-failure queue: read the shard and ' +
         'sequence range from each message, fix the cause, and replay them from the stream (docs/clickstream.md).',
     );
-    alerts.alarm('clickstream-api-5xx', {
-      alarmDescription: `POST /report returned ${cs.api5xxAlarmThreshold}+ server errors in 5 minutes: read the ingest function's log group and the API access logs.`,
-      namespace: 'AWS/ApiGateway',
-      metricName: '5xx',
-      dimensions: { ApiId: this.api.id, Stage: '$default' },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
+    alerts.api5xx('clickstream-api-5xx', {
+      api: { kind: 'http', apiId: this.api.id, stage: HTTP_API_STAGE },
       threshold: cs.api5xxAlarmThreshold,
-      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      alarmDescription: `POST /report returned ${cs.api5xxAlarmThreshold}+ server errors in 5 minutes: read the ingest function's log group and the API access logs.`,
     });
 
     this.output(CLICKSTREAM_OUTPUTS.reportUrl, `${this.api.apiEndpoint}${CLICKSTREAM_ROUTE.path}`, 'POST clickstream records here');

@@ -301,16 +301,10 @@ export function restApi(stack: TributaryStack, { bus, userPool, userPoolClient }
   });
 
   // Alarms of the other parts (Lambda errors, DLQ depths, Firehose freshness) come from the modules and ruleTarget.
-  alerts.alarm('client-events-api-5xx', {
-    alarmDescription: `POST /event returned ${ce.api5xxAlarmThreshold}+ server errors in 5 minutes: read the API access logs (integrationStatus, authorizerError).`,
-    namespace: 'AWS/ApiGateway',
-    metricName: '5XXError',
-    dimensions: { ApiName: apiName, Stage: ce.stageName },
-    statistic: 'Sum',
-    period: 300,
-    evaluationPeriods: 1,
+  alerts.api5xx('client-events-api-5xx', {
+    api: { kind: 'rest', apiName, stage: ce.stageName },
     threshold: ce.api5xxAlarmThreshold,
-    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    alarmDescription: `POST /event returned ${ce.api5xxAlarmThreshold}+ server errors in 5 minutes: read the API access logs (integrationStatus, authorizerError).`,
   });
   return { api, stage, authorizerFn };
 }
