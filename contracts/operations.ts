@@ -61,6 +61,7 @@ export const PARKING_PLACES = {
   clientEvents: {
     firehoseTargetDlq: { place: 'firehose_target_dlq', kind: 'eventbridge-dlq', description: 'Events EventBridge could not deliver to Firehose' },
     zendeskTargetDlq: { place: 'zendesk_target_dlq', kind: 'eventbridge-dlq', description: 'Loyalty purchases EventBridge could not deliver to Zendesk' },
+    loyaltyUnrouted: { place: 'loyalty_unrouted', kind: 'eventbridge-dlq', description: 'Loyalty purchases no Zendesk rule matched' },
     firehoseErrors: { place: 'firehose_errors', kind: 'firehose-errors', description: 'Records the transform failed (processing-failed) or Firehose could not deliver' },
   },
   buyWithPrime: {

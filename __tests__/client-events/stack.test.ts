@@ -7,6 +7,7 @@
  * dynamic partitioning, newline handled by the transform), IAM scoping, alarms, outputs, the policy rules, and an
  * offline `terraform validate` + `plan` of both variants.
  */
+import { PARKING_PLACES, parkingOutputName } from '../../contracts/operations.js';
 import '../../lib/fast-synth.js';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -328,7 +329,8 @@ describe('two regions, defaults (no Zendesk)', () => {
 
   it('outputs (no Zendesk ones)', () => {
     const expected = Object.values(CLIENT_EVENTS_OUTPUTS).filter((o) => !o.startsWith('zendesk'));
-    expect(Object.keys(s.json.output!).sort()).toEqual([...expected, 'alerts_topic_arn'].sort());
+    const parking = [PARKING_PLACES.clientEvents.firehoseTargetDlq, PARKING_PLACES.clientEvents.firehoseErrors].map((p) => parkingOutputName(p.place));
+    expect(Object.keys(s.json.output!).sort()).toEqual([...expected, 'alerts_topic_arn', ...parking].sort());
     expect(s.json.output![CLIENT_EVENTS_OUTPUTS.eventUrl].value).toBe(`${ref('aws_api_gateway_stage', 'api-stage', 'invoke_url')}/event`);
   });
 

@@ -457,6 +457,33 @@ describe('status and replay through the CLI, on the outputs of a synthesized cli
   });
 });
 
+describe('the parking_* outputs of every synthesized stack', () => {
+  it('name every place of the contract, pass the CLI reader, and name alarms the stack has', () => {
+    // The full example (AMS firehose delivery) and the default config cut to one AMS stack (sqs delivery).
+    const dflt = loadConfig('config/default.json');
+    const synths = [synthConfig(loadConfig('config/examples/full.json')), synthConfig({ ...dflt, ams: { ...dflt.ams, datasets: ['sp-traffic'], regions: ['NA'] } })];
+    try {
+      const seen = new Set<string>();
+      for (const st of synths.flatMap((x) => x.stacks)) {
+        const outs = Object.fromEntries(Object.entries(st.json.output ?? {}).map(([n, o]) => [n, { value: o.value }]));
+        const places = placesFromOutputs(st.name, REGION, outs);
+        const alarms = st.json.resource?.aws_cloudwatch_metric_alarm ?? {};
+        for (const p of places) {
+          seen.add(`${p.kind}:${p.place}`);
+          const ref = /^\$\{aws_cloudwatch_metric_alarm\.([^.]+)\.alarm_name\}$/.exec(p.alarmName);
+          if (p.place === 'rejects') expect(p.alarmName).toBe('');
+          else if (ref) expect(alarms[ref[1]], `${p.id}: ${p.alarmName}`).toBeDefined();
+          else expect(Object.values(alarms).map((a) => a.alarm_name), `${p.id}: ${p.alarmName}`).toContain(p.alarmName);
+        }
+      }
+      const all = Object.values(PARKING_PLACES).flatMap((g) => Object.values(g)).map((p) => `${p.kind}:${p.place}`);
+      expect([...seen].sort()).toEqual([...new Set(all)].sort());
+    } finally {
+      synths.forEach((x) => x.cleanup());
+    }
+  });
+});
+
 describe('redact', () => {
   it('keeps keys, numbers and diagnostic values, never what a person sent', () => {
     const out = redact(JSON.stringify({ reason: 'invalid-record', payload: '{"ip":"198.51.100.1"}', context: { sourceIp: '203.0.113.9', part: 1 } }));

@@ -35,6 +35,7 @@ import type { DataBucket } from '../../modules/data-bucket.js';
 import type { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
 import type { LambdaFunction } from '../../modules/lambda-function.js';
 import { CLIENT_EVENTS_OUTPUTS, CLIENT_EVENTS_ROUTE } from '../../contracts/client-events.js';
+import { PARKING_PLACES } from '../../contracts/operations.js';
 import { TributaryStack } from '../base.js';
 import { restApi } from './api.js';
 import { cognito } from './cognito.js';
@@ -108,5 +109,19 @@ export class ClientEventsStack extends TributaryStack {
       this.output(CLIENT_EVENTS_OUTPUTS.zendeskConnectionName, this.connection.name, 'EventBridge connection to Zendesk: run npm run client-events:connect to set its credentials');
       this.output(CLIENT_EVENTS_OUTPUTS.zendeskDlqUrl, this.zendeskDlq.url, 'Loyalty-purchase tickets EventBridge could not deliver to Zendesk');
     }
+
+    // Parking places (contracts/operations.ts). Alarm names as Alerts builds them (naming.name('alarm', purpose)).
+    const alarm = (purpose: string) => ({ alarmName: this.naming.name('alarm', purpose) });
+    const onBus = (q: SqsQueue) => ({ queue_url: q.url, queue_arn: q.arn, event_bus_name: this.bus.name });
+    this.parkingOutput(PARKING_PLACES.clientEvents.firehoseTargetDlq, onBus(this.firehoseDlq), alarm('client-events-to-s3-dlq-depth'));
+    if (this.zendeskDlq) this.parkingOutput(PARKING_PLACES.clientEvents.zendeskTargetDlq, onBus(this.zendeskDlq), alarm('client-events-zendesk-dlq-depth'));
+    if (this.loyaltyUnroutedQueue) {
+      this.parkingOutput(PARKING_PLACES.clientEvents.loyaltyUnrouted, onBus(this.loyaltyUnroutedQueue), alarm('client-events-loyalty-unrouted-depth'));
+    }
+    this.parkingOutput(
+      PARKING_PLACES.clientEvents.firehoseErrors,
+      { bucket: this.bucket.name, prefix: this.firehose.errorPrefixRoot, delivery_stream_name: this.firehose.streamName },
+      alarm('client-events-processing-failed'),
+    );
   }
 }
