@@ -75,6 +75,13 @@ export const AMS_OUTPUTS = {
   subscriptionRoleArn: 'subscription_role_arn',
 } as const;
 
+/** Terraform outputs of the query layer (ams.glue on: stacks/ams/catalog.ts). */
+export const AMS_CATALOG_OUTPUTS = {
+  database: 'glue_database',
+  table: 'glue_table',
+  workgroup: 'athena_workgroup',
+} as const;
+
 /** The fan-out Lambda (handlers/ams/fan-out): ingress queue -> data topic, confirmations -> confirmation queue. */
 export const AMS_FAN_OUT = {
   zip: handlerZipName('ams', 'fan-out'),

@@ -22,6 +22,7 @@ import { AMS_SCHEMAS, type AmsDatasetSchema, type AmsField } from '../../contrac
 import type { DataBucket } from '../../modules/data-bucket.js';
 import { NAME_LIMITS, type Naming } from '../../modules/naming.js';
 import type { TributaryStack } from '../base.js';
+import { AMS_CATALOG_OUTPUTS } from '../../contracts/ams.js';
 
 /** Aggregation keys shared by sp-traffic and sp-conversion (Amazon's aggregating-data guide): the LEFT JOIN condition. */
 export const JOIN_KEYS = [
@@ -226,12 +227,8 @@ export interface AmsCatalogProps {
   readonly partitionStartDate: string;
 }
 
-/** Terraform outputs of the query layer. */
-export const AMS_CATALOG_OUTPUTS = {
-  database: 'glue_database',
-  table: 'glue_table',
-  workgroup: 'athena_workgroup',
-} as const;
+/** Terraform outputs of the query layer (contracts/ams.ts). */
+export { AMS_CATALOG_OUTPUTS };
 
 /** Glue database, table with partition projection, Athena workgroup and named queries of one AMS stack. */
 export class AmsCatalog extends Construct {
