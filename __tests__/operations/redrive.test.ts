@@ -157,7 +157,7 @@ describe('SQS dead-letter queue (a poison message through a real redrive policy)
     const s = await replay(p, clients, opts());
     // fauxqs implements no message move task: the fallback moved it, and says why.
     expect(s.toJSON()).toMatchObject({ replayed: 1, stillFailing: 0, skipped: 0, method: 'receive, send to the source queue, delete' });
-    expect(s.warnings[0]).toMatch(/StartMessageMoveTask is not available here/);
+    expect(s.warnings[0]).toMatch(/^message move tasks are not available here \(InvalidAction: Unknown action: ListMessageMoveTasks\)/);
     // The fixed consumer stores what it receives: exactly once.
     const stored = (await q.receiveAll(ingress)).map((m) => JSON.parse(m.Body!));
     expect(stored).toEqual([{ dataset: 'sp-traffic', id: 'rec-1' }]);
@@ -165,18 +165,31 @@ describe('SQS dead-letter queue (a poison message through a real redrive policy)
     expect((await replay(p, clients, opts())).toJSON()).toMatchObject({ replayed: 0, stillFailing: 0 });
   });
 
-  it('uses a message move task where SQS offers one and reports its progress', async () => {
-    // StartMessageMoveTask / ListMessageMoveTasks (SQS API reference): the task handle, then Status RUNNING ->
-    // COMPLETED with ApproximateNumberOfMessagesMoved / ApproximateNumberOfMessagesToMove.
-    let polls = 0;
+  it('uses a message move task where SQS offers one, reports its progress, and follows a task already running', async () => {
+    // StartMessageMoveTask / ListMessageMoveTasks (SQS API reference): StartMessageMoveTask answers a TaskHandle;
+    // ListMessageMoveTasks lists the source's most recent tasks first, with Status RUNNING | COMPLETED | CANCELLING |
+    // CANCELLED | FAILED, ApproximateNumberOfMessagesMoved / ToMove, and TaskHandle only while RUNNING. The source
+    // must be a DLQ ("Source queue must be configured as a Dead Letter Queue.").
+    const tasks: Record<string, unknown>[] = [];
+    let depth = 120;
     const sqsFake = await startFakeAwsJson({
+      GetQueueAttributes: () => ({ Attributes: { ApproximateNumberOfMessages: String(depth) } }),
       StartMessageMoveTask: (b) => {
         if (!String(b.SourceArn).endsWith('-dlq')) throw awsJsonError('InvalidParameterValue', 'Source queue must be configured as a Dead Letter Queue.');
-        return { TaskHandle: 'task-1' };
+        tasks.unshift({ TaskHandle: `task-${tasks.length + 1}`, Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 0, ApproximateNumberOfMessagesToMove: depth, SourceArn: b.SourceArn, DestinationArn: b.DestinationArn });
+        return { TaskHandle: tasks[0].TaskHandle };
       },
       ListMessageMoveTasks: () => {
-        polls++;
-        return { Results: [{ TaskHandle: 'task-1', Status: polls < 3 ? 'RUNNING' : 'COMPLETED', ApproximateNumberOfMessagesMoved: Math.min(polls, 3) * 40, ApproximateNumberOfMessagesToMove: 120, SourceArn: 'arn:aws:sqs:us-east-1:123456789012:x-dlq' }] };
+        const t = tasks[0];
+        if (t && t.Status === 'RUNNING') {
+          t.ApproximateNumberOfMessagesMoved = Math.min(120, (t.ApproximateNumberOfMessagesMoved as number) + 40);
+          if (t.ApproximateNumberOfMessagesMoved === 120) {
+            t.Status = 'COMPLETED';
+            delete t.TaskHandle;
+            depth = 0;
+          }
+        }
+        return { Results: tasks.map((x) => ({ ...x })) };
       },
     });
     try {
@@ -188,9 +201,18 @@ describe('SQS dead-letter queue (a poison message through a real redrive policy)
       });
       const ticks: number[] = [];
       const s = await replay(p, { ...clients, sqs }, opts({ progress: { start() {}, tick: (n = 1) => ticks.push(n), done() {} } }));
-      expect(s.toJSON()).toMatchObject({ replayed: 120, method: 'SQS message move task', stillFailing: 0 });
-      expect(ticks.reduce((a, b) => a + b, 0)).toBe(120);
-      expect(sqsFake.calls.find((c) => c.op === 'StartMessageMoveTask')!.body).toEqual({ SourceArn: p.fields.queue_arn, DestinationArn: p.fields.source_queue_arn });
+      expect(s.toJSON()).toMatchObject({ replayed: 120, method: 'SQS message move task', stillFailing: 0, warnings: [] });
+      expect(ticks).toEqual([40, 40, 40]);
+      expect(sqsFake.calls.filter((c) => c.op === 'StartMessageMoveTask').map((c) => c.body)).toEqual([{ SourceArn: p.fields.queue_arn, DestinationArn: p.fields.source_queue_arn }]);
+      // Re-run: the DLQ is empty, no task is started.
+      expect((await replay(p, { ...clients, sqs }, opts())).toJSON()).toMatchObject({ replayed: 0, method: 'nothing to move' });
+      // A task still running from an earlier (interrupted) run is followed, not started twice.
+      depth = 80;
+      tasks.unshift({ TaskHandle: 'task-old', Status: 'RUNNING', ApproximateNumberOfMessagesMoved: 40, ApproximateNumberOfMessagesToMove: 120, SourceArn: p.fields.queue_arn });
+      const followed = await replay(p, { ...clients, sqs }, opts());
+      expect(followed.toJSON()).toMatchObject({ replayed: 120, stillFailing: 0 });
+      expect(followed.warnings[0]).toMatch(/already running .* followed it/);
+      expect(sqsFake.calls.filter((c) => c.op === 'StartMessageMoveTask').length).toBe(1);
     } finally {
       await sqsFake.stop();
     }
@@ -445,7 +467,7 @@ describe('status and replay through the CLI, on the outputs of a synthesized cli
       expect(rp.code).toBe(0);
       expect(rp.out).toBe(
         'clickstream-us-east-1/rejects_dlq (sqs-dlq): 1 replayed, 0 still failing, 0 skipped (receive, send to the source queue, delete)\n' +
-          '  warning: StartMessageMoveTask is not available here (InvalidAction: Unknown action: StartMessageMoveTask); moved message by message instead\n',
+          '  warning: message move tasks are not available here (InvalidAction: Unknown action: ListMessageMoveTasks); moved message by message instead\n',
       );
       expect(await q.depth({ url: value('parking_rejects').queue_url } as Queue)).toEqual({ visible: 2, inFlight: 0 });
       expect((await run('replay', 'nowhere')).code).toBe(2);

@@ -23,7 +23,7 @@ import type { Logger } from '../../handlers/shared/log.js';
 import type { AwsClients } from './aws.js';
 import type { Place } from './places.js';
 import type { Progress } from './progress.js';
-import { runQueue, type Outcome, type QueueHandler } from './queue-runner.js';
+import { approximateCount, runQueue, type Outcome, type QueueHandler } from './queue-runner.js';
 import { ReplaySummary } from './summary.js';
 
 export interface ReplayOptions {
@@ -80,33 +80,41 @@ export async function replay(place: Place, c: AwsClients, o: ReplayOptions): Pro
  */
 async function moveTask(place: Place, c: AwsClients, o: ReplayOptions, summary: ReplaySummary): Promise<boolean> {
   const f = place.fields;
+  // ListMessageMoveTasks lists the most recent tasks of a source first; TaskHandle is set only while one is RUNNING.
+  const list = async () => (await c.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: f.queue_arn, MaxResults: 10 }))).Results ?? [];
   let handle: string | undefined;
   try {
-    const r = await c.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: f.queue_arn, DestinationArn: f.source_queue_arn }));
-    handle = r.TaskHandle;
-  } catch (err) {
-    const name = errName(err);
-    // A task already running for this DLQ (an earlier run): follow it rather than start a second one.
-    if (!/AlreadyExists|already.*(running|active)/i.test(`${name} ${(err as Error).message}`)) {
-      summary.warn(`StartMessageMoveTask is not available here (${errText(err)}); moved message by message instead`);
-      return false;
+    const running = (await list()).find((t) => t.Status === 'RUNNING');
+    if (running) {
+      handle = running.TaskHandle;
+      summary.warn(`a move task for this DLQ was already running (started ${running.StartedTimestamp ? new Date(running.StartedTimestamp).toISOString() : 'earlier'}): followed it instead of starting another`);
+    } else {
+      if ((await approximateCount(c.sqs, f.queue_url)) === 0) {
+        summary.method = 'nothing to move';
+        return true;
+      }
+      handle = (await c.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: f.queue_arn, DestinationArn: f.source_queue_arn }))).TaskHandle;
     }
+  } catch (err) {
+    summary.warn(`message move tasks are not available here (${errText(err)}); moved message by message instead`);
+    return false;
   }
   summary.method = 'SQS message move task';
   o.progress.start();
   let moved = 0;
   for (;;) {
-    const list = await c.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: f.queue_arn, MaxResults: 10 }));
-    const task = (list.Results ?? []).find((t) => (handle ? t.TaskHandle === handle || t.Status !== 'RUNNING' : t.Status === 'RUNNING')) ?? list.Results?.[0];
+    const results = await list();
+    const task = results.find((t) => handle !== undefined && t.TaskHandle === handle) ?? results[0];
     if (!task) throw new Error(`ListMessageMoveTasks lists no task for ${f.queue_arn}`);
     const now = task.ApproximateNumberOfMessagesMoved ?? 0;
     if (now > moved) o.progress.tick(now - moved);
-    moved = now;
+    moved = Math.max(moved, now);
     if (task.Status === 'COMPLETED') break;
     if (task.Status === 'FAILED' || task.Status === 'CANCELLED' || task.Status === 'CANCELLING') {
       o.progress.done();
       summary.replayed = moved;
-      summary.record(f.queue_arn, { kind: 'failing', reason: `move task ${task.Status}${task.FailureReason ? `: ${task.FailureReason}` : ''}` }, Math.max(1, (task.ApproximateNumberOfMessagesToMove ?? moved) - moved));
+      const left = Math.max(1, (task.ApproximateNumberOfMessagesToMove ?? moved) - moved);
+      summary.record(f.queue_arn, { kind: 'failing', reason: `move task ${task.Status}${task.FailureReason ? `: ${task.FailureReason}` : ''}; the rest stays in the DLQ` }, left);
       return true;
     }
     await o.sleep(o.pollMs ?? 2000);
