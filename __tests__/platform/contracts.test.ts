@@ -13,7 +13,7 @@
  * The checks themselves (__tests__/helpers/contracts.ts) are first shown to fail on broken inputs.
  */
 import '../../lib/fast-synth.js';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,37 @@ describe('contract checks (on broken inputs)', () => {
       'clickstream-ingest: no source reads PUT_MAX_ATTEMPTS (contract key "putMaxAttempts")',
     ]);
     expect(sourceProblems(contract, [{ path: 'a.ts', text: `${keys} process.env.AWS_LAMBDA_FUNCTION_NAME` }])).toEqual([]);
+  });
+});
+
+describe('contracts/ and what loads it', () => {
+  const CDKTF = /node_modules\/(cdktf|constructs|@cdktf)\//;
+  /** Per entry file, the cdktf files its bundle holds (one esbuild run for all entries). */
+  const cdktfInputs = async (entries: string[]): Promise<Map<string, string[]>> => {
+    const { metafile } = await build({
+      entryPoints: entries, bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, outdir: 'out', logLevel: 'silent', absWorkingDir: ROOT,
+    });
+    const found = new Map<string, string[]>();
+    for (const out of Object.values(metafile!.outputs)) {
+      if (out.entryPoint) found.set(resolve(ROOT, out.entryPoint), Object.keys(out.inputs).filter((p) => CDKTF.test(p)));
+    }
+    return found;
+  };
+
+  it('contracts/*.ts and the CLIs load no cdktf (the CLIs and handlers share contracts/ without the synth toolchain)', async () => {
+    const files = [
+      ...readdirSync(join(ROOT, 'contracts')).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'contracts', f)),
+      ...readdirSync(join(ROOT, 'cli'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, 'cli', f)),
+    ];
+    expect(files.length).toBeGreaterThan(10);
+    const found = await cdktfInputs(files);
+    expect([...found.keys()].sort()).toEqual([...files].sort());
+    expect([...found].flatMap(([f, inputs]) => inputs.map((p) => `${relative(ROOT, f)} loads ${p}`))).toEqual([]);
+  });
+
+  it('the check sees cdktf when a file loads it', async () => {
+    const base = join(ROOT, 'stacks', 'base.ts');
+    expect((await cdktfInputs([base])).get(base)?.length).toBeGreaterThan(0);
   });
 });
 
