@@ -36,6 +36,8 @@ export const NAME_LIMITS = {
   alb: 32,
   targetGroup: 32,
   securityGroup: 255,
+  /** CloudWatch dashboards: A-Z, a-z, 0-9, "-" and "_". */
+  dashboard: 255,
 } as const;
 
 export type NameKind = keyof typeof NAME_LIMITS;
@@ -68,6 +70,7 @@ const SANITIZE: Partial<Record<NameKind, (s: string) => string>> = {
   glueTable: (s) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_'),
   alb: (s) => s.replace(/[^A-Za-z0-9-]/g, '-'),
   targetGroup: (s) => s.replace(/[^A-Za-z0-9-]/g, '-'),
+  dashboard: (s) => s.replace(/[^A-Za-z0-9_-]/g, '-'),
 };
 
 export class Naming {

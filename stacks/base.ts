@@ -4,7 +4,9 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import type { TributaryConfig } from '../config/index.js';
 import { parkingOutputName, parkingValue, type ParkingKind } from '../contracts/operations.js';
 import { localStatePath } from '../lib/state.js';
-import { Alerts } from '../modules/alarms.js';
+import { Alerts, type MetricRef } from '../modules/alarms.js';
+import type { LossAlarmSettings } from '../config/monitoring.js';
+import { PipelineDashboard, type DashboardGraph } from '../modules/dashboard.js';
 import { Naming } from '../modules/naming.js';
 
 export interface TributaryStackProps {
@@ -28,6 +30,8 @@ export class TributaryStack extends TerraformStack {
   readonly region: string;
   readonly naming: Naming;
   readonly alerts: Alerts;
+  /** Stack name without its AWS region suffix: purpose of the alerts topic and the dashboard names. */
+  readonly shortName: string;
 
   constructor(scope: Construct, readonly stackName: string, props: TributaryStackProps) {
     super(scope, stackName);
@@ -67,9 +71,64 @@ export class TributaryStack extends TerraformStack {
     // One topic per stack: SNS topic names are unique per account and region, and a shared name made every stack of a
     // region the same topic (CreateTopic refuses the second one's different tags; issue 15). The stack name without
     // its AWS region suffix (the naming prefix carries the region): "ams-sp-traffic-na", "clickstream", ...
-    const alertsPurpose = `${stackName.endsWith(`-${props.region}`) ? stackName.slice(0, -props.region.length - 1) : stackName}-alerts`;
-    this.alerts = new Alerts(this, 'alerts', { naming: this.naming, purpose: alertsPurpose, email: props.config.alarmEmail });
+    this.shortName = stackName.endsWith(`-${props.region}`) ? stackName.slice(0, -props.region.length - 1) : stackName;
+    this.alerts = new Alerts(this, 'alerts', { naming: this.naming, purpose: `${this.shortName}-alerts`, email: props.config.alarmEmail });
     this.output('alerts_topic_arn', this.alerts.topic.arn, 'SNS topic that receives every alarm of this stack');
+  }
+
+  /**
+   * The stack's CloudWatch dashboard `<prefix>-<short region>-<stack without region>`: every alarm of the alerts
+   * topic, then `graphs`. Call it last, after every alarm is created.
+   */
+  addDashboard(graphs: readonly DashboardGraph[]): PipelineDashboard {
+    const dashboard = new PipelineDashboard(this, 'dashboard', {
+      naming: this.naming, purpose: this.shortName, region: this.region, alerts: this.alerts, graphs,
+    });
+    this.output('dashboard_name', dashboard.dashboardName, 'CloudWatch dashboard of this stack (its alarms, traffic, failures and parked records)');
+    return dashboard;
+  }
+
+  /**
+   * The pipeline's accepted-versus-stored and volume-drop alarms from its `monitoring` settings (each skipped when
+   * the settings turn it off): `<purpose>-not-stored` and `<purpose>-volume-drop`.
+   */
+  addLossAlarms(purpose: string, settings: LossAlarmSettings, m: {
+    readonly accepted: MetricRef;
+    readonly stored: readonly MetricRef[];
+    readonly incoming: MetricRef;
+    /** What counts as accepted and as stored, for the alarm descriptions. */
+    readonly acceptedText: string;
+    readonly storedText: string;
+  }): void {
+    if (settings.lossPercent > 0) {
+      this.alerts.acceptedVsStored(`${purpose}-not-stored`, {
+        description:
+          `More than ${settings.lossPercent}% of ${m.acceptedText} were not ${m.storedText} in ${settings.lossEvaluationPeriods} ` +
+          `periods of ${settings.lossPeriodSeconds} s in a row: records are being lost or parked (docs/operations.md).`,
+        accepted: m.accepted,
+        stored: m.stored,
+        thresholdPercent: settings.lossPercent,
+        periodSeconds: settings.lossPeriodSeconds,
+        evaluationPeriods: settings.lossEvaluationPeriods,
+      });
+    }
+    const v = settings.volumeDrop;
+    if (v.mode === 'off') return;
+    const common = {
+      description:
+        (v.mode === 'anomaly'
+          ? `Incoming volume fell below its expected band (${v.bandWidth} standard deviations)`
+          : `Fewer than ${v.floor} records came in per ${v.periodSeconds} s`) +
+        ` for ${v.evaluationPeriods} periods in a row: a source may have stopped sending (docs/operations.md).`,
+      metric: m.incoming,
+      periodSeconds: v.periodSeconds,
+      evaluationPeriods: v.evaluationPeriods,
+      silenceIsDrop: v.silenceIsDrop,
+    };
+    this.alerts.volumeDrop(
+      `${purpose}-volume-drop`,
+      v.mode === 'anomaly' ? { ...common, mode: 'anomaly', bandWidth: v.bandWidth } : { ...common, mode: 'floor', floor: v.floor },
+    );
   }
 
   output(name: string, value: string, description: string): TerraformOutput {

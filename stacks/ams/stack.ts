@@ -13,6 +13,9 @@ import { DataBucket } from '../../modules/data-bucket.js';
 import { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
+import type { MetricRef } from '../../modules/alarms.js';
+import { firehoseFreshnessGraph, firehoseRecords, lambdaGraphs, queueDepthGraph, type DashboardGraph, type DashboardLine } from '../../modules/dashboard.js';
+import { amsMonitoring } from '../../config/monitoring.js';
 import { AmsCatalog } from './catalog.js';
 import { PARKING_PLACES } from '../../contracts/operations.js';
 import { TributaryStack } from '../base.js';
@@ -79,16 +82,51 @@ export class AmsStack extends TributaryStack {
       new AmsCatalog(this, 'catalog', { naming, datasetId, region, bucket: this.bucket, configuredDatasets: ams.datasets, partitionStartDate: ams.partitionStartDate });
     }
 
-    if (ams.delivery === 'sqs') this.sqsDelivery(props);
-    else this.firehoseDelivery(props);
+    const watch = ams.delivery === 'sqs' ? this.sqsDelivery(props) : this.firehoseDelivery(props);
     this.parkingOutput(
       PARKING_PLACES.ams.firehoseErrors,
       { bucket: this.bucket.name, prefix: this.firehose.errorPrefixRoot, delivery_stream_name: this.firehose.streamName },
       this.firehose.freshnessAlarm,
     );
+    this.watch(props, watch);
   }
 
-  private sqsDelivery({ config, datasetId, region }: AmsStackProps): void {
+  /**
+   * Loss detection and the dashboard (issue 18): records accepted versus delivered to S3, hours without a delivered
+   * record, a drop of the incoming volume; then every alarm of the stack and its traffic on one dashboard.
+   */
+  private watch({ config, datasetId }: AmsStackProps, w: DeliveryWatch): void {
+    const settings = amsMonitoring(config, datasetId);
+    const stream = this.firehose.streamName;
+    const records = firehoseRecords(stream);
+    const delivered: MetricRef = { namespace: 'AWS/Firehose', metricName: 'DeliveryToS3.Records', dimensions: { DeliveryStreamName: stream } };
+    this.addLossAlarms(datasetId, settings, {
+      accepted: w.accepted,
+      stored: [delivered],
+      incoming: w.incoming,
+      acceptedText: w.acceptedText,
+      storedText: `delivered to S3 by ${stream}`,
+    });
+    if (settings.noDeliveryHours > 0) {
+      this.alerts.noDelivery(`${datasetId}-no-delivery`, {
+        description:
+          `${stream} delivered no ${datasetId} record to S3 for ${settings.noDeliveryHours} hours while the dataset is deployed: ` +
+          'check the subscription (npm run ams -- status), then the ingress path (docs/operations.md).',
+        metric: delivered,
+        hours: settings.noDeliveryHours,
+      });
+    }
+    this.addDashboard([
+      { title: 'Records in and delivered', lines: [...w.incomingLines, records.incoming, records.delivered] },
+      { title: 'Failed', lines: w.failedLines },
+      ...(w.parked.length ? [queueDepthGraph('Parked: messages waiting in dead-letter and undelivered queues', w.parked)] : []),
+      ...w.extraGraphs,
+      ...(w.functionNames.length ? lambdaGraphs(w.functionNames) : []),
+      firehoseFreshnessGraph([stream]),
+    ]);
+  }
+
+  private sqsDelivery({ config, datasetId, region }: AmsStackProps): DeliveryWatch {
     const ams = config.ams;
     const naming = this.naming;
     const alerts = this.alerts;
@@ -285,6 +323,38 @@ export class AmsStack extends TributaryStack {
       { queue_url: subscriptionDlq.queue.url, queue_arn: subscriptionDlq.queue.arn, delivery_stream_name: this.firehose.streamName },
       undeliveredAlarm,
     );
+
+    const ingressSent: MetricRef = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesSent', dimensions: { QueueName: ingress.queue.name } };
+    const published: MetricRef = { namespace: 'AWS/SNS', metricName: 'NumberOfMessagesPublished', dimensions: { TopicName: topic.name } };
+    const snsLine = (metricName: string, label: string): DashboardLine => ({ namespace: 'AWS/SNS', metricName, dimensions: { TopicName: topic.name }, label });
+    return {
+      incoming: ingressSent,
+      accepted: published,
+      acceptedText: `the records the fan-out published to ${naming.name('sns', datasetId, 'data')}`,
+      incomingLines: [{ ...ingressSent, label: 'Messages into the ingress queue' }, { ...published, label: 'Records published by the fan-out' }],
+      failedLines: [
+        snsLine('NumberOfNotificationsFailed', 'SNS deliveries to Firehose failed'),
+        snsLine('NumberOfNotificationsRedrivenToDlq', 'Records moved to the undelivered queue'),
+        { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: fanOut.functionName }, label: 'Fan-out errors' },
+      ],
+      parked: [
+        { label: 'ingress DLQ', queueName: ingress.dlq.name },
+        { label: 'undelivered', queueName: subscriptionDlq.queue.name },
+        { label: 'undelivered DLQ', queueName: subscriptionDlq.dlq.name },
+        { label: 'confirmations DLQ', queueName: confirmations.dlq.name },
+      ],
+      extraGraphs: [
+        {
+          title: 'Ingress queue: oldest message age (s) and backlog',
+          stat: 'Maximum',
+          lines: [
+            { namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', dimensions: { QueueName: ingress.queue.name }, stat: 'Maximum', label: 'Oldest message age (s)' },
+            { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: ingress.queue.name }, stat: 'Maximum', label: 'Messages waiting' },
+          ],
+        },
+      ],
+      functionNames: [fanOut.functionName, confirm.functionName],
+    };
   }
 
   /**
@@ -302,7 +372,7 @@ export class AmsStack extends TributaryStack {
    * - subscriber policy, iam:PassRole: `StringEqualsIfExists iam:PassedToService = sns.amazonaws.com` (only SNS
    *   may receive the role; a request without the key is not refused).
    */
-  private firehoseDelivery({ datasetId, region }: AmsStackProps): void {
+  private firehoseDelivery({ datasetId, region }: AmsStackProps): DeliveryWatch {
     const naming = this.naming;
     const subscriptionRole = serviceRole(this, 'subscription-role', {
       name: naming.name('iamRole', datasetId, 'ams-subscription'),
@@ -343,5 +413,35 @@ export class AmsStack extends TributaryStack {
     this.output(AMS_OUTPUTS.deliveryStreamArn, this.firehose.arn, 'Subscribe with this Firehose stream ARN');
     this.output(AMS_OUTPUTS.subscriberRoleArn, subscriberRole.arn, 'firehoseDestination.subscriberRoleArn');
     this.output(AMS_OUTPUTS.subscriptionRoleArn, subscriptionRole.arn, 'firehoseDestination.subscriptionRoleArn');
+
+    const stream = this.firehose.streamName;
+    const incoming: MetricRef = { namespace: 'AWS/Firehose', metricName: 'IncomingRecords', dimensions: { DeliveryStreamName: stream } };
+    return {
+      incoming,
+      accepted: incoming,
+      acceptedText: `the records Amazon put into ${stream}`,
+      incomingLines: [],
+      failedLines: [
+        { namespace: 'AWS/Firehose', metricName: 'DeliveryToS3.Success', dimensions: { DeliveryStreamName: stream }, stat: 'Average', label: 'S3 delivery success (1 = all)' },
+        { namespace: 'AWS/Firehose', metricName: 'ThrottledRecords', dimensions: { DeliveryStreamName: stream }, label: 'Records throttled' },
+      ],
+      parked: [],
+      extraGraphs: [],
+      functionNames: [],
+    };
   }
+}
+
+/** What each delivery variant contributes to the stack's loss alarms and dashboard. */
+interface DeliveryWatch {
+  /** Incoming volume (the volume-drop alarm). */
+  readonly incoming: MetricRef;
+  /** Records accepted for delivery (the accepted-versus-stored alarm), and its wording. */
+  readonly accepted: MetricRef;
+  readonly acceptedText: string;
+  readonly incomingLines: readonly DashboardLine[];
+  readonly failedLines: readonly DashboardLine[];
+  readonly parked: readonly { label: string; queueName: string }[];
+  readonly extraGraphs: readonly DashboardGraph[];
+  readonly functionNames: readonly string[];
 }
