@@ -53,3 +53,24 @@ export interface AmsMonitoring extends LossAlarmSettings {
 export function amsMonitoring(_config: unknown, _datasetId: string): AmsMonitoring {
   return { ...DEFAULT_LOSS_ALARMS, noDeliveryHours: DEFAULT_AMS_NO_DELIVERY_HOURS };
 }
+
+/** The clickstream loss-detection settings. */
+export interface ClickstreamMonitoring extends LossAlarmSettings {
+  readonly rejectRatePercent: number;
+}
+
+export function clickstreamMonitoring(_config: unknown): ClickstreamMonitoring {
+  return { ...DEFAULT_LOSS_ALARMS, rejectRatePercent: DEFAULT_CLICKSTREAM_REJECT_RATE_PERCENT };
+}
+
+/**
+ * Buy with Prime: partner events follow orders, and a quiet hour is normal for a small store, so an hour without any
+ * event is not a drop by default (silenceIsDrop false).
+ */
+export function buyWithPrimeMonitoring(_config: unknown): LossAlarmSettings {
+  return { ...DEFAULT_LOSS_ALARMS, volumeDrop: { ...DEFAULT_VOLUME_DROP, silenceIsDrop: false } };
+}
+
+export function clientEventsMonitoring(_config: unknown): LossAlarmSettings {
+  return DEFAULT_LOSS_ALARMS;
+}

@@ -168,13 +168,14 @@ describe('stacks (defaults: on-demand, no CORS, no TTL)', () => {
     expect(env.STREAM_NAME).toMatch(/aws_kinesis_stream\..*\.name/);
   });
 
-  it('alarms: iterator age, both functions\' errors, on-failure queue depth, both DLQs, API 5xx', () => {
+  it('alarms: iterator age, both functions\' errors, on-failure queue depth, both DLQs, API 5xx, and the loss alarms (issue 18)', () => {
     const alarms = Object.values(resources(s, 'aws_cloudwatch_metric_alarm'));
     const names = alarms.map((a) => a.alarm_name).sort();
     expect(names).toEqual([
       'trib-use1-clickstream-api-5xx', 'trib-use1-clickstream-ingest-errors', 'trib-use1-clickstream-iterator-age',
-      'trib-use1-clickstream-process-errors', 'trib-use1-clickstream-process-failures-depth',
-      'trib-use1-clickstream-process-failures-dlq-depth', 'trib-use1-clickstream-rejects-dlq-depth',
+      'trib-use1-clickstream-not-stored', 'trib-use1-clickstream-process-errors', 'trib-use1-clickstream-process-failures-depth',
+      'trib-use1-clickstream-process-failures-dlq-depth', 'trib-use1-clickstream-reject-rate', 'trib-use1-clickstream-rejects-dlq-depth',
+      'trib-use1-clickstream-volume-drop',
     ]);
     const age = alarms.find((a) => a.alarm_name === 'trib-use1-clickstream-iterator-age')!;
     expect(age).toMatchObject({ namespace: 'AWS/Lambda', metric_name: 'IteratorAge', threshold: 300_000 });
@@ -184,7 +185,7 @@ describe('stacks (defaults: on-demand, no CORS, no TTL)', () => {
 
   it('outputs', () => {
     expect(Object.keys(s.json.output!).sort()).toEqual(
-      [...Object.values(CLICKSTREAM_OUTPUTS), 'alerts_topic_arn', ...Object.values(PARKING_PLACES.clickstream).map((p) => parkingOutputName(p.place))].sort(),
+      [...Object.values(CLICKSTREAM_OUTPUTS), 'alerts_topic_arn', 'dashboard_name', ...Object.values(PARKING_PLACES.clickstream).map((p) => parkingOutputName(p.place))].sort(),
     );
     expect(s.json.output![CLICKSTREAM_OUTPUTS.reportUrl].value).toMatch(/api_endpoint}\/report$/);
   });

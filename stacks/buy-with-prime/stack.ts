@@ -34,6 +34,9 @@ import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
 import { ownAccount, ownPartition, serviceStatement } from '../../modules/iam.js';
 import { TributaryStack } from '../base.js';
 import { BwpFargateService } from './fargate.js';
+import type { MetricRef } from '../../modules/alarms.js';
+import { lambdaGraphs, queueDepthGraph, type DashboardLine } from '../../modules/dashboard.js';
+import { buyWithPrimeMonitoring } from '../../config/monitoring.js';
 
 export const BWP_PIPELINE = 'buy-with-prime';
 
@@ -327,6 +330,58 @@ export class BuyWithPrimeStack extends TributaryStack {
       this.queue.dlqAlarm,
     );
     this.output(BWP_OUTPUTS.kmsKeyArn, this.key.arn, 'KMS key protecting the stored tokens');
+    this.watch();
+  }
+
+  /**
+   * Loss detection and the dashboard (issue 18): events queued versus processed (deleted from the queue), a drop of
+   * the incoming volume, then every alarm of the stack and the event path on one dashboard.
+   */
+  private watch(): void {
+    const settings = buyWithPrimeMonitoring(this.config);
+    const queue = { QueueName: this.queue.queue.name };
+    const sent: MetricRef = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesSent', dimensions: queue };
+    const deleted: MetricRef = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesDeleted', dimensions: queue };
+    this.addLossAlarms('bwp-events', settings, {
+      accepted: sent,
+      stored: [deleted],
+      incoming: sent,
+      acceptedText: 'the partner events queued for the processor',
+      storedText: 'processed (deleted from the queue after their write)',
+    });
+    const bwpMetric = (metricName: string, label: string): DashboardLine => ({
+      namespace: BWP_METRICS.namespace, metricName, dimensions: { [BWP_METRICS.dimension]: this.stackName }, label,
+    });
+    const rules = this.rules.map((rule, i) => ({ EventBusName: this.bus.name, RuleName: rule.name, type: this.config.buyWithPrime.eventTypes[i] }));
+    this.addDashboard([
+      {
+        title: 'Incoming',
+        lines: [
+          ...rules.map(({ type, ...dimensions }) => ({ namespace: 'AWS/Events', metricName: 'MatchedEvents', dimensions, label: `${type} matched` })),
+          { ...sent, label: 'Events queued' },
+        ],
+      },
+      { title: 'Delivered', lines: [{ ...deleted, label: 'Events processed (deleted from the queue)' }] },
+      {
+        title: 'Failed',
+        lines: [
+          ...rules.map(({ type, ...dimensions }) => ({ namespace: 'AWS/Events', metricName: 'FailedInvocations', dimensions, label: `${type} not queued` })),
+          { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: this.processor.functionName }, label: 'Processor errors' },
+          bwpMetric(BWP_METRICS.unroutableEvents, 'Acknowledged without processing'),
+          bwpMetric(BWP_METRICS.eventsBlockedByReauth, 'Blocked: installation needs reauthorization'),
+        ],
+      },
+      queueDepthGraph('Parked: messages waiting', [
+        { label: 'events queue', queueName: this.queue.queue.name },
+        { label: 'events DLQ', queueName: this.queue.dlq.name },
+      ]),
+      {
+        title: 'Events queue: oldest message age (s)',
+        stat: 'Maximum',
+        lines: [{ namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', dimensions: queue, stat: 'Maximum', label: 'Oldest message age' }],
+      },
+      ...lambdaGraphs([this.processor.functionName, ...(this.oauthFunction ? [this.oauthFunction.functionName] : [])]),
+    ]);
   }
 
   /** Lambda behind an API Gateway HTTP API ($default stage, HTTPS only), with an optional custom domain. */

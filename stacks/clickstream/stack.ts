@@ -18,6 +18,7 @@
  */
 import type { Construct } from 'constructs';
 import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import type { TributaryConfig } from '../../config/index.js';
 import { DynamodbTable } from '../../modules/dynamodb-table.js';
 import { HTTP_API_STAGE, httpLambdaApi } from '../../modules/http-lambda-api.js';
@@ -31,6 +32,10 @@ import {
 
 export { CLICKSTREAM_OUTPUTS, CLICKSTREAM_TABLE_KEYS } from '../../contracts/clickstream.js';
 import { PARKING_PLACES } from '../../contracts/operations.js';
+import type { MetricRef } from '../../modules/alarms.js';
+import { lambdaGraphs, queueDepthGraph, type DashboardLine } from '../../modules/dashboard.js';
+import { clickstreamMonitoring } from '../../config/monitoring.js';
+import type { ProcessSummary } from '../../handlers/clickstream/process/core.js';
 
 export const CLICKSTREAM_PIPELINE = 'clickstream';
 
@@ -54,6 +59,15 @@ export const ACCESS_LOG_FORMAT = JSON.stringify({
   integrationError: '$context.integration.error',
   userAgent: '$context.identity.userAgent',
 });
+
+/**
+ * The processor logs one line per batch, `batch processed` with its ProcessSummary (handlers/clickstream/process/
+ * index.ts); metric filters turn its counts into metrics (namespace below, metric `<function name>-<field>`).
+ */
+export const CLICKSTREAM_BATCH_LOG_MESSAGE = 'batch processed';
+export const CLICKSTREAM_METRIC_NAMESPACE = 'Tributary/Clickstream';
+/** The ProcessSummary counts turned into metrics (typed: a renamed summary field breaks the build). */
+export const CLICKSTREAM_BATCH_COUNTS = ['written', 'rejected', 'failed'] as const satisfies readonly (keyof ProcessSummary)[];
 
 export interface ClickstreamStackProps {
   readonly config: TributaryConfig;
@@ -231,5 +245,82 @@ export class ClickstreamStack extends TributaryStack {
     for (const [spec, q] of [[PARKING_PLACES.clickstream.rejectsDlq, this.rejects], [PARKING_PLACES.clickstream.processFailuresDlq, this.failures]] as const) {
       this.parkingOutput(spec, { queue_url: q.dlq.url, queue_arn: q.dlq.arn, source_queue_url: q.queue.url, source_queue_arn: q.queue.arn }, q.dlqAlarm);
     }
+    this.watch(props.config);
+  }
+
+  /**
+   * Loss detection and the dashboard (issue 18): the processor's per-batch counts as metrics, the reject rate,
+   * records accepted into the stream versus written or kept as rejects, a drop of the incoming volume.
+   */
+  private watch(config: TributaryConfig): void {
+    const settings = clickstreamMonitoring(config);
+    const counts = Object.fromEntries(
+      CLICKSTREAM_BATCH_COUNTS.map((field) => {
+        const metricName = `${this.processor.functionName}-${field}`;
+        new CloudwatchLogMetricFilter(this, `process-${field}-records`, {
+          name: `${field}-records`,
+          logGroupName: this.processor.logGroup.name,
+          pattern: `{ $.message = "${CLICKSTREAM_BATCH_LOG_MESSAGE}" }`,
+          metricTransformation: { namespace: CLICKSTREAM_METRIC_NAMESPACE, name: metricName, value: `$.${field}`, unit: 'Count' },
+        });
+        return [field, { namespace: CLICKSTREAM_METRIC_NAMESPACE, metricName } satisfies MetricRef];
+      }),
+    ) as Record<(typeof CLICKSTREAM_BATCH_COUNTS)[number], MetricRef>;
+    const stream = { StreamName: this.stream.streamName };
+    const accepted: MetricRef = { namespace: 'AWS/Kinesis', metricName: 'IncomingRecords', dimensions: stream };
+    const rejectsSent: MetricRef = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesSent', dimensions: { QueueName: this.rejects.queue.name } };
+    const api = { ApiId: this.api.id, Stage: '$default' };
+
+    if (settings.rejectRatePercent > 0) {
+      this.alerts.rejectRate('clickstream-reject-rate', {
+        description:
+          `More than ${settings.rejectRatePercent}% of clickstream records were refused (kept in the rejects queue) for 15 minutes: ` +
+          'a client sends records the schema refuses; read the reasons in the rejects queue (docs/operations.md).',
+        accepted,
+        rejected: rejectsSent,
+        thresholdPercent: settings.rejectRatePercent,
+      });
+    }
+    this.addLossAlarms('clickstream', settings, {
+      accepted,
+      stored: [counts.written, counts.rejected],
+      incoming: accepted,
+      acceptedText: `the records accepted into ${this.stream.streamName}`,
+      storedText: 'written to DynamoDB or kept in the rejects queue by the processor',
+    });
+
+    const line = (m: MetricRef, label: string): DashboardLine => ({ ...m, label });
+    this.addDashboard([
+      {
+        title: 'Incoming',
+        lines: [
+          { namespace: 'AWS/ApiGateway', metricName: 'Count', dimensions: api, label: 'POST /report requests' },
+          line(accepted, 'Records accepted into the stream'),
+        ],
+      },
+      { title: 'Delivered', lines: [line(counts.written, 'Records written to DynamoDB'), line(counts.rejected, 'Stream records kept as rejects')] },
+      {
+        title: 'Failed',
+        lines: [
+          line(counts.failed, 'Records the processor could not write (retried)'),
+          line(rejectsSent, 'Rejects queued (refused bodies and ineligible records)'),
+          { namespace: 'AWS/ApiGateway', metricName: '5xx', dimensions: api, label: 'API 5xx' },
+          { namespace: 'AWS/ApiGateway', metricName: '4xx', dimensions: api, label: 'API 4xx' },
+          { namespace: 'AWS/Kinesis', metricName: 'PutRecords.FailedRecords', dimensions: stream, label: 'Records Kinesis refused (retried by the ingest)' },
+        ],
+      },
+      queueDepthGraph('Parked: messages waiting', [
+        { label: 'rejects', queueName: this.rejects.queue.name },
+        { label: 'rejects DLQ', queueName: this.rejects.dlq.name },
+        { label: 'process failures', queueName: this.failures.queue.name },
+        { label: 'process failures DLQ', queueName: this.failures.dlq.name },
+      ]),
+      {
+        title: 'Processor iterator age (ms)',
+        stat: 'Maximum',
+        lines: [{ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensions: { FunctionName: this.processor.functionName }, stat: 'Maximum', label: 'Iterator age' }],
+      },
+      ...lambdaGraphs([this.ingest.functionName, this.processor.functionName]),
+    ]);
   }
 }

@@ -1,0 +1,350 @@
+/**
+ * Loss detection and dashboards (issue 18), synthesized for real over every stack of the default, the full and the
+ * Fargate example configs:
+ * - every stack has one dashboard, named within CloudWatch's rules (1-255 of A-Za-z0-9-_), whose body is valid JSON
+ *   in the Dashboard Body Structure (widgets on the 24-column grid), lists every alarm of the stack and no other, and
+ *   graphs only metrics of the stack's own resources (dimension values that are its resources' names) or metrics the
+ *   stack itself produces (its log metric filters, the Buy with Prime EMF metrics);
+ * - every alarm notifies the stack's alerts topic on ALARM and OK;
+ * - each pipeline has its loss alarms with the right metrics, thresholds and missing-data treatment;
+ * - the alarm builders refuse evaluation ranges PutMetricAlarm refuses (at most 1 day below a one-hour period, 7 days
+ *   otherwise);
+ * - the clickstream metric filters read fields the processor's real logger writes at the top level of its line.
+ */
+import '../../lib/fast-synth.js';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { App, TerraformStack, Testing } from 'cdktf';
+import { loadConfig } from '../../config/index.js';
+import { fromRoot } from '../../lib/paths.js';
+import { Alerts, checkEvaluationRange } from '../../modules/alarms.js';
+import { ALARMS_PER_WIDGET, dashboardBody } from '../../modules/dashboard.js';
+import { Naming } from '../../modules/naming.js';
+import { BWP_METRICS } from '../../handlers/buy-with-prime/lib/metrics.js';
+import { createLogger } from '../../handlers/shared/log.js';
+import { CLICKSTREAM_BATCH_COUNTS, CLICKSTREAM_BATCH_LOG_MESSAGE } from '../../stacks/clickstream/stack.js';
+import { resources, synthConfig, type SynthStack } from '../helpers/synth.js';
+
+type Body = Record<string, unknown>;
+type Widget = { type: string; x: number; y: number; width: number; height: number; properties: Body };
+type MetricQuery = { id: string; expression?: string; return_data?: boolean; metric?: { namespace: string; metric_name: string; dimensions?: Record<string, string>; period: number; stat: string } };
+
+const CONFIGS = { default: 'config/default.json', full: 'config/examples/full.json', fargate: 'config/examples/fargate.json' } as const;
+
+const stacks: { config: string; stack: SynthStack }[] = [];
+const cleanups: (() => void)[] = [];
+beforeAll(() => {
+  for (const [name, file] of Object.entries(CONFIGS)) {
+    const s = synthConfig(loadConfig(fromRoot(file)));
+    cleanups.push(s.cleanup);
+    for (const stack of s.stacks) stacks.push({ config: name, stack });
+  }
+}, 300_000);
+afterAll(() => cleanups.forEach((c) => c()));
+
+const alarmsOf = (s: SynthStack) => resources(s, 'aws_cloudwatch_metric_alarm');
+const alarmNamed = (s: SynthStack, suffix: string): Body => {
+  const hits = Object.values(alarmsOf(s)).filter((a) => String(a.alarm_name).endsWith(`-${suffix}`));
+  expect(hits, `${s.name}: alarm *-${suffix}`).toHaveLength(1);
+  return hits[0];
+};
+const query = (alarm: Body, id: string): MetricQuery => {
+  const q = (alarm.metric_query as MetricQuery[]).find((m) => m.id === id);
+  expect(q, `metric query ${id} of ${String(alarm.alarm_name)}`).toBeDefined();
+  return q!;
+};
+const dashboardOf = (s: SynthStack): { name: string; widgets: Widget[] } => {
+  const all = Object.values(resources(s, 'aws_cloudwatch_dashboard'));
+  expect(all, `${s.name} dashboards`).toHaveLength(1);
+  return { name: String(all[0].dashboard_name), widgets: (JSON.parse(String(all[0].dashboard_body)) as { widgets: Widget[] }).widgets };
+};
+const pipelineOf = (s: SynthStack) =>
+  String((s.json.provider?.aws?.[0]?.default_tags as { tags: Record<string, string> }[])[0].tags['tributary:pipeline']);
+
+/** The literal names of the stack's resources (what a metric dimension may hold besides a reference). */
+function resourceNames(s: SynthStack): Set<string> {
+  const names = new Set<string>();
+  for (const byId of Object.values(s.json.resource ?? {})) {
+    for (const r of Object.values(byId)) {
+      for (const k of ['name', 'function_name', 'dashboard_name']) if (typeof r[k] === 'string') names.add(r[k] as string);
+    }
+  }
+  return names;
+}
+
+/** Every `${type.id.attr}` reference in `text` must name a resource of the stack. */
+function expectReferencesExist(s: SynthStack, text: string, where: string): void {
+  for (const [, type, id] of text.matchAll(/\$\{(aws_[a-z0-9_]+)\.([^.}]+)\.[a-z_]+\}/g)) {
+    expect(s.json.resource?.[type]?.[id], `${s.name} ${where}: ${type}.${id}`).toBeDefined();
+  }
+}
+
+describe('every stack: dashboard and alarm routing', () => {
+  it('synthesized the three configs', () => {
+    expect(stacks.length).toBeGreaterThan(69);
+    expect(new Set(stacks.map((s) => pipelineOf(s.stack)))).toEqual(new Set(['ams', 'buy-with-prime', 'clickstream', 'client-events']));
+  });
+
+  it('one dashboard per stack, named within CloudWatch limits, with a dashboard_name output', () => {
+    const names = new Set<string>();
+    for (const { stack } of stacks) {
+      const d = dashboardOf(stack);
+      expect(d.name).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
+      expect(stack.json.output?.dashboard_name?.value).toBe(d.name);
+      names.add(`${stack.json.provider?.aws?.[0]?.region as string}/${d.name}`);
+    }
+    // Dashboard names are unique per account (and our names per region): no two stacks share one.
+    expect(names.size).toBe(stacks.length);
+  });
+
+  it('the body is valid JSON on the 24-column grid; widgets do not overlap', () => {
+    for (const { stack } of stacks) {
+      const { widgets } = dashboardOf(stack);
+      const cells = new Set<string>();
+      for (const w of widgets) {
+        expect(['alarm', 'metric']).toContain(w.type);
+        expect(w.x + w.width, `${stack.name} ${String(w.properties.title)}`).toBeLessThanOrEqual(24);
+        for (let x = w.x; x < w.x + w.width; x++) {
+          for (let y = w.y; y < w.y + w.height; y++) {
+            expect(cells.has(`${x},${y}`), `${stack.name}: overlap at ${x},${y}`).toBe(false);
+            cells.add(`${x},${y}`);
+          }
+        }
+        if (w.type === 'metric') {
+          expect(w.properties.region).toBe(stack.json.provider?.aws?.[0]?.region);
+          expect(Array.isArray(w.properties.metrics) && (w.properties.metrics as unknown[]).length > 0).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('alarm widgets list every alarm of the stack, and only those', () => {
+    for (const { stack } of stacks) {
+      const listed = dashboardOf(stack).widgets.filter((w) => w.type === 'alarm').flatMap((w) => w.properties.alarms as string[]);
+      const all = Object.keys(alarmsOf(stack)).map((id) => `\${aws_cloudwatch_metric_alarm.${id}.arn}`);
+      expect(listed.length).toBeGreaterThan(0);
+      expect([...listed].sort(), stack.name).toEqual(all.sort());
+      for (const w of dashboardOf(stack).widgets.filter((x) => x.type === 'alarm')) {
+        expect((w.properties.alarms as string[]).length).toBeLessThanOrEqual(ALARMS_PER_WIDGET);
+      }
+    }
+  });
+
+  it('graphs only metrics of the stack: dimensions name its own resources, custom metrics come from its own filters or EMF', () => {
+    for (const { stack } of stacks) {
+      const names = resourceNames(stack);
+      const filtered = new Set(
+        Object.values(resources(stack, 'aws_cloudwatch_log_metric_filter')).map((f) => {
+          const t = (f.metric_transformation as { namespace: string; name: string }[] | { namespace: string; name: string });
+          const m = Array.isArray(t) ? t[0] : t;
+          return `${m.namespace}/${m.name}`;
+        }),
+      );
+      for (const w of dashboardOf(stack).widgets.filter((x) => x.type === 'metric')) {
+        for (const line of w.properties.metrics as unknown[][]) {
+          if (typeof line[0] !== 'string') continue; // an expression
+          const [namespace, metricName, ...rest] = line as string[];
+          const dims = rest.filter((x) => typeof x === 'string');
+          const where = `${stack.name} "${String(w.properties.title)}" ${namespace} ${metricName}`;
+          if (namespace.startsWith('Tributary/')) {
+            if (namespace === BWP_METRICS.namespace) {
+              expect(dims, where).toEqual([BWP_METRICS.dimension, stack.name]);
+              expect(Object.values(BWP_METRICS)).toContain(metricName);
+            } else {
+              expect(filtered.has(`${namespace}/${metricName}`), where).toBe(true);
+            }
+            continue;
+          }
+          expect(namespace, where).toMatch(/^AWS\/(SQS|SNS|Lambda|Firehose|Kinesis|ApiGateway|Events)$/);
+          expect(dims.length % 2, where).toBe(0);
+          for (let i = 1; i < dims.length; i += 2) {
+            const value = dims[i];
+            if (value.includes('${')) expectReferencesExist(stack, value, where);
+            else if (dims[i - 1] !== 'Stage') expect(names.has(value), `${where}: ${dims[i - 1]}=${value}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
+  it('every alarm notifies the stack\'s alerts topic on ALARM and OK', () => {
+    for (const { stack } of stacks) {
+      const topics = Object.entries(resources(stack, 'aws_sns_topic')).filter(([, t]) => String(t.name).endsWith('-alerts'));
+      expect(topics, stack.name).toHaveLength(1);
+      const arn = `\${aws_sns_topic.${topics[0][0]}.arn}`;
+      for (const [id, a] of Object.entries(alarmsOf(stack))) {
+        expect(a.alarm_actions, `${stack.name} ${id}`).toEqual([arn]);
+        expect(a.ok_actions, `${stack.name} ${id}`).toEqual([arn]);
+        expectReferencesExist(stack, JSON.stringify(a), id);
+      }
+    }
+  });
+});
+
+describe('loss alarms per pipeline', () => {
+  const of = (pipeline: string) => stacks.filter((s) => pipelineOf(s.stack) === pipeline);
+
+  it('AMS: accepted versus delivered, 6 hours without a delivered record (missing = breaching), volume drop', () => {
+    expect(of('ams').length).toBeGreaterThanOrEqual(69 + 6);
+    for (const { config, stack } of of('ams')) {
+      const dataset = stack.name.replace(/^ams-/, '').replace(/-(na|eu|fe)$/, '');
+      const stream = Object.values(resources(stack, 'aws_kinesis_firehose_delivery_stream'))[0].name as string;
+      const delivered = { namespace: 'AWS/Firehose', metric_name: 'DeliveryToS3.Records', dimensions: { DeliveryStreamName: stream } };
+
+      const noDelivery = alarmNamed(stack, `${dataset}-no-delivery`);
+      expect(noDelivery).toMatchObject({
+        namespace: 'AWS/Firehose', metric_name: 'DeliveryToS3.Records', dimensions: { DeliveryStreamName: stream }, statistic: 'Sum',
+        period: 3600, evaluation_periods: 6, threshold: 1, comparison_operator: 'LessThanThreshold', treat_missing_data: 'breaching',
+      });
+
+      const notStored = alarmNamed(stack, `${dataset}-not-stored`);
+      expect(notStored).toMatchObject({ threshold: 5, comparison_operator: 'GreaterThanThreshold', evaluation_periods: 3, datapoints_to_alarm: 3 });
+      expect(query(notStored, 'stored0').metric).toMatchObject({ ...delivered, period: 3600, stat: 'Sum' });
+      const accepted = query(notStored, 'accepted').metric!;
+      const incoming = query(alarmNamed(stack, `${dataset}-volume-drop`), 'incoming').metric!;
+      if (config === 'full') {
+        // firehose delivery: Amazon puts straight into the stream.
+        expect(accepted).toMatchObject({ namespace: 'AWS/Firehose', metric_name: 'IncomingRecords', dimensions: { DeliveryStreamName: stream } });
+        expect(incoming).toMatchObject({ namespace: 'AWS/Firehose', metric_name: 'IncomingRecords' });
+      } else {
+        // sqs delivery: the fan-out's published records; the volume is what arrives in the ingress queue.
+        expect(accepted).toMatchObject({ namespace: 'AWS/SNS', metric_name: 'NumberOfMessagesPublished' });
+        expect(accepted.dimensions!.TopicName).toMatch(/^\$\{aws_sns_topic\.data-topic(_[A-Z0-9]+)?\.name\}$/);
+        expect(incoming).toMatchObject({ namespace: 'AWS/SQS', metric_name: 'NumberOfMessagesSent' });
+        expect(incoming.dimensions!.QueueName).toMatch(/^\$\{aws_sqs_queue\.ingress_queue(_[A-Z0-9]+)?\.name\}$/);
+      }
+      expect(query(notStored, 'lost').expression).toBe('IF(FILL(accepted, 0) >= 10, 100 * (FILL(accepted, 0) - (FILL(stored0, 0))) / FILL(accepted, 0), 0)');
+    }
+  });
+
+  it('volume drop: anomaly detection band, lower side, silence is a drop (Buy with Prime: silence is normal)', () => {
+    for (const { stack } of stacks.filter((s) => pipelineOf(s.stack) !== 'client-events')) {
+      const hits = Object.values(alarmsOf(stack)).filter((a) => String(a.alarm_name).endsWith('-volume-drop'));
+      expect(hits, stack.name).toHaveLength(1);
+      const a = hits[0];
+      expect(a).toMatchObject({
+        comparison_operator: 'LessThanLowerThreshold', threshold_metric_id: 'band', evaluation_periods: 3, datapoints_to_alarm: 3,
+        treat_missing_data: pipelineOf(stack) === 'buy-with-prime' ? 'notBreaching' : 'breaching',
+      });
+      expect(query(a, 'band')).toMatchObject({ expression: 'ANOMALY_DETECTION_BAND(incoming, 2)', return_data: true });
+      expect(query(a, 'incoming')).toMatchObject({ return_data: true, metric: { period: 3600, stat: 'Sum' } });
+    }
+  });
+
+  it('clickstream: reject rate over stream records, accepted into the stream versus written or kept, from the processor\'s own counts', () => {
+    expect(of('clickstream').length).toBe(2);
+    for (const { stack } of of('clickstream')) {
+      const stream = Object.values(resources(stack, 'aws_kinesis_stream'))[0].name as string;
+      const processor = Object.values(resources(stack, 'aws_lambda_function')).find((f) => String(f.function_name).endsWith('-clickstream-process'))!;
+      const filters = Object.values(resources(stack, 'aws_cloudwatch_log_metric_filter'));
+      expect(filters.map((f) => f.name).sort()).toEqual(['failed-records', 'rejected-records', 'written-records']);
+      for (const f of filters) {
+        const field = String(f.name).replace('-records', '');
+        expect(f).toMatchObject({
+          pattern: `{ $.message = "${CLICKSTREAM_BATCH_LOG_MESSAGE}" }`,
+          metric_transformation: { namespace: 'Tributary/Clickstream', name: `${String(processor.function_name)}-${field}`, value: `$.${field}`, unit: 'Count' },
+        });
+        expect(String(f.log_group_name)).toMatch(/^\$\{aws_cloudwatch_log_group\.process_logs_[A-Z0-9]+\.name\}$/);
+      }
+      const rate = alarmNamed(stack, 'clickstream-reject-rate');
+      expect(rate).toMatchObject({ threshold: 5, comparison_operator: 'GreaterThanThreshold', evaluation_periods: 3 });
+      expect(query(rate, 'accepted').metric).toMatchObject({ namespace: 'AWS/Kinesis', metric_name: 'IncomingRecords', dimensions: { StreamName: stream }, period: 300 });
+      expect(query(rate, 'rejected').metric).toMatchObject({ namespace: 'AWS/SQS', metric_name: 'NumberOfMessagesSent' });
+      expect(query(rate, 'rejected').metric!.dimensions!.QueueName).toMatch(/^\$\{aws_sqs_queue\.rejects_queue_[A-Z0-9]+\.name\}$/);
+      expect(query(rate, 'rate').expression).toBe(
+        'IF((FILL(accepted, 0) + FILL(rejected, 0)) >= 10, 100 * FILL(rejected, 0) / (FILL(accepted, 0) + FILL(rejected, 0)), 0)',
+      );
+      const notStored = alarmNamed(stack, 'clickstream-not-stored');
+      expect(query(notStored, 'accepted').metric).toMatchObject({ namespace: 'AWS/Kinesis', metric_name: 'IncomingRecords', dimensions: { StreamName: stream } });
+      expect(query(notStored, 'stored0').metric).toMatchObject({ namespace: 'Tributary/Clickstream', metric_name: `${String(processor.function_name)}-written` });
+      expect(query(notStored, 'stored1').metric).toMatchObject({ namespace: 'Tributary/Clickstream', metric_name: `${String(processor.function_name)}-rejected` });
+      expect(query(notStored, 'lost').expression).toContain('(FILL(stored0, 0) + FILL(stored1, 0))');
+    }
+  });
+
+  it('Buy with Prime: events queued versus processed', () => {
+    expect(of('buy-with-prime').length).toBe(2);
+    for (const { stack } of of('buy-with-prime')) {
+      const a = alarmNamed(stack, 'bwp-events-not-stored');
+      expect(query(a, 'accepted').metric).toMatchObject({ namespace: 'AWS/SQS', metric_name: 'NumberOfMessagesSent' });
+      expect(query(a, 'stored0').metric).toMatchObject({ namespace: 'AWS/SQS', metric_name: 'NumberOfMessagesDeleted' });
+      expect(query(a, 'accepted').metric!.dimensions).toEqual(query(a, 'stored0').metric!.dimensions);
+      expect(query(a, 'accepted').metric!.dimensions!.QueueName).toMatch(/^\$\{aws_sqs_queue\.events_queue_[A-Z0-9]+\.name\}$/);
+    }
+  });
+
+  it('client events: the transform\'s ProcessingFailed records are alarmed on the first one', () => {
+    for (const { stack } of of('client-events')) {
+      const a = alarmNamed(stack, 'client-events-processing-failed');
+      expect(a).toMatchObject({ namespace: 'Tributary/ClientEvents', statistic: 'Sum', threshold: 0, comparison_operator: 'GreaterThanThreshold' });
+    }
+  });
+});
+
+describe('alarm builders', () => {
+  const alerts = () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app as App, 'test');
+    return { stack, alerts: new Alerts(stack, 'alerts', { naming: new Naming('trib', 'us-east-1') }) };
+  };
+  const m = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesSent', dimensions: { QueueName: 'q' } };
+
+  it('refuse evaluation ranges CloudWatch refuses: 1 day below a one-hour period, 7 days from one hour', () => {
+    expect(() => checkEvaluationRange('x', 300, 288)).not.toThrow();
+    expect(() => checkEvaluationRange('x', 300, 289)).toThrow(/evaluation range of 86400 s/);
+    expect(() => checkEvaluationRange('x', 3600, 168)).not.toThrow();
+    expect(() => checkEvaluationRange('x', 3600, 169)).toThrow(/evaluation range of 604800 s/);
+    expect(() => checkEvaluationRange('x', 3600, 0)).toThrow(/at least 1/);
+    const { alerts: a } = alerts();
+    expect(() => a.noDelivery('n', { description: 'd', metric: m, hours: 200 })).toThrow(/alarm n: 200 periods/);
+    expect(() => a.acceptedVsStored('s', { description: 'd', accepted: m, stored: [] })).toThrow(/at least one stored metric/);
+  });
+
+  it('floor mode: FILL(incoming, 0) below the floor; every builder registers its alarm for the dashboard', () => {
+    const { stack, alerts: a } = alerts();
+    a.volumeDrop('v', { description: 'd', metric: m, mode: 'floor', floor: 50, periodSeconds: 900, evaluationPeriods: 4, silenceIsDrop: false });
+    a.processingFailed('p', { description: 'd', metric: m });
+    expect(a.alarms).toHaveLength(2);
+    const json = JSON.parse(Testing.synth(stack)) as { resource: { aws_cloudwatch_metric_alarm: Record<string, Body> } };
+    const v = Object.values(json.resource.aws_cloudwatch_metric_alarm).find((x) => x.alarm_name === 'trib-use1-v')!;
+    expect(v).toMatchObject({ comparison_operator: 'LessThanThreshold', threshold: 50, evaluation_periods: 4, treat_missing_data: 'notBreaching' });
+    expect(query(v, 'volume')).toMatchObject({ expression: 'FILL(incoming, 0)', return_data: true });
+    expect(query(v, 'incoming')).toMatchObject({ return_data: false, metric: { period: 900, stat: 'Sum', metric_name: 'NumberOfMessagesSent' } });
+  });
+
+  it('dashboard body: deterministic, alarm widgets split at 100 alarms, graphs two per row', () => {
+    const arns = Array.from({ length: 150 }, (_, i) => `arn:${i}`);
+    const graphs = [1, 2, 3].map((i) => ({ title: `g${i}`, lines: [{ ...m, label: `l${i}` }] }));
+    const body = dashboardBody('eu-west-1', arns, graphs);
+    expect(dashboardBody('eu-west-1', arns, graphs)).toBe(body);
+    const { widgets } = JSON.parse(body) as { widgets: Widget[] };
+    expect(widgets.filter((w) => w.type === 'alarm').map((w) => (w.properties.alarms as string[]).length)).toEqual([100, 50]);
+    const g = widgets.filter((w) => w.type === 'metric');
+    expect(g.map((w) => [w.x, w.y - g[0].y])).toEqual([[0, 0], [12, 0], [0, 6]]);
+    expect(g[0].properties.metrics).toEqual([['AWS/SQS', 'NumberOfMessagesSent', 'QueueName', 'q', { label: 'l1' }]]);
+  });
+});
+
+describe('clickstream metric filters read what the processor logs', () => {
+  it('the processor entry logs its summary under CLICKSTREAM_BATCH_LOG_MESSAGE', () => {
+    const src = readFileSync(fromRoot('handlers', 'clickstream', 'process', 'index.ts'), 'utf8');
+    expect(src).toContain(`log.info('${CLICKSTREAM_BATCH_LOG_MESSAGE}', { ...summary });`);
+  });
+
+  it('the real logger writes message and the counts at the top level of one JSON line (what $.message and $.written select)', () => {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      createLogger('clickstream-process').info(CLICKSTREAM_BATCH_LOG_MESSAGE, { records: 5, written: 3, rejected: 1, failed: 1 });
+    } finally {
+      process.stdout.write = write;
+    }
+    const entry = JSON.parse(lines.join('').trim()) as Body;
+    expect(entry.message).toBe(CLICKSTREAM_BATCH_LOG_MESSAGE);
+    for (const field of CLICKSTREAM_BATCH_COUNTS) expect(typeof entry[field], field).toBe('number');
+  });
+});
