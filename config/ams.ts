@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ADVERTISING_REGIONS, AMS_DATASET_IDS } from '../contracts/ams.js';
 import { asInt, bool, int, listOf, listOfOrAll, oneOf, parseWith, rules, section, str } from './validate.js';
+import { amsMonitoringSchema } from './monitoring.js';
 
 export const AMS_DELIVERY_VARIANTS = ['sqs', 'firehose'] as const;
 export type AmsDelivery = (typeof AMS_DELIVERY_VARIANTS)[number];
@@ -43,6 +44,7 @@ export const amsSchema = rules(
     partitionStartDate: partitionStartDate.default(DEFAULT_PARTITION_START_DATE).describe(
       'First day (YYYY-MM-DD, 2020-01-01 or later) of the data the Glue tables project: partition projection covers the years from this date\'s year to NOW. Set it to the year of your first deployment.',
     ),
+    monitoring: amsMonitoringSchema.prefault({}),
   }),
   (v, fail) => {
     // The ingress visibility timeout is 6x the fan-out timeout: the 900 s Lambda maximum gives 5400 s, well inside

@@ -3,6 +3,7 @@ import { DEFAULT_EVENT_TYPES, ROUTES } from '../handlers/buy-with-prime/events/r
 import {
   AWS_REGIONS, asInt, asStr, bool, describe, inShapeOrder, int, oneOf, oneOfNumbers, parseWith, regions, requiredWhenEnabled, rules, section, str, strList,
 } from './validate.js';
+import { buyWithPrimeMonitoringSchema } from './monitoring.js';
 
 export const BWP_DEPLOY_TARGETS = ['lambda', 'fargate'] as const;
 export type BwpDeployTarget = (typeof BWP_DEPLOY_TARGETS)[number];
@@ -145,6 +146,7 @@ const shape = {
       eventRetryAttempts: int(0, 185).default(185).describe('EventBridge delivery retries to SQS.'),
       eventMaxAgeSeconds: int(60, 86400).default(86400).describe('Oldest event EventBridge retries, seconds.'),
       fargate: fargateSchema.prefault({}).describe('Settings of the "fargate" deploy target.'),
+      monitoring: buyWithPrimeMonitoringSchema.prefault({}),
 };
 export const buyWithPrimeSchema = rules(
   requiredWhenEnabled(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { asInt, asStr, bool, corsOrigins, int, oneOf, parseWith, regions, rules, section } from './validate.js';
+import { clickstreamMonitoringSchema } from './monitoring.js';
 
 export const CLICKSTREAM_STREAM_MODES = ['on-demand', 'provisioned'] as const;
 export type ClickstreamStreamMode = (typeof CLICKSTREAM_STREAM_MODES)[number];
@@ -50,6 +51,7 @@ export const clickstreamSchema = rules(
 
     iteratorAgeAlarmSeconds: int(1, 604_800).default(300).describe('Alarm when the processor\'s iterator age exceeds this many seconds.'),
     api5xxAlarmThreshold: int(1, 1_000_000).default(1).describe('Alarm when the API returns at least this many 5xx responses in 5 minutes.'),
+    monitoring: clickstreamMonitoringSchema.prefault({}),
   }),
   (v, fail) => {
     const shardCount = asInt(v.shardCount);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { asInt, bool, corsOrigins, inShapeOrder, int, oneOf, parseWith, regions, requiredWhenEnabled, rules, section, str } from './validate.js';
+import { clientEventsMonitoringSchema } from './monitoring.js';
 
 /**
  * Who manages API Gateway's account-level CloudWatch Logs role (one setting per account and region, needed by REST
@@ -89,6 +90,7 @@ export const clientEventsSchema = rules(
     dlqRetentionDays: int(1, 14).default(14).describe('Days the targets\' dead-letter queues keep an event.'),
 
     zendesk: clientEventsZendeskSchema.prefault({}),
+    monitoring: clientEventsMonitoringSchema.prefault({}),
   }),
   (v, fail) => {
     const rate = asInt(v.throttlingRateLimit);

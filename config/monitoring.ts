@@ -1,76 +1,114 @@
 /**
- * Loss-detection settings shared by every pipeline (config key `<pipeline>.monitoring`, docs/operations.md): the
+ * Loss-detection settings of every pipeline (config key `<pipeline>.monitoring`, docs/operations.md): the
  * accepted-versus-stored alarm, the volume-drop alarm and, per pipeline, its own extra (AMS: hours without a
- * delivered record; clickstream: the reject rate).
+ * delivered record, per dataset; clickstream: the reject rate).
  */
+import { z } from 'zod';
+import { AMS_DATASET_IDS } from '../contracts/ams.js';
+import { AMS_SCHEMAS } from '../contracts/ams-schemas.js';
+import { asInt, bool, describe, int, oneOf, oneOfNumbers, rules, section } from './validate.js';
 
 export const VOLUME_DROP_MODES = ['anomaly', 'floor', 'off'] as const;
 export type VolumeDropMode = (typeof VOLUME_DROP_MODES)[number];
 
-export interface VolumeDropSettings {
-  /** "anomaly": below CloudWatch's anomaly detection band; "floor": below `floor` records per period; "off". */
-  readonly mode: VolumeDropMode;
-  /** Anomaly band width in standard deviations (1-10). Default 2. */
-  readonly bandWidth: number;
-  /** Fewest incoming records per period ("floor" mode). Default 1. */
-  readonly floor: number;
-  /** Period, seconds (a multiple of 60, 300-86400). Default 3600. */
-  readonly periodSeconds: number;
-  /** Periods in a row below the band or floor before the alarm fires. Default 3. */
-  readonly evaluationPeriods: number;
-  /** A period without any incoming data point counts as a drop. Default true. */
-  readonly silenceIsDrop: boolean;
+/** Periods the loss alarms accept: multiples of a minute that divide a day (CloudWatch's 60 s metric resolution). */
+export const MONITORING_PERIODS = [300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400] as const;
+
+/** PutMetricAlarm: period x evaluation periods at most 1 day below a one-hour period, 7 days otherwise. */
+function rangeLimit(period: number): number {
+  return period < 3600 ? 86_400 : 604_800;
+}
+function checkRange(period: unknown, periods: unknown, fail: (message: string) => void): void {
+  const p = asInt(period);
+  const n = asInt(periods);
+  if (p !== undefined && n !== undefined && p * n > rangeLimit(p)) {
+    fail(`${n} periods of ${p} s exceed CloudWatch's evaluation range of ${rangeLimit(p)} s`);
+  }
 }
 
-export interface LossAlarmSettings {
-  /** Share of accepted records not stored, percent, above which a period counts as lossy (0 turns the alarm off). Default 5. */
-  readonly lossPercent: number;
-  /** Period of the accepted-versus-stored comparison, seconds. Default 3600. */
-  readonly lossPeriodSeconds: number;
-  /** Lossy periods in a row before the alarm fires. Default 3. */
-  readonly lossEvaluationPeriods: number;
-  readonly volumeDrop: VolumeDropSettings;
+function volumeDropSchema(silenceIsDropDefault: boolean) {
+  return rules(
+    section({
+      mode: oneOf(VOLUME_DROP_MODES).default('anomaly').describe(
+        '"anomaly": alarm when incoming records fall below CloudWatch\'s anomaly detection band; "floor": below `floor` records per period; "off": no alarm.',
+      ),
+      bandWidth: int(1, 10).default(2).describe('Width of the anomaly detection band, in standard deviations ("anomaly" mode).'),
+      floor: int(1, 1_000_000_000).default(1).describe('Fewest incoming records per period ("floor" mode).'),
+      periodSeconds: oneOfNumbers(MONITORING_PERIODS).default(3600).describe('Period over which incoming records are summed, seconds.'),
+      evaluationPeriods: int(1, 168).default(3).describe('Periods in a row below the band or floor before the alarm fires.'),
+      silenceIsDrop: bool().default(silenceIsDropDefault).describe('A period without any data point counts as a drop (the pipeline went silent).'),
+    }),
+    (v, fail) => checkRange(v.periodSeconds, v.evaluationPeriods, (m) => fail('evaluationPeriods', m)),
+  ).describe('Volume-drop alarm: incoming records fall below what is expected.');
 }
 
-export const DEFAULT_VOLUME_DROP: VolumeDropSettings = {
-  mode: 'anomaly', bandWidth: 2, floor: 1, periodSeconds: 3600, evaluationPeriods: 3, silenceIsDrop: true,
-};
+const lossShape = (silenceIsDropDefault: boolean) => ({
+  lossPercent: int(0, 100).default(5).describe(
+    'Accepted-versus-stored alarm: share of accepted records not stored, percent, above which a period counts as lossy; 0 turns the alarm off.',
+  ),
+  lossPeriodSeconds: oneOfNumbers(MONITORING_PERIODS).default(3600).describe('Accepted-versus-stored alarm: period compared, seconds.'),
+  lossEvaluationPeriods: int(1, 168).default(3).describe('Accepted-versus-stored alarm: lossy periods in a row before it fires.'),
+  volumeDrop: volumeDropSchema(silenceIsDropDefault).prefault({}),
+});
 
-export const DEFAULT_LOSS_ALARMS: LossAlarmSettings = {
-  lossPercent: 5, lossPeriodSeconds: 3600, lossEvaluationPeriods: 3, volumeDrop: DEFAULT_VOLUME_DROP,
-};
+const lossRules = (v: { lossPeriodSeconds?: unknown; lossEvaluationPeriods?: unknown }, fail: (key: string, message: string) => void) =>
+  checkRange(v.lossPeriodSeconds, v.lossEvaluationPeriods, (m) => fail('lossEvaluationPeriods', m));
 
-/** AMS: hours without a record delivered to S3 before the no-delivery alarm fires (0 turns it off). Default 6. */
-export const DEFAULT_AMS_NO_DELIVERY_HOURS = 6;
-/** Clickstream: rejected share of records, percent, above which a 5-minute period counts (0 turns it off). Default 5. */
-export const DEFAULT_CLICKSTREAM_REJECT_RATE_PERCENT = 5;
+const LOSS_DESCRIPTION = 'Loss detection (docs/operations.md): accepted versus stored, volume drop';
 
-/** The AMS loss-detection settings of one dataset. */
+/** `ams.monitoring`. */
+export const amsMonitoringSchema = rules(
+  section({
+    ...lossShape(true),
+    noDeliveryHours: int(0, 168).default(6).describe(
+      'Performance datasets (traffic, conversion, clickstream, rich media: hourly deltas): hours without a record delivered to S3 before the no-delivery alarm fires, while the dataset is deployed; 0 turns it off.',
+    ),
+    noDeliveryHoursOnChange: int(0, 168).default(168).describe(
+      'Datasets Amazon sends only when something changes (campaign management entities, budget usage, recommendations): hours without a delivered record before the no-delivery alarm fires (at most 168, CloudWatch\'s 7-day evaluation range); 0 turns it off.',
+    ),
+    noDeliveryHoursByDataset: z
+      .partialRecord(z.enum(AMS_DATASET_IDS, { error: (iss) => `${describe(iss.input)} is not a dataset id; allowed: ${AMS_DATASET_IDS.join(', ')}` }), int(0, 168))
+      .default({})
+      .describe('Per-dataset noDeliveryHours (e.g. {"budget-usage": 48}) for datasets that are quiet for longer; 0 turns the alarm off for that dataset.'),
+  }),
+  lossRules,
+).describe(`${LOSS_DESCRIPTION}, hours without a delivered record.`);
+
+/** `clickstream.monitoring`. */
+export const clickstreamMonitoringSchema = rules(
+  section({
+    ...lossShape(true),
+    rejectRatePercent: int(0, 100).default(5).describe(
+      'Reject-rate alarm: share of records refused (kept in the rejects queue), percent, above which a 5-minute period counts (3 in a row fire it); 0 turns it off.',
+    ),
+  }),
+  lossRules,
+).describe(`${LOSS_DESCRIPTION}, reject rate.`);
+
+/**
+ * `buyWithPrime.monitoring`: partner events follow orders, and a quiet hour is normal for a small store, so by
+ * default an hour without any event is not a drop (volumeDrop.silenceIsDrop false).
+ */
+export const buyWithPrimeMonitoringSchema = rules(section(lossShape(false)), lossRules).describe(`${LOSS_DESCRIPTION}.`);
+
+/** `clientEvents.monitoring`. */
+export const clientEventsMonitoringSchema = rules(section(lossShape(true)), lossRules).describe(`${LOSS_DESCRIPTION}.`);
+
+export type LossAlarmSettings = z.output<typeof clientEventsMonitoringSchema>;
+export type VolumeDropSettings = LossAlarmSettings['volumeDrop'];
+export type ClickstreamMonitoring = z.output<typeof clickstreamMonitoringSchema>;
+
+/**
+ * The AMS loss-detection settings of one dataset: its noDeliveryHoursByDataset entry, else noDeliveryHours for a
+ * performance dataset (hourly deltas), else noDeliveryHoursOnChange (records sent only on a change).
+ */
 export interface AmsMonitoring extends LossAlarmSettings {
   readonly noDeliveryHours: number;
 }
 
-export function amsMonitoring(_config: unknown, _datasetId: string): AmsMonitoring {
-  return { ...DEFAULT_LOSS_ALARMS, noDeliveryHours: DEFAULT_AMS_NO_DELIVERY_HOURS };
-}
-
-/** The clickstream loss-detection settings. */
-export interface ClickstreamMonitoring extends LossAlarmSettings {
-  readonly rejectRatePercent: number;
-}
-
-export function clickstreamMonitoring(_config: unknown): ClickstreamMonitoring {
-  return { ...DEFAULT_LOSS_ALARMS, rejectRatePercent: DEFAULT_CLICKSTREAM_REJECT_RATE_PERCENT };
-}
-
-/**
- * Buy with Prime: partner events follow orders, and a quiet hour is normal for a small store, so an hour without any
- * event is not a drop by default (silenceIsDrop false).
- */
-export function buyWithPrimeMonitoring(_config: unknown): LossAlarmSettings {
-  return { ...DEFAULT_LOSS_ALARMS, volumeDrop: { ...DEFAULT_VOLUME_DROP, silenceIsDrop: false } };
-}
-
-export function clientEventsMonitoring(_config: unknown): LossAlarmSettings {
-  return DEFAULT_LOSS_ALARMS;
+export function amsMonitoring(config: { readonly ams: { readonly monitoring: z.output<typeof amsMonitoringSchema> } }, datasetId: string): AmsMonitoring {
+  const m = config.ams.monitoring;
+  const own = (m.noDeliveryHoursByDataset as Partial<Record<string, number>>)[datasetId];
+  const hourly = AMS_SCHEMAS[datasetId]?.family === 'performance';
+  return { ...m, noDeliveryHours: own ?? (hourly ? m.noDeliveryHours : m.noDeliveryHoursOnChange) };
 }

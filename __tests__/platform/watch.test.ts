@@ -15,7 +15,9 @@ import '../../lib/fast-synth.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, TerraformStack, Testing } from 'cdktf';
-import { loadConfig } from '../../config/index.js';
+import { configWith, loadConfig, parseConfig } from '../../config/index.js';
+import { amsMonitoring } from '../../config/monitoring.js';
+import { AMS_SCHEMAS } from '../../contracts/ams-schemas.js';
 import { fromRoot } from '../../lib/paths.js';
 import { Alerts, checkEvaluationRange } from '../../modules/alarms.js';
 import { ALARMS_PER_WIDGET, dashboardBody } from '../../modules/dashboard.js';
@@ -184,7 +186,7 @@ describe('every stack: dashboard and alarm routing', () => {
 describe('loss alarms per pipeline', () => {
   const of = (pipeline: string) => stacks.filter((s) => pipelineOf(s.stack) === pipeline);
 
-  it('AMS: accepted versus delivered, 6 hours without a delivered record (missing = breaching), volume drop', () => {
+  it('AMS: accepted versus delivered, 6 hours (hourly datasets; 168 for change-driven ones) without a delivered record (missing = breaching), volume drop', () => {
     expect(of('ams').length).toBeGreaterThanOrEqual(69 + 6);
     for (const { config, stack } of of('ams')) {
       const dataset = stack.name.replace(/^ams-/, '').replace(/-(na|eu|fe)$/, '');
@@ -194,7 +196,7 @@ describe('loss alarms per pipeline', () => {
       const noDelivery = alarmNamed(stack, `${dataset}-no-delivery`);
       expect(noDelivery).toMatchObject({
         namespace: 'AWS/Firehose', metric_name: 'DeliveryToS3.Records', dimensions: { DeliveryStreamName: stream }, statistic: 'Sum',
-        period: 3600, evaluation_periods: 6, threshold: 1, comparison_operator: 'LessThanThreshold', treat_missing_data: 'breaching',
+        period: 3600, evaluation_periods: AMS_SCHEMAS[dataset].family === 'performance' ? 6 : 168, threshold: 1, comparison_operator: 'LessThanThreshold', treat_missing_data: 'breaching',
       });
 
       const notStored = alarmNamed(stack, `${dataset}-not-stored`);
@@ -277,6 +279,52 @@ describe('loss alarms per pipeline', () => {
     for (const { stack } of of('client-events')) {
       const a = alarmNamed(stack, 'client-events-processing-failed');
       expect(a).toMatchObject({ namespace: 'Tributary/ClientEvents', statistic: 'Sum', threshold: 0, comparison_operator: 'GreaterThanThreshold' });
+    }
+  });
+});
+
+describe('config: <pipeline>.monitoring', () => {
+  it('documented defaults in every pipeline; Buy with Prime does not count silence as a drop', () => {
+    const c = configWith({});
+    const loss = { lossPercent: 5, lossPeriodSeconds: 3600, lossEvaluationPeriods: 3 };
+    const drop = { mode: 'anomaly', bandWidth: 2, floor: 1, periodSeconds: 3600, evaluationPeriods: 3, silenceIsDrop: true };
+    expect(c.ams.monitoring).toEqual({ ...loss, volumeDrop: drop, noDeliveryHours: 6, noDeliveryHoursOnChange: 168, noDeliveryHoursByDataset: {} });
+    expect(c.clickstream.monitoring).toEqual({ ...loss, volumeDrop: drop, rejectRatePercent: 5 });
+    expect(c.clientEvents.monitoring).toEqual({ ...loss, volumeDrop: drop });
+    expect(c.buyWithPrime.monitoring).toEqual({ ...loss, volumeDrop: { ...drop, silenceIsDrop: false } });
+  });
+
+  it('errors name the key: modes, ranges, evaluation ranges CloudWatch refuses, dataset ids', () => {
+    expect(() => parseConfig({ clickstream: { monitoring: { volumeDrop: { mode: 'sometimes' } } } })).toThrow(/clickstream\.monitoring\.volumeDrop\.mode.*anomaly, floor, off/);
+    expect(() => parseConfig({ ams: { monitoring: { lossPercent: 101 } } })).toThrow(/ams\.monitoring\.lossPercent/);
+    expect(() => parseConfig({ ams: { monitoring: { lossPeriodSeconds: 120 } } })).toThrow(/ams\.monitoring\.lossPeriodSeconds/);
+    expect(() => parseConfig({ ams: { monitoring: { lossPeriodSeconds: 900, lossEvaluationPeriods: 97 } } })).toThrow(/ams\.monitoring\.lossEvaluationPeriods.*86400/);
+    expect(() => parseConfig({ clientEvents: { monitoring: { volumeDrop: { periodSeconds: 86400, evaluationPeriods: 8 } } } })).toThrow(/volumeDrop\.evaluationPeriods.*604800/);
+    expect(() => parseConfig({ ams: { monitoring: { noDeliveryHoursByDataset: { 'sp-trafic': 4 } } } })).toThrow(/noDeliveryHoursByDataset/);
+    expect(() => parseConfig({ buyWithPrime: { monitoring: { bogus: 1 } } })).toThrow(/buyWithPrime\.monitoring\.bogus/);
+  });
+
+  it('hourly datasets use noDeliveryHours, change-driven ones noDeliveryHoursOnChange, a dataset entry wins; 0 leaves the alarm out; floor mode reaches the stack', () => {
+    const d = configWith({});
+    expect(['sp-traffic', 'adsp-conversion', 'sb-clickstream'].map((id) => amsMonitoring(d, id).noDeliveryHours)).toEqual([6, 6, 6]);
+    expect(['campaigns', 'budget-usage', 'sp-budget-recommendations'].map((id) => amsMonitoring(d, id).noDeliveryHours)).toEqual([168, 168, 168]);
+    const c = configWith({
+      ams: { datasets: ['sp-traffic', 'budget-usage'], regions: ['NA'], monitoring: { noDeliveryHours: 12, noDeliveryHoursByDataset: { 'budget-usage': 0 }, volumeDrop: { mode: 'floor', floor: 20 }, lossPercent: 0 } },
+    });
+    expect(amsMonitoring(c, 'sp-traffic').noDeliveryHours).toBe(12);
+    expect(amsMonitoring(c, 'budget-usage').noDeliveryHours).toBe(0);
+    const s = synthConfig(c);
+    try {
+      const traffic = s.stacks.find((x) => x.name === 'ams-sp-traffic-na')!;
+      const budget = s.stacks.find((x) => x.name === 'ams-budget-usage-na')!;
+      expect(alarmNamed(traffic, 'sp-traffic-no-delivery')).toMatchObject({ evaluation_periods: 12 });
+      const names = (st: SynthStack) => Object.values(alarmsOf(st)).map((a) => String(a.alarm_name));
+      expect(names(budget).some((n) => n.endsWith('-no-delivery'))).toBe(false);
+      expect(names(traffic).some((n) => n.endsWith('-not-stored'))).toBe(false);
+      const drop = alarmNamed(traffic, 'sp-traffic-volume-drop');
+      expect(drop).toMatchObject({ comparison_operator: 'LessThanThreshold', threshold: 20, treat_missing_data: 'breaching' });
+    } finally {
+      s.cleanup();
     }
   });
 });

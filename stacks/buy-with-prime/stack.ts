@@ -36,7 +36,6 @@ import { TributaryStack } from '../base.js';
 import { BwpFargateService } from './fargate.js';
 import type { MetricRef } from '../../modules/alarms.js';
 import { lambdaGraphs, queueDepthGraph, type DashboardLine } from '../../modules/dashboard.js';
-import { buyWithPrimeMonitoring } from '../../config/monitoring.js';
 
 export const BWP_PIPELINE = 'buy-with-prime';
 
@@ -338,7 +337,7 @@ export class BuyWithPrimeStack extends TributaryStack {
    * the incoming volume, then every alarm of the stack and the event path on one dashboard.
    */
   private watch(): void {
-    const settings = buyWithPrimeMonitoring(this.config);
+    const settings = this.config.buyWithPrime.monitoring;
     const queue = { QueueName: this.queue.queue.name };
     const sent: MetricRef = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesSent', dimensions: queue };
     const deleted: MetricRef = { namespace: 'AWS/SQS', metricName: 'NumberOfMessagesDeleted', dimensions: queue };

@@ -34,7 +34,6 @@ export { CLICKSTREAM_OUTPUTS, CLICKSTREAM_TABLE_KEYS } from '../../contracts/cli
 import { PARKING_PLACES } from '../../contracts/operations.js';
 import type { MetricRef } from '../../modules/alarms.js';
 import { lambdaGraphs, queueDepthGraph, type DashboardLine } from '../../modules/dashboard.js';
-import { clickstreamMonitoring } from '../../config/monitoring.js';
 import type { ProcessSummary } from '../../handlers/clickstream/process/core.js';
 
 export const CLICKSTREAM_PIPELINE = 'clickstream';
@@ -253,7 +252,7 @@ export class ClickstreamStack extends TributaryStack {
    * records accepted into the stream versus written or kept as rejects, a drop of the incoming volume.
    */
   private watch(config: TributaryConfig): void {
-    const settings = clickstreamMonitoring(config);
+    const settings = config.clickstream.monitoring;
     const counts = Object.fromEntries(
       CLICKSTREAM_BATCH_COUNTS.map((field) => {
         const metricName = `${this.processor.functionName}-${field}`;
