@@ -16,6 +16,8 @@ describe('clientEvents config', () => {
       transformMemoryMb: 256, transformTimeoutSeconds: 60, firehoseBufferingSizeMiB: 64, firehoseBufferingIntervalSeconds: 60,
       dataRetentionDays: 0, maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400, dlqRetentionDays: 14,
       zendesk: { enabled: false, ticketsEndpoint: '', secretName: '', rateLimitPerSecond: 10 },
+      // Loss detection (issue 18): its defaults are checked in __tests__/platform/watch.test.ts.
+      monitoring: c.monitoring,
     });
     expect(TOP_LEVEL_KEYS).toContain('clientEvents');
     expect(configWith({}).clientEvents.enabled).toBe(false);

@@ -302,12 +302,13 @@ describe('two regions, defaults (no Zendesk)', () => {
     expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
   });
 
-  it('alarms: every Lambda, Firehose freshness, the DLQ (depth and failed DLQ writes), API 5xx', () => {
+  it('alarms: every Lambda, Firehose freshness, the DLQ (depth and failed DLQ writes), API 5xx, the loss alarms (issue 18)', () => {
     const alarms = Object.values(resources(s, 'aws_cloudwatch_metric_alarm'));
     expect(alarms.map((a) => a.alarm_name).sort()).toEqual([
       'trib-use1-client-events-api-5xx', 'trib-use1-client-events-authorizer-errors', 'trib-use1-client-events-freshness',
-      'trib-use1-client-events-post-confirmation-errors', 'trib-use1-client-events-processing-failed', 'trib-use1-client-events-to-s3-dlq-depth',
-      'trib-use1-client-events-to-s3-dlq-failures', 'trib-use1-client-events-transform-errors',
+      'trib-use1-client-events-not-stored', 'trib-use1-client-events-post-confirmation-errors', 'trib-use1-client-events-processing-failed',
+      'trib-use1-client-events-to-s3-dlq-depth', 'trib-use1-client-events-to-s3-dlq-failures', 'trib-use1-client-events-transform-errors',
+      'trib-use1-client-events-volume-drop',
     ]);
     expect(alarms.find((a) => a.alarm_name === 'trib-use1-client-events-api-5xx')).toMatchObject({
       namespace: 'AWS/ApiGateway', metric_name: '5XXError', dimensions: { ApiName: 'trib-use1-client-events', Stage: 'v1' }, threshold: 1,
@@ -330,7 +331,7 @@ describe('two regions, defaults (no Zendesk)', () => {
   it('outputs (no Zendesk ones)', () => {
     const expected = Object.values(CLIENT_EVENTS_OUTPUTS).filter((o) => !o.startsWith('zendesk'));
     const parking = [PARKING_PLACES.clientEvents.firehoseTargetDlq, PARKING_PLACES.clientEvents.firehoseErrors].map((p) => parkingOutputName(p.place));
-    expect(Object.keys(s.json.output!).sort()).toEqual([...expected, 'alerts_topic_arn', ...parking].sort());
+    expect(Object.keys(s.json.output!).sort()).toEqual([...expected, 'alerts_topic_arn', 'dashboard_name', ...parking].sort());
     expect(s.json.output![CLIENT_EVENTS_OUTPUTS.eventUrl].value).toBe(`${ref('aws_api_gateway_stage', 'api-stage', 'invoke_url')}/event`);
   });
 

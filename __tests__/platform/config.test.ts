@@ -80,7 +80,7 @@ describe('invalid values fail with the key and the allowed values', () => {
     expect(e.message).toBe(
       'config key "ams.delivry": unknown key; did you mean "delivery"? allowed keys are: enabled, delivery, regions, datasets, dataRetentionDays, ' +
         'bufferingSizeMiB, bufferingIntervalSeconds, fanOutMemoryMb, fanOutTimeoutSeconds, batchSize, maxBatchingWindowSeconds, maxReceiveCount, ' +
-        'visibleMessagesAlarmThreshold, oldestMessageAgeAlarmSeconds, glue, partitionStartDate',
+        'visibleMessagesAlarmThreshold, oldestMessageAgeAlarmSeconds, glue, partitionStartDate, monitoring',
     );
     expect(errorOf(() => parseConfig({ ams: { regoins: ['NA'] } })).message).toContain('config key "ams.regoins": unknown key; did you mean "regions"?');
     expect(errorOf(() => parseConfig({ prefx: 'x' })).message).toContain('config key "prefx": unknown key; did you mean "prefix"?');
@@ -201,6 +201,8 @@ describe('defaults', () => {
       bufferingSizeMiB: 64, bufferingIntervalSeconds: 300, fanOutMemoryMb: 256, fanOutTimeoutSeconds: 30, batchSize: 100,
       maxBatchingWindowSeconds: 5, maxReceiveCount: 5, visibleMessagesAlarmThreshold: 10000, oldestMessageAgeAlarmSeconds: 3600,
       glue: true, partitionStartDate: '2024-01-01',
+      // Loss detection (issue 18; the values are checked in __tests__/platform/watch.test.ts).
+      monitoring: c.ams.monitoring,
     });
   });
 

@@ -220,7 +220,7 @@ describe('loss alarms per pipeline', () => {
   });
 
   it('volume drop: anomaly detection band, lower side, silence is a drop (Buy with Prime: silence is normal)', () => {
-    for (const { stack } of stacks.filter((s) => pipelineOf(s.stack) !== 'client-events')) {
+    for (const { stack } of stacks) {
       const hits = Object.values(alarmsOf(stack)).filter((a) => String(a.alarm_name).endsWith('-volume-drop'));
       expect(hits, stack.name).toHaveLength(1);
       const a = hits[0];
@@ -275,10 +275,22 @@ describe('loss alarms per pipeline', () => {
     }
   });
 
-  it('client events: the transform\'s ProcessingFailed records are alarmed on the first one', () => {
+  it('client events: ProcessingFailed records alarmed on the first one; events matched by the every-event rule versus delivered to S3', () => {
+    expect(of('client-events').length).toBe(2);
     for (const { stack } of of('client-events')) {
+      const transform = Object.values(resources(stack, 'aws_lambda_function')).find((f) => String(f.function_name).endsWith('-client-events-transform'))!;
       const a = alarmNamed(stack, 'client-events-processing-failed');
-      expect(a).toMatchObject({ namespace: 'Tributary/ClientEvents', statistic: 'Sum', threshold: 0, comparison_operator: 'GreaterThanThreshold' });
+      expect(a).toMatchObject({
+        namespace: 'Tributary/ClientEvents', metric_name: `${String(transform.function_name)}-processing-failed`, statistic: 'Sum', period: 300,
+        threshold: 0, comparison_operator: 'GreaterThanThreshold',
+      });
+      const stream = Object.values(resources(stack, 'aws_kinesis_firehose_delivery_stream'))[0].name as string;
+      const notStored = alarmNamed(stack, 'client-events-not-stored');
+      const accepted = query(notStored, 'accepted').metric!;
+      expect(accepted).toMatchObject({ namespace: 'AWS/Events', metric_name: 'MatchedEvents' });
+      expect(accepted.dimensions).toEqual({ EventBusName: '${aws_cloudwatch_event_bus.bus.name}', RuleName: '${aws_cloudwatch_event_rule.rule-all.name}' });
+      expect(query(notStored, 'stored0').metric).toMatchObject({ namespace: 'AWS/Firehose', metric_name: 'DeliveryToS3.Records', dimensions: { DeliveryStreamName: stream } });
+      expect(query(alarmNamed(stack, 'client-events-volume-drop'), 'incoming').metric).toMatchObject({ namespace: 'AWS/Events', metric_name: 'MatchedEvents', dimensions: accepted.dimensions });
     }
   });
 });

@@ -21,6 +21,7 @@ import { denyInsecureTransport } from '../../modules/tls-only.js';
 import type { TributaryStack } from '../base.js';
 import { inlinePolicy, serviceRole, serviceStatement } from '../../modules/iam.js';
 import { RULE_PATTERNS } from './templates.js';
+import type { MetricRef } from '../../modules/alarms.js';
 
 /** S3 key layout: Hive-style partitions on the event type and schema version, then the date (appended by the module). */
 export const CLIENT_EVENTS_DATA_PREFIX =
@@ -45,6 +46,10 @@ export interface Delivery {
   readonly firehose: FirehoseToS3;
   /** Dead-letter queue of the rule sending every event to Firehose. */
   readonly firehoseDlq: SqsQueue;
+  /** The rule every accepted event matches (its MatchedEvents count the accepted events). */
+  readonly allEvents: CloudwatchEventRule;
+  /** Count of the records the transform returned as ProcessingFailed (a log metric filter). */
+  readonly processingFailed: MetricRef;
 }
 
 /** Bucket, transform, Firehose and the every-event rule on `bus`, built on `stack`'s own scope. */
@@ -90,17 +95,12 @@ export function delivery(stack: TributaryStack, bus: CloudwatchEventBus): Delive
     pattern: PROCESSING_FAILED_FILTER_PATTERN,
     metricTransformation: { namespace: PROCESSING_FAILED_METRIC_NAMESPACE, name: processingFailedMetric, value: '1', unit: 'Count' },
   });
-  alerts.alarm('client-events-processing-failed', {
-    alarmDescription:
+  const processingFailed: MetricRef = { namespace: PROCESSING_FAILED_METRIC_NAMESPACE, metricName: processingFailedMetric };
+  alerts.processingFailed('client-events-processing-failed', {
+    description:
       'The Firehose transform returned records as ProcessingFailed: they are under errors/events/processing-failed/ in the ' +
       'bucket (rawData = the original event, base64); the transform log says why for each recordId.',
-    namespace: PROCESSING_FAILED_METRIC_NAMESPACE,
-    metricName: processingFailedMetric,
-    statistic: 'Sum',
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: 'GreaterThanThreshold',
+    metric: processingFailed,
   });
 
   // --- Rule: every client event -> Firehose ---
@@ -120,7 +120,7 @@ export function delivery(stack: TributaryStack, bus: CloudwatchEventBus): Delive
     dlqAlarmDescription:
       'Client events EventBridge could not deliver to Firehose are kept here: check the delivery stream, then replay them with PutEvents.',
   });
-  return { bucket, transform, firehose, firehoseDlq };
+  return { bucket, transform, firehose, firehoseDlq, allEvents, processingFailed };
 }
 
 /** One rule sharing a ruleTarget's role and dead-letter queue. */

@@ -39,6 +39,7 @@ import { PARKING_PLACES } from '../../contracts/operations.js';
 import { TributaryStack } from '../base.js';
 import { restApi } from './api.js';
 import { cognito } from './cognito.js';
+import { watch } from './watch.js';
 import { delivery } from './delivery.js';
 import { zendesk } from './zendesk.js';
 
@@ -81,7 +82,8 @@ export class ClientEventsStack extends TributaryStack {
   constructor(scope: Construct, props: ClientEventsStackProps) {
     super(scope, clientEventsStackName(props.region), { config: props.config, region: props.region, pipeline: CLIENT_EVENTS_PIPELINE });
     this.bus = new CloudwatchEventBus(this, 'bus', { name: this.naming.name('eventBus', 'client-events') });
-    ({ bucket: this.bucket, transform: this.transform, firehose: this.firehose, firehoseDlq: this.firehoseDlq } = delivery(this, this.bus));
+    const d = delivery(this, this.bus);
+    ({ bucket: this.bucket, transform: this.transform, firehose: this.firehose, firehoseDlq: this.firehoseDlq } = d);
     if (props.config.clientEvents.zendesk.enabled) {
       ({
         connection: this.connection,
@@ -123,5 +125,19 @@ export class ClientEventsStack extends TributaryStack {
       { bucket: this.bucket.name, prefix: this.firehose.errorPrefixRoot, delivery_stream_name: this.firehose.streamName },
       alarm('client-events-processing-failed'),
     );
+    watch(this, {
+      bus: this.bus,
+      allEvents: d.allEvents,
+      firehose: this.firehose,
+      processingFailed: d.processingFailed,
+      api: this.api,
+      stage: this.stage,
+      functionNames: [this.transform.functionName, this.authorizerFn.functionName, this.postConfirmation.functionName],
+      parked: [
+        { label: 'Firehose target DLQ', queue: this.firehoseDlq },
+        ...(this.zendeskDlq ? [{ label: 'Zendesk target DLQ', queue: this.zendeskDlq }] : []),
+        ...(this.loyaltyUnroutedQueue ? [{ label: 'loyalty purchases without a ticket rule', queue: this.loyaltyUnroutedQueue }] : []),
+      ],
+    });
   }
 }
