@@ -16,7 +16,6 @@ import type { Construct } from 'constructs';
 import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
 import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { TributaryConfig } from '../../config/index.js';
@@ -25,6 +24,7 @@ import { HTTP_API_STAGE, httpLambdaApi } from '../../modules/http-lambda-api.js'
 import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
 import { PARKING_PLACES } from '../../contracts/operations.js';
 import { QueueWithDlq } from '../../modules/queue-with-dlq.js';
+import { ruleTarget } from '../../modules/rule-target.js';
 import {
   BWP_EVENTS, BWP_EVENTS_TABLE_TTL, BWP_METRICS, BWP_OAUTH, BWP_OAUTH_CLIENT_ENV, BWP_OUTPUTS, BWP_ROUTE_TABLE, BWP_ROUTES,
   BWP_TOKEN_CONTEXT, BWP_TOKEN_CONTEXT_CONDITION_KEY,
@@ -227,15 +227,17 @@ export class BuyWithPrimeStack extends TributaryStack {
       dlqPolicyStatements: [fromRules('EventBridgeRuleDeadLetters')],
       alerts,
     });
-    this.rules.forEach((rule, i) => {
-      new CloudwatchEventTarget(this, `target-${bwp.eventTypes[i].toLowerCase()}`, {
-        rule: rule.name,
-        eventBusName: this.bus.name,
-        targetId: 'processor-queue',
-        arn: this.queue.arn,
-        retryPolicy: { maximumRetryAttempts: bwp.eventRetryAttempts, maximumEventAgeInSeconds: bwp.eventMaxAgeSeconds },
-        deadLetterConfig: { arn: this.queue.dlq.arn },
-      });
+    // Every rule sends to the processor queue; what EventBridge gives up on goes to that queue's own DLQ (its policy
+    // lets these rules in: dlqPolicyStatements above).
+    ruleTarget(this, {
+      naming,
+      alerts,
+      eventBusName: this.bus.name,
+      rules: this.rules.map((rule, i) => ({ rule, constructId: `target-${bwp.eventTypes[i].toLowerCase()}` })),
+      targetId: 'processor-queue',
+      arn: this.queue.arn,
+      retry: { maximumRetryAttempts: bwp.eventRetryAttempts, maximumEventAgeSeconds: bwp.eventMaxAgeSeconds },
+      deadLetter: { arn: this.queue.dlq.arn },
     });
     // maximumConcurrency caps parallel processors (each may refresh tokens; Buy with Prime throttles rapid requests).
     this.processor.addSqsEventSource('events-source', this.queue, { batchSize: bwp.batchSize, maximumConcurrency: bwp.processorMaxConcurrency });

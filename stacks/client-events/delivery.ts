@@ -8,18 +8,15 @@
  */
 import type { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { PROCESSING_FAILED_LOG_MESSAGE } from '../../handlers/client-events/lib/event.js';
 import { DataBucket } from '../../modules/data-bucket.js';
 import { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
 import { CLIENT_EVENTS_TRANSFORM } from '../../contracts/client-events.js';
-import { LambdaFunction, type PolicyStatement } from '../../modules/lambda-function.js';
-import { denyInsecureTransport } from '../../modules/tls-only.js';
+import { LambdaFunction } from '../../modules/lambda-function.js';
+import { ruleTarget } from '../../modules/rule-target.js';
 import type { TributaryStack } from '../base.js';
-import { inlinePolicy, serviceRole, serviceStatement } from '../../modules/iam.js';
 import { RULE_PATTERNS } from './templates.js';
 import type { MetricRef } from '../../modules/alarms.js';
 
@@ -110,129 +107,32 @@ export function delivery(stack: TributaryStack, bus: CloudwatchEventBus): Delive
     eventBusName: bus.name,
     eventPattern: JSON.stringify(RULE_PATTERNS.all),
   });
-  const firehoseDlq = ruleTarget(stack, bus, allEvents, {
-    id: 'rule-all',
-    dlqId: 'firehose-target',
-    purpose: 'client-events-to-s3',
+  const { dlq: firehoseDlq } = ruleTarget(stack, {
+    naming,
+    alerts,
+    eventBusName: bus.name,
+    rules: [{ rule: allEvents, constructId: 'rule-all-target', dlqFailureAlarmPurpose: 'client-events-to-s3' }],
     targetId: 'firehose',
     arn: firehose.arn,
-    statement: { Sid: 'PutIntoFirehose', Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: firehose.arn },
-    dlqAlarmDescription:
-      'Client events EventBridge could not deliver to Firehose are kept here: check the delivery stream, then replay them with PutEvents.',
+    retry: clientEventsRetry(stack),
+    role: {
+      id: 'rule-all',
+      purpose: 'client-events-to-s3',
+      statement: { Sid: 'PutIntoFirehose', Action: ['firehose:PutRecord', 'firehose:PutRecordBatch'], Resource: firehose.arn },
+    },
+    deadLetter: {
+      id: 'firehose-target',
+      purpose: 'client-events-to-s3',
+      messageRetentionSeconds: ce.dlqRetentionDays * 86_400,
+      alarmDescription:
+        'Client events EventBridge could not deliver to Firehose are kept here: check the delivery stream, then replay them with PutEvents.',
+    },
   });
   return { bucket, transform, firehose, firehoseDlq, allEvents, processingFailed };
 }
 
-/** One rule sharing a ruleTarget's role and dead-letter queue. */
-export interface ExtraRuleTarget {
-  readonly rule: CloudwatchEventRule;
-  /** Construct id prefix of its target ("rule-loyalty-sample" -> rule-loyalty-sample-target). */
-  readonly id: string;
-  /** Purpose segment of its DLQ-write-failure alarm. */
-  readonly alarmPurpose: string;
-  readonly inputTransformer: { inputPaths: Record<string, string>; inputTemplate: string };
-}
-
-/** A rule target built by ruleTarget. */
-export interface RuleTargetProps {
-  /** Construct id prefix of the role, its policy and the target ("rule-all" -> rule-all-role, ...). */
-  readonly id: string;
-  /** More rules with the same target, role, retry policy and dead-letter queue (each with its own input). */
-  readonly extraRules?: readonly ExtraRuleTarget[];
-  /** Construct id prefix of the dead-letter queue. */
-  readonly dlqId: string;
-  /** Purpose segment of the role and queue names and of the alarms. */
-  readonly purpose: string;
-  readonly targetId: string;
-  readonly arn: string;
-  /** The one permission the role grants EventBridge. */
-  readonly statement: PolicyStatement & { readonly Sid: string };
-  readonly inputTransformer?: { inputPaths: Record<string, string>; inputTemplate: string };
-  readonly dlqAlarmDescription: string;
-}
-
-/**
- * One rule's target: a role EventBridge assumes with `statement` only, the target with the configured retry policy,
- * and its dead-letter queue (SSE, TLS only, writable by EventBridge for that rule only, retention from config,
- * alarmed as soon as it holds a message or EventBridge fails to write to it). Returns the dead-letter queue.
- */
-export function ruleTarget(stack: TributaryStack, bus: CloudwatchEventBus, rule: CloudwatchEventRule, t: RuleTargetProps): SqsQueue {
+/** The retry policy of every client-events rule target (config: maximumRetryAttempts, maximumEventAgeSeconds). */
+export function clientEventsRetry(stack: TributaryStack): { maximumRetryAttempts: number; maximumEventAgeSeconds: number } {
   const ce = stack.config.clientEvents;
-  const extra = t.extraRules ?? [];
-  const dlq = targetDlq(stack, bus, t.dlqId, t.purpose, [rule, ...extra.map((x) => x.rule)], t.dlqAlarmDescription);
-  // Only this target's rules (in our account) may have EventBridge assume the role.
-  const rules = [rule, ...extra.map((x) => x.rule)];
-  const role = serviceRole(stack, `${t.id}-role`, {
-    name: stack.naming.name('iamRole', t.purpose, 'events'),
-    service: 'events.amazonaws.com',
-    sourceArn: rules.length === 1 ? rule.arn : rules.map((r) => r.arn),
-  });
-  inlinePolicy(stack, `${t.id}-role-policy`, role, 'least-privilege', [t.statement]);
-  // Every rule of this target (the main one and any extra shapes) sends to the same place with the same role,
-  // retry policy and dead-letter queue; only the input transformer differs.
-  const target = (id: string, on: CloudwatchEventRule, inputTransformer: RuleTargetProps['inputTransformer']) =>
-    new CloudwatchEventTarget(stack, `${id}-target`, {
-      rule: on.name,
-      eventBusName: bus.name,
-      targetId: t.targetId,
-      arn: t.arn,
-      roleArn: role.arn,
-      inputTransformer,
-      retryPolicy: { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeInSeconds: ce.maximumEventAgeSeconds },
-      deadLetterConfig: { arn: dlq.arn },
-    });
-  target(t.id, rule, t.inputTransformer);
-  for (const x of extra) {
-    target(x.id, x.rule, x.inputTransformer);
-    stack.alerts.eventRuleFailure(
-      `${x.alarmPurpose}-dlq-failures`,
-      { eventBusName: bus.name, ruleName: x.rule.name },
-      'InvocationsFailedToBeSentToDlq',
-      `EventBridge could not even write to the dead-letter queue of ${x.alarmPurpose}: events were lost; check the queue policy.`,
-    );
-  }
-  return dlq;
-}
-
-/** The dead-letter queue of one rule target (see ruleTarget). */
-function targetDlq(
-  stack: TributaryStack,
-  bus: CloudwatchEventBus,
-  id: string,
-  purpose: string,
-  rules: CloudwatchEventRule[],
-  alarmDescription: string,
-): SqsQueue {
-  const rule = rules[0];
-  const ce = stack.config.clientEvents;
-  const queue = new SqsQueue(stack, `${id}-dlq`, {
-    name: stack.naming.name('sqs', purpose, 'dlq'),
-    sqsManagedSseEnabled: true,
-    messageRetentionSeconds: ce.dlqRetentionDays * 86_400,
-    receiveWaitTimeSeconds: 20,
-  });
-  new SqsQueuePolicy(stack, `${id}-dlq-policy`, {
-    queueUrl: queue.url,
-    policy: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        serviceStatement(stack, {
-          sid: 'EventBridgeRuleDeadLetters',
-          service: 'events.amazonaws.com',
-          actions: 'sqs:SendMessage',
-          resource: queue.arn,
-          sourceArn: rules.length === 1 ? rule.arn : rules.map((r) => r.arn),
-        }),
-        denyInsecureTransport('sqs:*', queue.arn),
-      ],
-    }),
-  });
-  stack.alerts.queueNotEmpty(`${purpose}-dlq-depth`, queue.name, alarmDescription);
-  stack.alerts.eventRuleFailure(
-    `${purpose}-dlq-failures`,
-    { eventBusName: bus.name, ruleName: rule.name },
-    'InvocationsFailedToBeSentToDlq',
-    `EventBridge could not even write to the dead-letter queue of ${purpose}: events were lost; check the queue policy.`,
-  );
-  return queue;
+  return { maximumRetryAttempts: ce.maximumRetryAttempts, maximumEventAgeSeconds: ce.maximumEventAgeSeconds };
 }

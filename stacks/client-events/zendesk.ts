@@ -20,7 +20,8 @@ import { denyInsecureTransport } from '../../modules/tls-only.js';
 import { serviceStatement } from '../../modules/iam.js';
 import { suppress } from '../../policy/suppress.js';
 import type { TributaryStack } from '../base.js';
-import { ruleTarget } from './delivery.js';
+import { ruleTarget } from '../../modules/rule-target.js';
+import { clientEventsRetry } from './delivery.js';
 import {
   RULE_PATTERNS, ZENDESK_CONNECTION_PURPOSE, ZENDESK_INPUT_TRANSFORMER, ZENDESK_PLACEHOLDER_PASSWORD, ZENDESK_SAMPLE_INPUT_TRANSFORMER,
 } from './templates.js';
@@ -65,25 +66,41 @@ export function zendesk(stack: TributaryStack, bus: CloudwatchEventBus): Zendesk
     eventBusName: bus.name,
     eventPattern: JSON.stringify(RULE_PATTERNS.loyaltySample),
   });
-  const zendeskDlq = ruleTarget(stack, bus, loyalty, {
-    id: 'rule-loyalty',
-    dlqId: 'zendesk-target',
-    purpose: 'client-events-zendesk',
-    targetId: 'zendesk',
-    arn: apiDestination.arn,
-    statement: { Sid: 'InvokeZendesk', Action: ['events:InvokeApiDestination'], Resource: apiDestination.arn },
-    inputTransformer: { inputPaths: { ...ZENDESK_INPUT_TRANSFORMER.inputPaths }, inputTemplate: ZENDESK_INPUT_TRANSFORMER.inputTemplate },
-    extraRules: [
+  const { dlq: zendeskDlq } = ruleTarget(stack, {
+    naming,
+    alerts: stack.alerts,
+    eventBusName: bus.name,
+    // Both accepted ticket shapes go to Zendesk with the same role, retry policy and dead-letter queue.
+    rules: [
+      {
+        rule: loyalty,
+        constructId: 'rule-loyalty-target',
+        inputTransformer: { inputPaths: { ...ZENDESK_INPUT_TRANSFORMER.inputPaths }, inputTemplate: ZENDESK_INPUT_TRANSFORMER.inputTemplate },
+        dlqFailureAlarmPurpose: 'client-events-zendesk',
+      },
       {
         rule: loyaltySample,
-        id: 'rule-loyalty-sample',
-        alarmPurpose: 'client-events-zendesk-sample',
+        constructId: 'rule-loyalty-sample-target',
         inputTransformer: { inputPaths: { ...ZENDESK_SAMPLE_INPUT_TRANSFORMER.inputPaths }, inputTemplate: ZENDESK_SAMPLE_INPUT_TRANSFORMER.inputTemplate },
+        dlqFailureAlarmPurpose: 'client-events-zendesk-sample',
       },
     ],
-    dlqAlarmDescription:
-      'Loyalty-purchase tickets EventBridge could not deliver to Zendesk are kept here. A 401 means the connection has no ' +
-      'credentials yet: run "npm run client-events:connect -- --region <region>" (docs/client-events.md), then replay.',
+    targetId: 'zendesk',
+    arn: apiDestination.arn,
+    retry: clientEventsRetry(stack),
+    role: {
+      id: 'rule-loyalty',
+      purpose: 'client-events-zendesk',
+      statement: { Sid: 'InvokeZendesk', Action: ['events:InvokeApiDestination'], Resource: apiDestination.arn },
+    },
+    deadLetter: {
+      id: 'zendesk-target',
+      purpose: 'client-events-zendesk',
+      messageRetentionSeconds: ce.dlqRetentionDays * 86_400,
+      alarmDescription:
+        'Loyalty-purchase tickets EventBridge could not deliver to Zendesk are kept here. A 401 means the connection has no ' +
+        'credentials yet: run "npm run client-events:connect -- --region <region>" (docs/client-events.md), then replay.',
+    },
   });
   const loyaltyUnroutedQueue = loyaltyUnrouted(stack, bus);
   return { connection, apiDestination, zendeskDlq, loyaltyUnroutedQueue };
