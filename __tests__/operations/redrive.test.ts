@@ -513,3 +513,31 @@ describe('redact', () => {
     expect(redact('plain text with an email a@b.c')).toBe('<30 bytes of text>');
   });
 });
+
+describe('progress', () => {
+  it('stays quiet for a second, then redraws a bar on a terminal or writes a line every 5 s otherwise', async () => {
+    const { progress } = await import('../../cli/redrive/progress.js');
+    let t = 0;
+    const tty: string[] = [];
+    const bar = progress({ write: (x) => tty.push(x), isTTY: true, label: 'replay x', now: () => t });
+    bar.start(10);
+    bar.tick();
+    expect(tty).toEqual([]);
+    t = 1500;
+    bar.tick(4);
+    bar.done();
+    expect(tty).toEqual([`\rreplay x [${'#'.repeat(15)}${'.'.repeat(15)}] 5/10`, `\rreplay x [${'#'.repeat(15)}${'.'.repeat(15)}] 5/10\n`]);
+    const log: string[] = [];
+    const lines = progress({ write: (x) => log.push(x), isTTY: false, label: 'replay y', now: () => t });
+    t = 0;
+    lines.start();
+    t = 1200;
+    lines.tick();
+    t = 3000;
+    lines.tick();
+    t = 6300;
+    lines.tick();
+    lines.done();
+    expect(log).toEqual(['replay y: 1 handled\n', 'replay y: 3 handled\n']);
+  });
+});

@@ -464,8 +464,10 @@ function onFailureHandler(c: AwsClients, place: Place, o: ReplayOptions): QueueH
           },
         });
       }
-      if (past || (r.Records ?? []).length === 0 && (r.MillisBehindLatest ?? 0) === 0) break;
+      if (past || ((r.Records ?? []).length === 0 && (r.MillisBehindLatest ?? 0) === 0)) break;
       iterator = r.NextShardIterator;
+      // GetRecords: at most 5 calls per second per shard (Kinesis API reference).
+      await o.sleep(200);
     }
     if (first === undefined || first !== start) {
       return { kind: 'failing', reason: `${info.shardId} no longer holds ${info.startSequenceNumber} (past the stream's retention): the batch cannot be re-read` };
@@ -486,7 +488,14 @@ function onFailureHandler(c: AwsClients, place: Place, o: ReplayOptions): QueueH
   return {
     async handle(messages) {
       const out: Outcome[] = [];
-      for (const m of messages) out.push(await one(m));
+      for (const m of messages) {
+        try {
+          out.push(await one(m));
+        } catch (err) {
+          // A throttled or failed read: this batch stays parked; the others go on.
+          out.push({ kind: 'failing', reason: `reading the stream failed: ${errText(err)}` });
+        }
+      }
       return out;
     },
   };
