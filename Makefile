@@ -83,31 +83,38 @@ typecheck: install
 unit: build
 	node_modules/.bin/vitest run
 
+# Every tier, run by scripts/test-run.ts: side by side where independent (the venvs install and the emulated apply
+# waits on the provider's timers while typecheck, vitest, the policy report, the Terraform check and checkov use the
+# cores), each tier's output printed in one piece in the order below; fails when any tier fails. The tiers:
+#   build, typecheck, tier-synth, tier-vitest, tier-policy-report, tier-tf-check, tier-venv-moto, tier-venv-checkov,
+#   tier-emulated-apply, tier-checkov   (each also runs alone after make build; tiers after synth need tier-synth)
+test: install
+	@$(TSX) scripts/test-run.ts
+
+.PHONY: tier-synth tier-vitest tier-policy-report tier-tf-check tier-venv-moto tier-venv-checkov tier-emulated-apply tier-checkov
+tier-synth:
+	TRIBUTARY_CONFIG=config/default.json CDKTF_OUTDIR=cdktf.out node $(SYNTH)
+	TRIBUTARY_CONFIG=$(FULL_CONFIG) CDKTF_OUTDIR=$(FULL_OUT) node $(SYNTH)
+	TRIBUTARY_CONFIG=$(FARGATE_CONFIG) CDKTF_OUTDIR=$(FARGATE_OUT) node $(SYNTH)
+tier-vitest:
+	node_modules/.bin/vitest run
+tier-policy-report:
+	$(TSX) scripts/policy-report.ts
 # Offline check tier: the default config (every AMS stack), the full example config (every pipeline) and the
 # Fargate example (Buy with Prime on Fargate). A machine without Terraform (or without the aws provider, offline)
 # gets a loud SKIPPED line from each Terraform tier instead of a failure; make check alone still fails there.
-test: typecheck build
-	node_modules/.bin/vitest run
-	TRIBUTARY_CONFIG=config/default.json CDKTF_OUTDIR=cdktf.out node $(SYNTH)
-	TRIBUTARY_CONFIG=$(FULL_CONFIG) CDKTF_OUTDIR=$(FULL_OUT) node $(SYNTH)
-	TRIBUTARY_CONFIG=$(FARGATE_CONFIG) CDKTF_OUTDIR=$(FARGATE_OUT) node $(SYNTH)
-	$(TSX) scripts/policy-report.ts
+tier-tf-check:
 	TF_CHECK_ALLOW_SKIP=1 $(TSX) scripts/tf-check.ts $(if $(JOBS),--jobs $(JOBS))
 	TF_CHECK_ALLOW_SKIP=1 $(TSX) scripts/tf-check.ts --outdir $(FULL_OUT) $(if $(JOBS),--jobs $(JOBS))
 	TF_CHECK_ALLOW_SKIP=1 $(TSX) scripts/tf-check.ts --outdir $(FARGATE_OUT) $(if $(JOBS),--jobs $(JOBS))
-	$(MAKE) --no-print-directory python-tools
+tier-venv-moto: .tools/venv-moto/.installed
+	@:
+tier-venv-checkov: .tools/venv-checkov/.installed
+	@:
+tier-emulated-apply:
 	$(TSX) scripts/emulated-apply.ts $(EMULATE_TEST_TARGETS)
+tier-checkov:
 	$(TSX) scripts/checkov.ts --target cdktf.out --target $(FULL_OUT) --target $(FARGATE_OUT)
-
-# The policy report: every control of the policy packs (policy/) as met / total over the stacks of the default, full
-# and Fargate configs (synthesized first, as make test does), the known issue-16 debt (policy/pending-issue-16.json),
-# and a failure on any unsuppressed error-level finding.
-.PHONY: policy-report
-policy-report: build
-	TRIBUTARY_CONFIG=config/default.json CDKTF_OUTDIR=cdktf.out node $(SYNTH)
-	TRIBUTARY_CONFIG=$(FULL_CONFIG) CDKTF_OUTDIR=$(FULL_OUT) node $(SYNTH)
-	TRIBUTARY_CONFIG=$(FARGATE_CONFIG) CDKTF_OUTDIR=$(FARGATE_OUT) node $(SYNTH)
-	$(TSX) scripts/policy-report.ts
 
 # Offline check tier, no AWS account needed: terraform init/validate/plan with dummy credentials, run by
 # scripts/tf-check.ts in a throwaway copy (cdktf.out is left as synth wrote it). Not a review plan: see make plan.
