@@ -86,12 +86,14 @@ unit: build
 # Every tier, run by scripts/test-run.ts: side by side where independent (the venvs install and the emulated apply
 # waits on the provider's timers while typecheck, vitest, the policy report, the Terraform check and checkov use the
 # cores), each tier's output printed in one piece in the order below; fails when any tier fails. The tiers:
-#   build, typecheck, tier-synth, tier-vitest, tier-policy-report, tier-tf-check, tier-venv-moto, tier-venv-checkov,
+#   tier-install, build, typecheck, tier-synth, tier-vitest, tier-policy-report, tier-tf-check, tier-venv-moto, tier-venv-checkov,
 #   tier-emulated-apply, tier-checkov   (each also runs alone after make build; tiers after synth need tier-synth)
-test: install
-	@$(TSX) scripts/test-run.ts
+test: $(NODE_DEP)
+	@node --experimental-strip-types scripts/test-run.ts
 
-.PHONY: tier-synth tier-vitest tier-policy-report tier-tf-check tier-venv-moto tier-venv-checkov tier-emulated-apply tier-checkov
+.PHONY: tier-install tier-synth tier-vitest tier-policy-report tier-tf-check tier-venv-moto tier-venv-checkov tier-emulated-apply tier-checkov
+tier-install: install
+	@:
 tier-synth:
 	TRIBUTARY_CONFIG=config/default.json CDKTF_OUTDIR=cdktf.out node $(SYNTH)
 	TRIBUTARY_CONFIG=$(FULL_CONFIG) CDKTF_OUTDIR=$(FULL_OUT) node $(SYNTH)

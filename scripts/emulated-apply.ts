@@ -339,7 +339,9 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
   }
   // What the listing after apply held, less what state rm took out (the targeted apply adds or removes nothing).
   const before = inState.size - rep.forgotten.length;
-  let destroy = await tf('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', PARALLELISM], TIMEOUTS.destroy);
+  // -refresh=false: the second plan has just refreshed every resource (and the targeted apply wrote what it
+  // changed), so destroy's own refresh would read the same resources again; the deletes are the same either way.
+  let destroy = await tf('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false', PARALLELISM], TIMEOUTS.destroy);
   if (destroy.code !== 0) {
     rep.problems.push(
       `destroy ${destroy.timedOut ? `timed out (unfinished: ${unfinishedResources(destroy.output).join(', ')})` : 'failed'}: ${terraformErrors(destroy.output)

@@ -2,11 +2,12 @@
  * `make test`'s runner: the tiers of make test (the Makefile's tier-* targets) side by side where they do not depend
  * on each other, their output printed tier by tier in a fixed order as if they had run one after the other.
  *
- *   tsx scripts/test-run.ts [--only <tier>,<tier>...]     (make test; --only for trying the runner on a few tiers)
+ *   node --experimental-strip-types scripts/test-run.ts [--only <tier>,<tier>...]
+ *                                       (what make test runs; --only for trying the runner on a few tiers)
  *
  * Why: most of make test's wall time was waiting, not CPU. The emulated apply (~3 min) sits in the AWS provider's
  * fixed propagation timers, the Python venvs in pip downloads; run one after the other they left the cores idle. Here
- * the venvs install from the start, the emulated apply starts as soon as the synthesized output and the moto venv
+ * the venvs install from the start (beside npm ci), the emulated apply starts as soon as the synthesized output and the moto venv
  * exist, and typecheck, vitest, the policy report, the Terraform check and checkov use the cores meanwhile. Every
  * tier still runs in full (nothing is skipped when another fails, except what needs a failed tier's output).
  *
@@ -28,21 +29,23 @@ interface Tier {
 }
 
 /**
- * In print order. typecheck and vitest need only the install (done by make before this runner); vitest runs after
- * build because tests read the built handler zips. tf-check waits for vitest and checkov for tf-check because each
+ * In print order. The venvs need nothing but python3 and pip, so they install while npm ci runs (this runner needs
+ * only Node 22: it runs with Node's own type stripping, before node_modules exists). vitest runs after build because
+ * tests read the built handler zips. tf-check waits for vitest and checkov for tf-check because each
  * of them uses every core (vitest one worker per core, terraform one root module per core, checkov batches side by
  * side): together they would only slow each other down and need more memory at once. The emulated apply is the long
- * wait that runs beside them.
+ * wait that runs beside them; the moto venv it needs installs first, the checkov venv (needed last) after it.
  */
 const TIERS: readonly Tier[] = [
-  { name: 'build', target: 'build', needs: [] },
-  { name: 'typecheck', target: 'typecheck', needs: [] },
+  { name: 'install', target: 'tier-install', needs: [] },
+  { name: 'build', target: 'build', needs: ['install'] },
+  { name: 'typecheck', target: 'typecheck', needs: ['install'] },
   { name: 'synth', target: 'tier-synth', needs: ['build'] },
   { name: 'vitest', target: 'tier-vitest', needs: ['build'] },
   { name: 'policy-report', target: 'tier-policy-report', needs: ['synth'] },
   { name: 'tf-check', target: 'tier-tf-check', needs: ['synth'], cpuAfter: ['vitest'] },
   { name: 'venv-moto', target: 'tier-venv-moto', needs: [] },
-  { name: 'venv-checkov', target: 'tier-venv-checkov', needs: [] },
+  { name: 'venv-checkov', target: 'tier-venv-checkov', needs: [], cpuAfter: ['venv-moto'] },
   { name: 'emulated-apply', target: 'tier-emulated-apply', needs: ['synth', 'venv-moto'] },
   { name: 'checkov', target: 'tier-checkov', needs: ['synth', 'venv-checkov'], cpuAfter: ['tf-check'] },
 ];
