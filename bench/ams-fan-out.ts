@@ -6,51 +6,36 @@
 import type { SQSRecord } from 'aws-lambda';
 import { notificationEnvelope, spTrafficRecord } from '../__tests__/helpers/ams-records.js';
 import { sqsRecord } from '../__tests__/helpers/sqs-records.js';
-import { classify, planBatches } from '../handlers/ams/fan-out/core.js';
+import { classify, planPublishBatches } from '../handlers/ams/fan-out/core.js';
 import { fanOut } from '../handlers/ams/fan-out/handler.js';
 import { silentLogger } from '../handlers/shared/log.js';
 import type { BenchRow } from '../scripts/bench.js';
+import { interleaved, median, medianRatio } from './_measure.js';
 
 const N = 100_000;
 const SQS_BATCH = 100; // the stack's default event source batch size
-const RUNS = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function time(fn: () => unknown): Promise<number> {
-  await fn(); // warm-up
-  const ms: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  return median(ms);
-}
+const ROUNDS = 7;
 
 export async function run(): Promise<BenchRow[]> {
   const bodies = Array.from({ length: N }, (_, i) => JSON.stringify(notificationEnvelope(spTrafficRecord(i))));
   const avgBytes = Math.round(bodies.reduce((n, b) => n + b.length, 0) / N);
   let sink = 0;
 
-  const raw = await time(() => {
+  const rawLoop = () => {
     for (const b of bodies) {
       const env = JSON.parse(b) as { Message: string };
       sink += JSON.stringify(JSON.parse(env.Message)).length;
     }
-  });
+  };
 
-  const core = await time(() => {
+  const coreLoop = () => {
     const sizes: number[] = [];
     for (const b of bodies) {
       const c = classify(b);
       if (c.kind === 'record') sizes.push(c.bytes);
     }
-    sink += planBatches(sizes).length;
-  });
+    sink += planPublishBatches(sizes).length;
+  };
 
   const records: SQSRecord[] = bodies.map((body, i) => sqsRecord(body, `m-${i}`));
   const ports = {
@@ -58,24 +43,27 @@ export async function run(): Promise<BenchRow[]> {
     forwardConfirmation: async () => {},
     log: silentLogger,
   };
-  const whole = await time(async () => {
+  const wholeLoop = async () => {
     for (let i = 0; i < N; i += SQS_BATCH) {
       const r = await fanOut(records.slice(i, i + SQS_BATCH), ports);
       sink += r.batchItemFailures.length;
     }
-  });
+  };
+  // Interleaved rounds (one untimed warm-up round): ratios are per round against the raw loop of the same round.
+  const t = await interleaved(ROUNDS, { raw: rawLoop, core: coreLoop, whole: wholeLoop });
+  const [raw, core, whole] = [median(t.raw), median(t.core), median(t.whole)];
   if (sink < 0) console.log(sink);
 
   const perSec = (ms: number) => Math.round(N / (ms / 1000));
   return [
     { group: 'ams-fan-out', name: `raw JSON.parse x2 + JSON.stringify (${N} bodies, ~${avgBytes} B)`, value: perSec(raw), unit: 'records/s' },
-    { group: 'ams-fan-out', name: 'core: classify + planBatches', value: perSec(core), unit: 'records/s', note: `${(raw / core).toFixed(2)}x the raw loop's rate` },
+    { group: 'ams-fan-out', name: 'core: classify + planPublishBatches', value: perSec(core), unit: 'records/s', note: `${medianRatio(t.raw, t.core).toFixed(2)}x the raw loop's rate (median of ${ROUNDS} interleaved rounds)` },
     {
       group: 'ams-fan-out',
       name: `fanOut per ${SQS_BATCH}-record batch, no-op publisher`,
       value: perSec(whole),
       unit: 'records/s',
-      note: `${(raw / whole).toFixed(2)}x the raw loop's rate`,
+      note: `${medianRatio(t.raw, t.whole).toFixed(2)}x the raw loop's rate (median of ${ROUNDS} interleaved rounds)`,
     },
   ];
 }
