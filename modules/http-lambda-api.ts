@@ -12,7 +12,7 @@
  * const { api } = httpLambdaApi(this, 'api', {
  *   naming, purpose: 'clickstream', description: 'Clickstream ingestion: POST /report',
  *   lambda: ingest, routes: [{ id: 'api-route', routeKey: 'POST /report' }],
- *   logRetentionDays: 30, accessLogFormat: HTTP_API_ACCESS_LOG_FORMAT, throttle: { rateLimit: 100, burstLimit: 200 },
+ *   logRetentionDays: 30, throttle: { rateLimit: 100, burstLimit: 200 },
  * });
  */
 import type { Construct } from 'constructs';
@@ -24,6 +24,7 @@ import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
 import { Apigatewayv2Stage } from '@cdktf/provider-aws/lib/apigatewayv2-stage';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { ACCESS_LOG_FORMAT } from './access-log.js';
 import type { LambdaFunction } from './lambda-function.js';
 import type { Naming } from './naming.js';
 
@@ -54,8 +55,11 @@ export interface HttpLambdaApiProps {
   readonly routes: readonly HttpRoute[];
   /** Retention of the access-log group. */
   readonly logRetentionDays: number;
-  /** JSON access-log format (`$context` variables). Leave out anything secret, e.g. a query string carrying a code. */
-  readonly accessLogFormat: string;
+  /**
+   * JSON access-log format (`$context` variables). Default ACCESS_LOG_FORMAT.httpApi (modules/access-log.ts). Leave out
+   * anything secret, e.g. a query string carrying a code.
+   */
+  readonly accessLogFormat?: string;
   /** Stage-wide default route throttling (requests per second, and the burst). */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   /** CORS answered by API Gateway itself; none by default. */
@@ -122,7 +126,7 @@ export function httpLambdaApi(scope: Construct, id: string, props: HttpLambdaApi
     apiId: api.id,
     name: HTTP_API_STAGE,
     autoDeploy: true,
-    accessLogSettings: { destinationArn: accessLogs.arn, format: props.accessLogFormat },
+    accessLogSettings: { destinationArn: accessLogs.arn, format: props.accessLogFormat ?? ACCESS_LOG_FORMAT.httpApi },
     defaultRouteSettings: {
       throttlingRateLimit: props.throttle.rateLimit,
       throttlingBurstLimit: props.throttle.burstLimit,

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith, parseConfig, TOP_LEVEL_KEYS } from '../../config/index.js';
 import { parseClickstreamConfig } from '../../config/clickstream.js';
 import { checkAll, failures, formatFindings } from '../../policy/index.js';
-import { ACCESS_LOG_FORMAT, CLICKSTREAM_OUTPUTS } from '../../stacks/clickstream/stack.js';
+import { ACCESS_LOG_FORMAT } from '../../modules/access-log.js';
+import { CLICKSTREAM_OUTPUTS } from '../../stacks/clickstream/stack.js';
 import { resources, synthConfig, type SynthStack } from '../helpers/synth.js';
 
 type Body = Record<string, unknown>;
@@ -154,7 +155,7 @@ describe('stacks (defaults: on-demand, no CORS, no TTL)', () => {
     expect(stage).toMatchObject({
       name: '$default', auto_deploy: true,
       default_route_settings: { throttling_rate_limit: 100, throttling_burst_limit: 200 },
-      access_log_settings: { destination_arn: ref('aws_cloudwatch_log_group', logsId, 'arn'), format: ACCESS_LOG_FORMAT },
+      access_log_settings: { destination_arn: ref('aws_cloudwatch_log_group', logsId, 'arn'), format: ACCESS_LOG_FORMAT.httpApi },
     });
     const [, perm] = only(s, 'aws_lambda_permission');
     expect(perm).toMatchObject({ principal: 'apigateway.amazonaws.com', source_arn: `${ref('aws_apigatewayv2_api', apiId, 'execution_arn')}/*/POST/report` });

@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith, loadConfig } from '../../config/index.js';
 import { fromRoot } from '../../lib/paths.js';
 import { checkAll, failures, formatFindings } from '../../policy/index.js';
+import { ACCESS_LOG_FORMAT } from '../../modules/access-log.js';
 import { tokenFromHeader } from '../../handlers/client-events/authorizer/core.js';
 import {
-  ACCESS_LOG_FORMAT, API_GATEWAY_LOG_ACTIONS, AUTHORIZATION_HEADER_PATTERN, CLIENT_EVENTS_DATA_PREFIX, CLIENT_EVENTS_JQ,
+  API_GATEWAY_LOG_ACTIONS, AUTHORIZATION_HEADER_PATTERN, CLIENT_EVENTS_DATA_PREFIX, CLIENT_EVENTS_JQ,
   CLIENT_EVENTS_OUTPUTS, PROCESSING_FAILED_FILTER_PATTERN, terraformLiteral,
 } from '../../stacks/client-events/stack.js';
 import {
@@ -229,7 +230,7 @@ describe('two regions, defaults (no Zendesk)', () => {
       stage_name: 'v1',
       deployment_id: ref('aws_api_gateway_deployment', deploymentId, 'id'),
       variables: { environment: 'dev', eventBusName: ref('aws_cloudwatch_event_bus', busId, 'name') },
-      access_log_settings: { destination_arn: ref('aws_cloudwatch_log_group', 'api-access-logs', 'arn'), format: ACCESS_LOG_FORMAT },
+      access_log_settings: { destination_arn: ref('aws_cloudwatch_log_group', 'api-access-logs', 'arn'), format: ACCESS_LOG_FORMAT.restApi },
     });
     expect(stage.depends_on).toEqual(['aws_api_gateway_account.api-gateway-account']);
     expect(byId(s, 'aws_cloudwatch_log_group', 'api-access-logs')).toMatchObject({ name: '/aws/apigateway/trib-use1-client-events/access', retention_in_days: 30 });
@@ -240,7 +241,7 @@ describe('two regions, defaults (no Zendesk)', () => {
     });
     // Execution logging is off by default: no execution log group.
     expect(Object.keys(resources(s, 'aws_cloudwatch_log_group'))).not.toContain('api-execution-logs');
-    expect(JSON.parse(ACCESS_LOG_FORMAT)).toMatchObject({ requestId: '$context.requestId', clientId: '$context.authorizer.clientId', status: '$context.status' });
+    expect(JSON.parse(ACCESS_LOG_FORMAT.restApi)).toMatchObject({ requestId: '$context.requestId', clientId: '$context.authorizer.clientId', status: '$context.status' });
   });
 
   it('API Gateway account CloudWatch role ("manage", the default): scoped inline log writes (no managed policy), reset on destroy', () => {

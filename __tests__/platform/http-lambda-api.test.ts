@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Apigatewayv2Api } from '@cdktf/provider-aws/lib/apigatewayv2-api';
+import { ACCESS_LOG_FORMAT } from '../../modules/access-log.js';
 import { httpLambdaApi, invokeSourcePath, type HttpLambdaApiProps } from '../../modules/http-lambda-api.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import type { Naming } from '../../modules/naming.js';
@@ -75,6 +76,7 @@ describe('http-lambda-api: several routes, a function built from the API, a cust
   const json = synthModules(({ stack, naming }) => {
     const { api } = httpLambdaApi(stack, 'app', {
       ...base(naming),
+      accessLogFormat: undefined,
       lambda: (a) => {
         seen = a;
         return new LambdaFunction(stack, 'ingest', { ...fnProps(naming, 60), environment: { BASE_URL: a.apiEndpoint } });
@@ -118,6 +120,10 @@ describe('http-lambda-api: several routes, a function built from the API, a cust
       domain_name_configuration: { endpoint_type: 'REGIONAL', security_policy: 'TLS_1_2' },
     });
     expect(of(json, 'aws_apigatewayv2_api_mapping')['app-mapping']).toMatchObject({ stage: '$default', domain_name: '${aws_apigatewayv2_domain_name.app-domain.domain_name}' });
+  });
+
+  it('logs in the HTTP API access-log format by default', () => {
+    expect(of(json, 'aws_apigatewayv2_stage')['app-stage']).toMatchObject({ access_log_settings: { format: ACCESS_LOG_FORMAT.httpApi } });
   });
 
   it('passes the policy rules', () => policyClean(json));

@@ -42,23 +42,6 @@ export function clickstreamStackName(region: string): string {
   return `${CLICKSTREAM_PIPELINE}-${region}`;
 }
 
-/** Fields written to the API access log (JSON, one line per request). */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: '$context.requestId',
-  sourceIp: '$context.identity.sourceIp',
-  requestTime: '$context.requestTime',
-  routeKey: '$context.routeKey',
-  status: '$context.status',
-  protocol: '$context.protocol',
-  requestLength: '$context.requestLength',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  integrationStatus: '$context.integration.status',
-  integrationLatency: '$context.integration.latency',
-  integrationError: '$context.integration.error',
-  userAgent: '$context.identity.userAgent',
-});
-
 /**
  * The processor logs one line per batch, `batch processed` with its ProcessSummary (handlers/clickstream/process/
  * index.ts); metric filters turn its counts into metrics (namespace below, metric `<function name>-<field>`).
@@ -185,7 +168,6 @@ export class ClickstreamStack extends TributaryStack {
       lambda: this.ingest,
       routes: [{ id: 'api-route', routeKey: CLICKSTREAM_ROUTE_KEY }],
       logRetentionDays,
-      accessLogFormat: ACCESS_LOG_FORMAT,
       throttle: { rateLimit: cs.throttlingRateLimit, burstLimit: cs.throttlingBurstLimit },
       cors: cs.corsAllowOrigins.length
         ? { allowOrigins: [...cs.corsAllowOrigins], allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['content-type'], maxAge: 600 }

@@ -30,6 +30,7 @@ import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool'
 import type { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { CLIENT_EVENTS_AUTHORIZER, CLIENT_EVENTS_ROUTE, CLIENT_EVENTS_ROUTE_KEY, CLIENT_ID_ATTRIBUTE } from '../../contracts/client-events.js';
+import { ACCESS_LOG_FORMAT } from '../../modules/access-log.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import type { TributaryStack } from '../base.js';
 import { inlinePolicy, ownArn, serviceRole } from '../../modules/iam.js';
@@ -45,29 +46,6 @@ import {
  * never uses.
  */
 export const API_GATEWAY_LOG_ACTIONS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams', 'logs:PutLogEvents'] as const;
-
-/** Fields written to the API access log (JSON, one line per request). */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: '$context.requestId',
-  extendedRequestId: '$context.extendedRequestId',
-  sourceIp: '$context.identity.sourceIp',
-  requestTime: '$context.requestTime',
-  httpMethod: '$context.httpMethod',
-  resourcePath: '$context.resourcePath',
-  status: '$context.status',
-  protocol: '$context.protocol',
-  responseLength: '$context.responseLength',
-  responseLatency: '$context.responseLatency',
-  principalId: '$context.authorizer.principalId',
-  clientId: '$context.authorizer.clientId',
-  authorizerStatus: '$context.authorizer.status',
-  authorizerError: '$context.authorizer.error',
-  integrationStatus: '$context.integration.status',
-  integrationLatency: '$context.integration.latency',
-  errorMessage: '$context.error.message',
-  validationError: '$context.error.validationErrorString',
-  userAgent: '$context.identity.userAgent',
-});
 
 /**
  * A JWT (three base64url segments), optionally after the Bearer scheme: anything else is refused before the
@@ -273,7 +251,7 @@ export function restApi(stack: TributaryStack, { bus, userPool, userPoolClient }
     stageName: ce.stageName,
     description: `client events (${stack.config.environment})`,
     variables: { [STAGE_VARIABLES.environment]: stack.config.environment, [STAGE_VARIABLES.eventBusName]: bus.name },
-    accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+    accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT.restApi },
     dependsOn: dependsOnAccount.length ? dependsOnAccount : undefined,
   });
   // Execution logs go to a group API Gateway names itself; created here so it has a retention.

@@ -43,7 +43,7 @@ import { watch } from './watch.js';
 import { delivery } from './delivery.js';
 import { zendesk } from './zendesk.js';
 
-export { ACCESS_LOG_FORMAT, API_GATEWAY_LOG_ACTIONS, AUTHORIZATION_HEADER_PATTERN, terraformLiteral } from './api.js';
+export { API_GATEWAY_LOG_ACTIONS, AUTHORIZATION_HEADER_PATTERN, terraformLiteral } from './api.js';
 export { CLIENT_ID_ATTRIBUTE } from './cognito.js';
 export {
   CLIENT_EVENTS_DATA_PREFIX, CLIENT_EVENTS_ERROR_PREFIX, CLIENT_EVENTS_JQ, PROCESSING_FAILED_FILTER_PATTERN, PROCESSING_FAILED_METRIC_NAMESPACE,
