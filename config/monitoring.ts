@@ -49,6 +49,9 @@ const lossShape = (silenceIsDropDefault: boolean) => ({
   lossPeriodSeconds: oneOfNumbers(MONITORING_PERIODS).default(3600).describe('Accepted-versus-stored alarm: period compared, seconds.'),
   lossEvaluationPeriods: int(1, 168).default(3).describe('Accepted-versus-stored alarm: lossy periods in a row before it fires.'),
   volumeDrop: volumeDropSchema(silenceIsDropDefault).prefault({}),
+  dashboard: bool().default(true).describe(
+    'Create the stack\'s CloudWatch dashboard (CloudWatch bills each dashboard beyond the first three of an account, about $3 a month).',
+  ),
 });
 
 const lossRules = (v: { lossPeriodSeconds?: unknown; lossEvaluationPeriods?: unknown }, fail: (key: string, message: string) => void) =>

@@ -78,9 +78,11 @@ export class TributaryStack extends TerraformStack {
 
   /**
    * The stack's CloudWatch dashboard `<prefix>-<short region>-<stack without region>`: every alarm of the alerts
-   * topic, then `graphs`. Call it last, after every alarm is created.
+   * topic, then `graphs`. Call it last, after every alarm is created. Nothing when `enabled` is false
+   * (`<pipeline>.monitoring.dashboard`).
    */
-  addDashboard(graphs: readonly DashboardGraph[]): PipelineDashboard {
+  addDashboard(graphs: readonly DashboardGraph[], enabled = true): PipelineDashboard | undefined {
+    if (!enabled) return undefined;
     const dashboard = new PipelineDashboard(this, 'dashboard', {
       naming: this.naming, purpose: this.shortName, region: this.region, alerts: this.alerts, graphs,
     });

@@ -298,7 +298,7 @@ describe('loss alarms per pipeline', () => {
 describe('config: <pipeline>.monitoring', () => {
   it('documented defaults in every pipeline; Buy with Prime does not count silence as a drop', () => {
     const c = configWith({});
-    const loss = { lossPercent: 5, lossPeriodSeconds: 3600, lossEvaluationPeriods: 3 };
+    const loss = { lossPercent: 5, lossPeriodSeconds: 3600, lossEvaluationPeriods: 3, dashboard: true };
     const drop = { mode: 'anomaly', bandWidth: 2, floor: 1, periodSeconds: 3600, evaluationPeriods: 3, silenceIsDrop: true };
     expect(c.ams.monitoring).toEqual({ ...loss, volumeDrop: drop, noDeliveryHours: 6, noDeliveryHoursOnChange: 168, noDeliveryHoursByDataset: {} });
     expect(c.clickstream.monitoring).toEqual({ ...loss, volumeDrop: drop, rejectRatePercent: 5 });
@@ -316,12 +316,12 @@ describe('config: <pipeline>.monitoring', () => {
     expect(() => parseConfig({ buyWithPrime: { monitoring: { bogus: 1 } } })).toThrow(/buyWithPrime\.monitoring\.bogus/);
   });
 
-  it('hourly datasets use noDeliveryHours, change-driven ones noDeliveryHoursOnChange, a dataset entry wins; 0 leaves the alarm out; floor mode reaches the stack', () => {
+  it('hourly datasets use noDeliveryHours, change-driven ones noDeliveryHoursOnChange, a dataset entry wins; 0 leaves the alarm out; floor mode and dashboard: false reach the stack', () => {
     const d = configWith({});
     expect(['sp-traffic', 'adsp-conversion', 'sb-clickstream'].map((id) => amsMonitoring(d, id).noDeliveryHours)).toEqual([6, 6, 6]);
     expect(['campaigns', 'budget-usage', 'sp-budget-recommendations'].map((id) => amsMonitoring(d, id).noDeliveryHours)).toEqual([168, 168, 168]);
     const c = configWith({
-      ams: { datasets: ['sp-traffic', 'budget-usage'], regions: ['NA'], monitoring: { noDeliveryHours: 12, noDeliveryHoursByDataset: { 'budget-usage': 0 }, volumeDrop: { mode: 'floor', floor: 20 }, lossPercent: 0 } },
+      ams: { datasets: ['sp-traffic', 'budget-usage'], regions: ['NA'], monitoring: { noDeliveryHours: 12, noDeliveryHoursByDataset: { 'budget-usage': 0 }, volumeDrop: { mode: 'floor', floor: 20 }, lossPercent: 0, dashboard: false } },
     });
     expect(amsMonitoring(c, 'sp-traffic').noDeliveryHours).toBe(12);
     expect(amsMonitoring(c, 'budget-usage').noDeliveryHours).toBe(0);
@@ -335,6 +335,9 @@ describe('config: <pipeline>.monitoring', () => {
       expect(names(traffic).some((n) => n.endsWith('-not-stored'))).toBe(false);
       const drop = alarmNamed(traffic, 'sp-traffic-volume-drop');
       expect(drop).toMatchObject({ comparison_operator: 'LessThanThreshold', threshold: 20, treat_missing_data: 'breaching' });
+      // monitoring.dashboard false: no dashboard and no dashboard_name output.
+      expect(resources(traffic, 'aws_cloudwatch_dashboard')).toEqual({});
+      expect(traffic.json.output?.dashboard_name).toBeUndefined();
     } finally {
       s.cleanup();
     }

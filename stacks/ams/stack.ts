@@ -123,7 +123,7 @@ export class AmsStack extends TributaryStack {
       ...w.extraGraphs,
       ...(w.functionNames.length ? lambdaGraphs(w.functionNames) : []),
       firehoseFreshnessGraph([stream]),
-    ]);
+    ], settings.dashboard);
   }
 
   private sqsDelivery({ config, datasetId, region }: AmsStackProps): DeliveryWatch {

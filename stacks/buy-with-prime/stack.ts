@@ -382,7 +382,7 @@ export class BuyWithPrimeStack extends TributaryStack {
         lines: [{ namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', dimensions: queue, stat: 'Maximum', label: 'Oldest message age' }],
       },
       ...lambdaGraphs([this.processor.functionName, ...(this.oauthFunction ? [this.oauthFunction.functionName] : [])]),
-    ]);
+    ], settings.dashboard);
   }
 
   /** Lambda behind an API Gateway HTTP API ($default stage, HTTPS only), with an optional custom domain. */

@@ -302,6 +302,6 @@ export class ClickstreamStack extends TributaryStack {
         lines: [{ namespace: 'AWS/Lambda', metricName: 'IteratorAge', dimensions: { FunctionName: this.processor.functionName }, stat: 'Maximum', label: 'Iterator age' }],
       },
       ...lambdaGraphs([this.ingest.functionName, this.processor.functionName]),
-    ]);
+    ], settings.dashboard);
   }
 }

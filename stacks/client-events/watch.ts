@@ -56,5 +56,5 @@ export function watch(stack: TributaryStack, p: ClientEventsWatchProps): void {
     queueDepthGraph('Parked: messages waiting', p.parked.map(({ label, queue }) => ({ label, queueName: queue.name }))),
     ...lambdaGraphs(p.functionNames),
     firehoseFreshnessGraph([stream]),
-  ]);
+  ], settings.dashboard);
 }
