@@ -24,6 +24,18 @@ export const CLIENT_EVENTS_OUTPUTS = {
   zendeskDlqUrl: 'zendesk_target_dlq_url',
 } as const;
 
+/** EventBridge `source` of every client event: the API's request template sets it, the rules match on it. */
+export const CLIENT_EVENTS_SOURCE = 'clientevents';
+/** detail.eventType of the events that become Zendesk tickets (the rule matches it, the generator sends it). */
+export const LOYALTY_PURCHASE_EVENT_TYPE = 'loyaltypurchase';
+/** Entries per `POST /event` request: the API's request model allows 1 to this many, as PutEvents does (10). */
+export const CLIENT_EVENTS_MAX_ENTRIES = 10;
+/**
+ * Message of the transform's log line for each record it returns as ProcessingFailed: the stack's metric filter
+ * counts these lines (Firehose publishes no metric for records a transform marks ProcessingFailed).
+ */
+export const PROCESSING_FAILED_LOG_MESSAGE = 'record kept as ProcessingFailed';
+
 /** The user attribute holding the clientId: the user pool's schema declares it, both Cognito handlers read it. */
 export const CLIENT_ID_ATTRIBUTE = 'custom:clientId';
 

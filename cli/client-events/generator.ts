@@ -14,7 +14,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLIENT_EVENTS_OUTPUTS, CLIENT_EVENTS_ROUTE_KEY } from '../../contracts/client-events.js';
+import { CLIENT_EVENTS_OUTPUTS, CLIENT_EVENTS_ROUTE_KEY, LOYALTY_PURCHASE_EVENT_TYPE } from '../../contracts/client-events.js';
 import { MAX_ENTRIES, type ClientEventDetail } from '../../handlers/client-events/lib/event.js';
 import { sampleEvents } from '../../samples/client-events.js';
 import { TokenSession, cognitoInitiateAuth, type InitiateAuthFn } from './session.js';
@@ -218,7 +218,7 @@ export async function runGenerator(opts: GeneratorOptions, deps: GeneratorDeps):
     s.byStatus[String(r.status)] = (s.byStatus[String(r.status)] ?? 0) + 1;
     details.forEach((d: ClientEventDetail, k) => {
       s.entriesSent++;
-      const loyalty = d.eventType === 'loyaltypurchase';
+      const loyalty = d.eventType === LOYALTY_PURCHASE_EVENT_TYPE;
       if (loyalty) s.loyaltySent++;
       if (r.accepted[k]) {
         s.entriesAccepted++;

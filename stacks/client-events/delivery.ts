@@ -10,10 +10,9 @@ import type { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-even
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { PROCESSING_FAILED_LOG_MESSAGE } from '../../handlers/client-events/lib/event.js';
 import { DataBucket } from '../../modules/data-bucket.js';
 import { FirehoseToS3 } from '../../modules/firehose-to-s3.js';
-import { CLIENT_EVENTS_TRANSFORM } from '../../contracts/client-events.js';
+import { CLIENT_EVENTS_TRANSFORM, PROCESSING_FAILED_LOG_MESSAGE } from '../../contracts/client-events.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import { ruleTarget } from '../../modules/rule-target.js';
 import type { TributaryStack } from '../base.js';

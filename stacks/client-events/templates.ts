@@ -12,12 +12,10 @@
  * where `index` is the entry's position in the request.
  */
 
-/** EventBridge `source` of every client event (rules match on it). */
-export const CLIENT_EVENTS_SOURCE = 'clientevents';
-/** detail.eventType of the events that become Zendesk tickets. */
-export const LOYALTY_PURCHASE_EVENT_TYPE = 'loyaltypurchase';
-/** Most entries per request: the PutEvents limit. */
-export const MAX_ENTRIES = 10;
+import { CLIENT_EVENTS_MAX_ENTRIES as MAX_ENTRIES, CLIENT_EVENTS_SOURCE, LOYALTY_PURCHASE_EVENT_TYPE } from '../../contracts/client-events.js';
+
+/** EventBridge `source`, Zendesk event type and entries per request: contracts/client-events.ts. */
+export { CLIENT_EVENTS_SOURCE, LOYALTY_PURCHASE_EVENT_TYPE, MAX_ENTRIES };
 /** PutEvents error codes worth retrying: the API answers 503 when any failed entry has one. */
 export const RETRYABLE_ERROR_CODES = ['ThrottlingException', 'InternalFailure', 'InternalException'] as const;
 

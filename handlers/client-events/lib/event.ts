@@ -5,9 +5,13 @@
  * the authorizer], Detail = the entry's JSON object). The Firehose rule delivers whole EventBridge events, whose
  * `detail` is that object.
  */
+import {
+  CLIENT_EVENTS_MAX_ENTRIES, CLIENT_EVENTS_SOURCE, LOYALTY_PURCHASE_EVENT_TYPE,
+  PROCESSING_FAILED_LOG_MESSAGE as CONTRACT_PROCESSING_FAILED_LOG_MESSAGE,
+} from '../../../contracts/client-events.js';
 
 /** Event types the generator sends; the pipeline accepts any type that matches EVENT_TYPE_PATTERN. */
-export const EVENT_TYPES = ['shopping', 'searching', 'paging', 'purchase', 'loyaltypurchase'] as const;
+export const EVENT_TYPES = ['shopping', 'searching', 'paging', 'purchase', LOYALTY_PURCHASE_EVENT_TYPE] as const;
 export type KnownEventType = (typeof EVENT_TYPES)[number];
 
 /** detail.eventType: becomes an S3 prefix (dynamic partitioning), so it is kept to a safe alphabet. */
@@ -19,17 +23,14 @@ export const SCHEMA_VERSION_PATTERN = /^[A-Za-z0-9._-]{1,32}$/;
  * `eventType` is absent. The transform then writes `eventType` too (the S3 partition reads it).
  */
 export const EVENT_TYPE_ALIAS = 'analyticType';
-/**
- * Message of the transform's log line for each record it returns as ProcessingFailed: the stack's metric filter
- * counts these lines (Firehose publishes no metric for records a transform marks ProcessingFailed).
- */
-export const PROCESSING_FAILED_LOG_MESSAGE = 'record kept as ProcessingFailed';
+/** Message of the transform's per-record ProcessingFailed log line, counted by the stack's metric filter (contracts/). */
+export const PROCESSING_FAILED_LOG_MESSAGE = CONTRACT_PROCESSING_FAILED_LOG_MESSAGE;
 /** schemaVersion written when the client sent none, so every object lands under a schemaVersion= prefix. */
 export const UNVERSIONED = 'unversioned';
-/** EventBridge `source` the API's mapping template sets. */
-export const EVENT_SOURCE = 'clientevents';
-/** Entries per `POST /event` request (the API's request model and PutEvents both allow 1 to 10). */
-export const MAX_ENTRIES = 10;
+/** EventBridge `source` the API's mapping template sets (contracts/client-events.ts). */
+export const EVENT_SOURCE = CLIENT_EVENTS_SOURCE;
+/** Entries per `POST /event` request (contracts/client-events.ts: the API's request model and PutEvents allow 1 to 10). */
+export const MAX_ENTRIES = CLIENT_EVENTS_MAX_ENTRIES;
 
 /** The ticket a loyalty purchase carries (used by the Zendesk API destination's input transformer). */
 export interface LoyaltyTicket {
