@@ -259,6 +259,10 @@ describe('authorizer', () => {
     expect(() => authorizerSettingsFromEnv({ USER_POOL_CLIENT_ID: 'c' })).toThrow('environment variable USER_POOL_ID is not set');
     expect(() => authorizerSettingsFromEnv({ USER_POOL_ID: POOL_ID })).toThrow('environment variable USER_POOL_CLIENT_ID is not set');
     expect(() => authorizerSettingsFromEnv({ USER_POOL_ID: POOL_ID, USER_POOL_CLIENT_ID: 'c', USER_CACHE_SECONDS: '-1' })).toThrow(/USER_CACHE_SECONDS/);
+    expect(authorizerSettingsFromEnv({ USER_POOL_ID: POOL_ID, USER_POOL_CLIENT_ID: 'c', CLIENT_ID_ATTRIBUTE: 'custom:acct' }).clientIdAttribute).toBe('custom:acct');
+    expect(() => authorizerSettingsFromEnv({ USER_POOL_ID: POOL_ID, USER_POOL_CLIENT_ID: 'c', CLIENT_ID_ATTRIBUTE: 'clientId' })).toThrow(
+      'environment variable CLIENT_ID_ATTRIBUTE must be "custom:" and 1 to 20 characters, got "clientId"',
+    );
   });
 
   it('parses the header and the method ARN', () => {

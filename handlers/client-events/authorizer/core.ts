@@ -24,6 +24,7 @@ import { SimpleFetcher, type Fetcher } from 'aws-jwt-verify/https';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { CLIENT_EVENTS_AUTHORIZER, CLIENT_ID_ATTRIBUTE } from '../../../contracts/client-events.js';
 import { intEnv, requireEnv } from '../../shared/env.js';
+import { clientIdAttributeFromEnv } from '../lib/client-id.js';
 import type { Logger } from '../../shared/log.js';
 
 export const DEFAULT_CLIENT_ID_ATTRIBUTE = CLIENT_ID_ATTRIBUTE;
@@ -72,10 +73,7 @@ const E = CLIENT_EVENTS_AUTHORIZER.env;
 export function authorizerSettingsFromEnv(env: NodeJS.ProcessEnv): AuthorizerSettings {
   const userPoolId = requireEnv(env, E.userPoolId);
   const issuer = env[E.tokenIssuer] || cognitoIssuer(userPoolId);
-  const clientIdAttribute = env[E.clientIdAttribute] || DEFAULT_CLIENT_ID_ATTRIBUTE;
-  if (!/^custom:[^\s:]{1,20}$/.test(clientIdAttribute)) {
-    throw new Error(`environment variable ${E.clientIdAttribute} must be "custom:" and 1 to 20 characters, got ${JSON.stringify(clientIdAttribute)}`);
-  }
+  const clientIdAttribute = clientIdAttributeFromEnv(env, E.clientIdAttribute);
   return {
     userPoolId,
     appClientId: requireEnv(env, E.userPoolClientId),

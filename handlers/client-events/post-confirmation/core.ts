@@ -12,10 +12,10 @@
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
 import { CLIENT_EVENTS_POST_CONFIRMATION, CLIENT_ID_ATTRIBUTE } from '../../../contracts/client-events.js';
 import type { Logger } from '../../shared/log.js';
+import { clientIdAttributeFromEnv } from '../lib/client-id.js';
 
 export const DEFAULT_CLIENT_ID_ATTRIBUTE = CLIENT_ID_ATTRIBUTE;
-/** Cognito custom attribute names: `custom:` and 1 to 20 characters. */
-export const CLIENT_ID_ATTRIBUTE_PATTERN = /^custom:[^\s:]{1,20}$/;
+export { CLIENT_ID_ATTRIBUTE_PATTERN } from '../lib/client-id.js';
 export const SIGN_UP_TRIGGER = 'PostConfirmation_ConfirmSignUp';
 
 export interface UpdateUserAttributesInput {
@@ -38,11 +38,7 @@ const E = CLIENT_EVENTS_POST_CONFIRMATION.env;
 
 /** Settings from the environment (contracts/client-events.ts CLIENT_EVENTS_POST_CONFIRMATION): CLIENT_ID_ATTRIBUTE (default custom:clientId). */
 export function postConfirmationSettingsFromEnv(env: NodeJS.ProcessEnv): PostConfirmationSettings {
-  const clientIdAttribute = env[E.clientIdAttribute] || DEFAULT_CLIENT_ID_ATTRIBUTE;
-  if (!CLIENT_ID_ATTRIBUTE_PATTERN.test(clientIdAttribute)) {
-    throw new Error(`environment variable ${E.clientIdAttribute} must be "custom:" and 1 to 20 characters, got ${JSON.stringify(clientIdAttribute)}`);
-  }
-  return { clientIdAttribute };
+  return { clientIdAttribute: clientIdAttributeFromEnv(env, E.clientIdAttribute) };
 }
 
 export type PostConfirmationAction = 'assigned' | 'skipped-trigger' | 'skipped-existing';
