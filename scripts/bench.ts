@@ -36,9 +36,20 @@ export function benchEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.Proces
   return Object.fromEntries(Object.entries(parent).filter(([k, v]) => v !== undefined && keep(k)));
 }
 
+/** "met" / "MISSED" for a numeric goal on the row's own value ("< 2000 ms", ">= 50000"), else undefined. */
+export function goalVerdict(r: Pick<BenchRow, 'value' | 'goal'>): string | undefined {
+  const m = /^\s*(<=|>=|<|>)\s*([\d.]+)/.exec(r.goal ?? '');
+  if (!m) return undefined;
+  const limit = Number(m[2]);
+  const ok = m[1] === '<' ? r.value < limit : m[1] === '<=' ? r.value <= limit : m[1] === '>' ? r.value > limit : r.value >= limit;
+  return ok ? 'met' : 'MISSED';
+}
+
 function print(r: BenchRow): void {
   const value = Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(r.value < 10 ? 2 : 1);
-  console.log(`${r.group.padEnd(12)} ${r.name.padEnd(64)} ${value.padStart(10)} ${r.unit.padEnd(9)} ${(r.goal ?? '').padEnd(18)} ${r.note ?? ''}`);
+  const verdict = goalVerdict(r);
+  const note = [verdict, r.note].filter(Boolean).join(': ');
+  console.log(`${r.group.padEnd(12)} ${r.name.padEnd(64)} ${value.padStart(10)} ${r.unit.padEnd(9)} ${(r.goal ?? '').padEnd(18)} ${note}`);
 }
 
 if (process.argv[2] === '--child') {
