@@ -153,6 +153,25 @@ describe('contracts/ and what loads it', () => {
   });
 });
 
+describe('stacks and modules', () => {
+  it('name no variable of a contract by a literal (they set environment with the contract keys)', () => {
+    const contracts = Object.values(CONTRACT_MODULES).flatMap((m) => Object.values(m)).filter(
+      (v): v is HandlerEnvContract => !!v && typeof v === 'object' && 'env' in v && 'zip' in v,
+    );
+    const names = [...new Set(contracts.flatMap((c) => [...Object.values(c.env), ...Object.keys(c.library ?? {})]))];
+    expect(names).toContain('STREAM_NAME');
+    const literal = new RegExp(`(['"\`]|\\b)(${names.join('|')})(['"\`]|\\s*:)`, 'g');
+    const found: string[] = [];
+    for (const dir of ['stacks', 'modules']) {
+      for (const f of readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }).filter((n) => n.endsWith('.ts'))) {
+        const code = readFileSync(join(ROOT, dir, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+        for (const m of code.matchAll(literal)) found.push(`${dir}/${f}: ${m[2]}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+});
+
 describe('handler entries and their contracts', () => {
   const entries = [
     ...handlerNames().map((zip) => ({ zip, entry: handlerEntry(zip) })),
