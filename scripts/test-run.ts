@@ -8,14 +8,15 @@
  * Why: most of make test's wall time was waiting, not CPU. The emulated apply (~3 min) sits in the AWS provider's
  * fixed propagation timers, the Python venvs in pip downloads; run one after the other they left the cores idle. Here
  * the venvs install from the start (beside npm ci), the emulated apply starts as soon as the synthesized output and the moto venv
- * exist, and typecheck, vitest, the policy report, the Terraform check and checkov use the cores meanwhile. Every
+ * exist, and typecheck, vitest, the policy report, the Terraform check and checkov use the cores meanwhile (at
+ * nice 10, so the critical chain install -> moto venv -> emulated apply gets the CPU when it needs it). Every
  * tier still runs in full (nothing is skipped when another fails, except what needs a failed tier's output).
  *
  * Output: the tier at the head of the order streams live; the others are kept (in memory) and printed when their
  * turn comes, so every tier's output stays in one piece and the last tier (checkov) ends the run with its totals.
  * Before that block, one line gives each tier's wall time. Exit status: 1 when any tier failed (or could not run).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
 interface Tier {
@@ -26,6 +27,12 @@ interface Tier {
   readonly needs: readonly string[];
   /** Tiers that only go first because both use every core: this one runs after them whatever their result. */
   readonly cpuAfter?: readonly string[];
+  /**
+   * Run at lower CPU priority (nice 10): tiers off the critical path. The longest chain is install -> moto venv ->
+   * emulated apply (which waits on the provider's timers between short bursts of CPU); niced, the CPU-heavy tiers
+   * beside it fill the idle cores without holding that chain back.
+   */
+  readonly nice?: boolean;
 }
 
 /**
@@ -39,15 +46,15 @@ interface Tier {
 const TIERS: readonly Tier[] = [
   { name: 'install', target: 'tier-install', needs: [] },
   { name: 'build', target: 'build', needs: ['install'] },
-  { name: 'typecheck', target: 'typecheck', needs: ['install'] },
+  { name: 'typecheck', target: 'typecheck', needs: ['install'], nice: true },
   { name: 'synth', target: 'tier-synth', needs: ['build'] },
-  { name: 'vitest', target: 'tier-vitest', needs: ['build'] },
-  { name: 'policy-report', target: 'tier-policy-report', needs: ['synth'] },
-  { name: 'tf-check', target: 'tier-tf-check', needs: ['synth'], cpuAfter: ['vitest'] },
+  { name: 'vitest', target: 'tier-vitest', needs: ['build'], nice: true },
+  { name: 'policy-report', target: 'tier-policy-report', needs: ['synth'], nice: true },
+  { name: 'tf-check', target: 'tier-tf-check', needs: ['synth'], cpuAfter: ['vitest'], nice: true },
   { name: 'venv-moto', target: 'tier-venv-moto', needs: [] },
-  { name: 'venv-checkov', target: 'tier-venv-checkov', needs: [], cpuAfter: ['venv-moto'] },
+  { name: 'venv-checkov', target: 'tier-venv-checkov', needs: [], cpuAfter: ['venv-moto'], nice: true },
   { name: 'emulated-apply', target: 'tier-emulated-apply', needs: ['synth', 'venv-moto'] },
-  { name: 'checkov', target: 'tier-checkov', needs: ['synth', 'venv-checkov'], cpuAfter: ['tf-check'] },
+  { name: 'checkov', target: 'tier-checkov', needs: ['synth', 'venv-checkov'], cpuAfter: ['tf-check'], nice: true },
 ];
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -77,6 +84,7 @@ const last = order[order.length - 1];
 const started = performance.now();
 // The tiers write into pipes; on a terminal they keep their colours.
 const CHILD_ENV: NodeJS.ProcessEnv = process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env;
+const HAS_NICE = spawnSync('nice', ['true'], { stdio: 'ignore' }).status === 0;
 const children = new Set<ReturnType<typeof spawn>>();
 
 /** Prints what is due: the head tier's output as it comes; a finished tier's whole output when it becomes the head. */
@@ -103,7 +111,9 @@ function start(r: Run): void {
   r.state = 'running';
   const t0 = performance.now();
   // make echoes each command of the target's recipe as it did when make test ran them one by one.
-  const child = spawn('make', ['--no-print-directory', r.tier.target], { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
+  const make = ['make', '--no-print-directory', r.tier.target];
+  const [cmd, ...args] = r.tier.nice && HAS_NICE ? ['nice', '-n', '10', ...make] : make;
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: CHILD_ENV });
   children.add(child);
   const collect = (d: Buffer) => {
     r.chunks.push(String(d));

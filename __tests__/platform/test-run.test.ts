@@ -22,7 +22,7 @@ function project(recipes: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-test-run-'));
   dirs.push(dir);
   const rule = (t: string) =>
-    `${t}:\n\t@echo "start ${t} $$(date +%s%N)" >> events.log\n` +
+    `${t}:\n\t@echo "start ${t} $$(date +%s%N) $$(nice)" >> events.log\n` +
     (recipes[t] ?? `\t@echo "${t} line 1"; sleep 0.3; echo "${t} line 2"; sleep 0.3; echo "${t} totals"`) +
     `\n\t@echo "end ${t} $$(date +%s%N)" >> events.log\n`;
   writeFileSync(join(dir, 'Makefile'), `.PHONY: ${TIERS.join(' ')}\n${TIERS.map(rule).join('\n')}`);
@@ -34,12 +34,13 @@ function runner(cwd: string, args: string[] = []) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function events(dir: string): Map<string, { start: number; end: number }> {
-  const m = new Map<string, { start: number; end: number }>();
+function events(dir: string): Map<string, { start: number; end: number; nice: number }> {
+  const m = new Map<string, { start: number; end: number; nice: number }>();
   for (const line of readFileSync(join(dir, 'events.log'), 'utf8').trim().split('\n')) {
-    const [what, target, ns] = line.split(' ');
-    const e = m.get(target) ?? { start: 0, end: 0 };
+    const [what, target, ns, niceness] = line.split(' ');
+    const e = m.get(target) ?? { start: 0, end: 0, nice: 0 };
     e[what as 'start' | 'end'] = Number(BigInt(ns) / 1_000_000n);
+    if (what === 'start') e.nice = Number(niceness);
     m.set(target, e);
   }
   return m;
@@ -68,6 +69,10 @@ describe('scripts/test-run.ts', () => {
     // The tiers that use every core take turns.
     expect(e.get('tier-tf-check')!.start).toBeGreaterThanOrEqual(e.get('tier-vitest')!.end);
     expect(e.get('tier-checkov')!.start).toBeGreaterThanOrEqual(e.get('tier-tf-check')!.end);
+    // The critical chain (install, build, synth, moto venv, emulated apply) keeps the runner's priority; the rest is niced.
+    const base = Number(spawnSync('nice', { encoding: 'utf8' }).stdout);
+    for (const t of ['tier-install', 'build', 'tier-synth', 'tier-venv-moto', 'tier-emulated-apply']) expect(e.get(t)!.nice, t).toBe(base);
+    for (const t of ['typecheck', 'tier-vitest', 'tier-policy-report', 'tier-tf-check', 'tier-venv-checkov', 'tier-checkov']) expect(e.get(t)!.nice, t).toBe(Math.min(19, base + 10));
   });
 
   it('a failed tier fails the run; what needs its output is reported NOT RUN, every other tier still runs', () => {
