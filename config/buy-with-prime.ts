@@ -131,6 +131,7 @@ const shape = {
       refreshAheadSeconds: int(30, 600).default(120).describe('Refresh access tokens this many seconds before they expire.'),
       oauthMemoryMb: int(128, 10240).default(256).describe('Install app Lambda memory, MB.'),
       oauthTimeoutSeconds: int(3, 29).default(10).describe('Install app Lambda timeout, seconds.'),
+      oauthReservedConcurrency: int(0, 1000).default(20).describe('Concurrent install app invocations reserved (and allowed at most), lambda target. Reserved concurrency caps this public entry point so a flood cannot take the whole Lambda concurrency of the account (default account limit 1000, of which 100 must stay unreserved); 0 reserves nothing (the account pool). Free.'),
       apiRateLimit: int(1, 10000).default(20).describe('API Gateway default-route throttling: steady requests per second.'),
       apiBurstLimit: int(1, 5000).default(50).describe('API Gateway default-route throttling: burst.'),
       processorMemoryMb: int(128, 10240).default(256).describe('Event processor memory, MB.'),

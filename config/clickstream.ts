@@ -31,6 +31,7 @@ export const clickstreamSchema = rules(
     ingestMemoryMb: int(128, 10240).default(256).describe('Ingest Lambda memory, MB.'),
     // HTTP API integrations time out after 30 s.
     ingestTimeoutSeconds: int(3, 29).default(10).describe('Ingest Lambda timeout, seconds (HTTP API integrations time out after 30 s).'),
+    ingestReservedConcurrency: int(0, 1000).default(100).describe('Concurrent ingest invocations reserved (and allowed at most) for the unauthenticated POST /report. Reserved concurrency caps this public entry point so a flood cannot take the whole Lambda concurrency of the account (default account limit 1000, of which 100 must stay unreserved); 0 reserves nothing (the account pool). Free.'),
     putMaxAttempts: int(1, 10).default(4).describe('PutRecords attempts before answering 503.'),
 
     streamMode: oneOf(CLICKSTREAM_STREAM_MODES).default('on-demand').describe('Kinesis capacity mode: "on-demand" or "provisioned" with `shardCount` shards.'),

@@ -77,6 +77,7 @@ export const clientEventsSchema = rules(
     authorizerMemoryMb: int(128, 10240).default(256).describe('Authorizer Lambda memory, MB.'),
     // API Gateway waits at most 10 s for a Lambda authorizer.
     authorizerTimeoutSeconds: int(1, 10).default(5).describe('Authorizer Lambda timeout, seconds (API Gateway waits at most 10 s).'),
+    authorizerReservedConcurrency: int(0, 1000).default(50).describe('Concurrent authorizer invocations reserved (and allowed at most) for POST /event (cached decisions do not invoke it). Reserved concurrency caps this public entry point so a flood cannot take the whole Lambda concurrency of the account (default account limit 1000, of which 100 must stay unreserved); 0 reserves nothing (the account pool). Free.'),
     transformMemoryMb: int(128, 10240).default(256).describe('Transform Lambda memory, MB.'),
     // Firehose invokes a transform Lambda for at most 5 minutes.
     transformTimeoutSeconds: int(1, 300).default(60).describe('Transform Lambda timeout, seconds (Firehose invokes it for at most 5 minutes).'),

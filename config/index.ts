@@ -15,6 +15,7 @@ export type { AmsConfig } from './ams.js';
 export type { BuyWithPrimeConfig, BwpFargateConfig } from './buy-with-prime.js';
 export type { ClickstreamConfig } from './clickstream.js';
 export type { ClientEventsConfig, ClientEventsZendeskConfig } from './client-events.js';
+export type { ControlsConfig } from './controls.js';
 
 type Raw = Record<string, unknown>;
 

@@ -7,6 +7,7 @@ import { amsSchema } from './ams.js';
 import { buyWithPrimeSchema } from './buy-with-prime.js';
 import { clickstreamSchema } from './clickstream.js';
 import { clientEventsSchema } from './client-events.js';
+import { controlsSchema } from './controls.js';
 import { LOG_RETENTION_DAYS, bool, describe, oneOfNumbers, section, str } from './validate.js';
 
 export const PREFIX_PATTERN = /^[a-z][a-z0-9-]{1,11}$/;
@@ -53,6 +54,7 @@ export const configSchema = section({
   ),
   tags: tags.default({}).describe('Tags applied to every resource through the provider\'s default_tags.'),
   backend: backend.prefault({ type: 'local' }).describe('Terraform state backend (docs/deploy.md#where-state-lives).'),
+  controls: controlsSchema.prefault({}),
   ams: amsSchema.prefault({}),
   buyWithPrime: buyWithPrimeSchema.prefault({}),
   clickstream: clickstreamSchema.prefault({}),

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { DynamodbTable as AwsDynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import type { Naming } from './naming.js';
+import { controlsOf } from './controls.js';
 
 export type KeyType = 'S' | 'N' | 'B';
 
@@ -24,7 +25,7 @@ export interface DynamodbTableProps {
   readonly kmsKeyArn?: string;
   /** Point-in-time recovery. Default true. */
   readonly pointInTimeRecovery?: boolean;
-  /** Deletion protection. Default false (so `terraform destroy` works in non-production environments). */
+  /** Deletion protection. Default: the stack's `controls.tableDeletionProtection` (on; off in a stack without controls). */
   readonly deletionProtection?: boolean;
   /** DynamoDB Streams view type; no stream by default. */
   readonly streamViewType?: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
@@ -57,7 +58,7 @@ export class DynamodbTable extends Construct {
       pointInTimeRecovery: { enabled: props.pointInTimeRecovery ?? true },
       serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
       ttl: props.ttlAttribute ? { enabled: true, attributeName: props.ttlAttribute } : undefined,
-      deletionProtectionEnabled: props.deletionProtection ?? false,
+      deletionProtectionEnabled: props.deletionProtection ?? controlsOf(this).tableDeletionProtection,
       streamEnabled: props.streamViewType ? true : undefined,
       streamViewType: props.streamViewType,
     });

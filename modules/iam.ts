@@ -36,7 +36,15 @@ export type ServicePrincipal =
   | 'vpc-flow-logs.amazonaws.com'
   | 'ecs-tasks.amazonaws.com'
   | 'lambda.amazonaws.com'
-  | 'cloudwatch.amazonaws.com';
+  | 'cloudwatch.amazonaws.com'
+  | 'logging.s3.amazonaws.com'
+  | `logs.${string}.amazonaws.com`;
+
+/** The guidance entry of a principal (the regional CloudWatch Logs principals share one). */
+type GuidanceKey = Exclude<ServicePrincipal, `logs.${string}.amazonaws.com`> | 'logs.<region>.amazonaws.com';
+function guidanceKey(service: ServicePrincipal): GuidanceKey {
+  return /^logs\.[a-z0-9-]+\.amazonaws\.com$/.test(service) ? 'logs.<region>.amazonaws.com' : (service as GuidanceKey);
+}
 
 /**
  * How a service's requests carry the confused-deputy keys, for a role it assumes (`trust`) and for a resource policy
@@ -59,7 +67,7 @@ export interface ServiceGuidance {
   readonly source: string;
 }
 
-export const SERVICE_GUIDANCE: Readonly<Record<ServicePrincipal, ServiceGuidance>> = {
+export const SERVICE_GUIDANCE: Readonly<Record<GuidanceKey, ServiceGuidance>> = {
   // Amazon EventBridge User Guide, "Using IAM policy conditions in Amazon EventBridge": aws:SourceAccount is the
   // account the rule is in, aws:SourceArn the ARN of the rule sending the event; for the target role's trust policy
   // and for SQS/SNS resource policies of targets and dead-letter queues.
@@ -95,6 +103,13 @@ export const SERVICE_GUIDANCE: Readonly<Record<ServicePrincipal, ServiceGuidance
   // Amazon API Gateway Developer Guide (CloudWatch logging role, AWS service integration credentials): the trust policy
   // examples carry no condition and no key value is documented: IfExists.
   'apigateway.amazonaws.com': { trust: 'ifExists', resource: 'none', source: 'API Gateway Developer Guide: CloudWatch logging role and AWS integration credentials (no condition documented)' },
+  // Amazon CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS": the key policy allows
+  // logs.<region>.amazonaws.com with ArnLike kms:EncryptionContext:aws:logs:arn (the caller adds it); no
+  // aws:SourceAccount value is documented for its KMS calls: IfExists.
+  'logs.<region>.amazonaws.com': { trust: 'none', resource: 'ifExists', source: 'CloudWatch Logs User Guide: Encrypt log data using AWS KMS (key policy)' },
+  // Amazon S3 User Guide, "Permissions for log delivery" (server access logging): the target bucket's policy allows
+  // logging.s3.amazonaws.com s3:PutObject with aws:SourceArn = the source bucket(s) and aws:SourceAccount = their owner.
+  'logging.s3.amazonaws.com': { trust: 'none', resource: 'documented', source: 'S3 User Guide: Enabling Amazon S3 server access logging (permissions for log delivery)' },
   // AWS Lambda Developer Guide, "Defining Lambda function permissions with an execution role": the trust policy is
   // lambda.amazonaws.com with no condition; Lambda documents no aws:SourceArn/aws:SourceAccount value for assuming the
   // execution role (its aws:SourceArn guidance is for resource policies on the function, set here through
@@ -163,7 +178,7 @@ export interface SourceConditionProps {
  * AWS documents the keys for this use, the IfExists forms where it does not; undefined where it documents none.
  */
 export function sourceCondition(scope: Construct, use: 'trust' | 'resource', props: SourceConditionProps): Record<string, Record<string, unknown>> | undefined {
-  const guidance = SERVICE_GUIDANCE[props.service];
+  const guidance = SERVICE_GUIDANCE[guidanceKey(props.service)];
   const mode = guidance[use];
   if (mode === 'none') return undefined;
   const suffix = mode === 'ifExists' || props.ifExists ? 'IfExists' : '';
@@ -186,6 +201,8 @@ export interface ServiceStatementProps extends SourceConditionProps {
   readonly resource?: string | readonly string[];
   /** A resource-policy statement whose Resource the caller adds (e.g. QueueWithDlq's policyStatements). */
   readonly forResourcePolicy?: boolean;
+  /** Further conditions of the statement (e.g. a KMS encryption context), merged with the source conditions. */
+  readonly condition?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -194,7 +211,8 @@ export interface ServiceStatementProps extends SourceConditionProps {
  */
 export function serviceStatement(scope: Construct, props: ServiceStatementProps): Record<string, unknown> {
   const use = props.resource !== undefined || props.forResourcePolicy ? 'resource' : 'trust';
-  const condition = sourceCondition(scope, use, props);
+  const source = sourceCondition(scope, use, props);
+  const condition = props.condition || source ? mergeConditions(props.condition ?? {}, source ?? {}) : undefined;
   return {
     ...(props.sid !== undefined ? { Sid: props.sid } : {}),
     Effect: 'Allow',
@@ -244,4 +262,10 @@ export function inlinePolicy(
 ): IamRolePolicy {
   const policy = typeof statements === 'string' ? statements : policyDocument(statements);
   return new IamRolePolicy(scope, id, { name, role: role.id, policy });
+}
+
+function mergeConditions(a: Record<string, Record<string, unknown>>, b: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = { ...a };
+  for (const [op, keys] of Object.entries(b)) out[op] = { ...out[op], ...keys };
+  return out;
 }

@@ -11,6 +11,11 @@ import type { Alerts } from './alarms.js';
 import type { Naming } from './naming.js';
 import type { QueueWithDlq } from './queue-with-dlq.js';
 import { inlinePolicy, policyDocument, serviceRole, type PolicyStatement } from './iam.js';
+import { controlsOf } from './controls.js';
+import { suppress } from '../policy/suppress.js';
+
+/** What a function's role needs for active tracing (Lambda Developer Guide, "Visualize Lambda function invocations using AWS X-Ray"). */
+export const XRAY_WRITE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'] as const;
 
 /** Where `make build` (scripts/build-handlers.ts) writes one deterministic zip per handler. */
 export const HANDLER_ZIP_DIR = fromRoot('dist', 'handlers');
@@ -42,6 +47,8 @@ export interface LambdaFunctionProps {
   readonly architecture?: 'arm64' | 'x86_64';
   /** Reserved concurrency; unset by default (the account pool). */
   readonly reservedConcurrency?: number;
+  /** X-Ray active tracing. Default: the stack's `controls.lambdaTracing` (modules/controls.ts). */
+  readonly tracing?: boolean;
   /** Alerts topic; when given, an alarm fires on any function error. */
   readonly alerts?: Alerts;
   readonly description?: string;
@@ -97,6 +104,14 @@ export class LambdaFunction extends Construct {
     this.role = serviceRole(this, 'role', { name: props.naming.name('iamRole', props.purpose), service: 'lambda.amazonaws.com' });
     const policy = inlinePolicy(this, 'policy', this.role, 'least-privilege', Lazy.stringValue({ produce: () => policyDocument(this.statements) }));
 
+    const tracing = props.tracing ?? controlsOf(this).lambdaTracing;
+    const policies = [policy];
+    if (tracing) {
+      const xray = inlinePolicy(this, 'tracing-policy', this.role, 'xray-tracing', [{ Sid: 'WriteTraces', Action: [...XRAY_WRITE_ACTIONS], Resource: '*' }]);
+      suppress(xray, 'iam-no-wildcard', 'X-Ray trace and sampling actions support no resource-level permissions: AWS requires Resource "*" for them (Service Authorization Reference, AWS X-Ray).');
+      policies.push(xray);
+    }
+
     const asset = new TerraformAsset(this, 'code', { path: zip, type: AssetType.FILE });
     this.fn = new AwsLambdaFunction(this, 'fn', {
       functionName: this.functionName,
@@ -112,7 +127,8 @@ export class LambdaFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: props.environment ? { variables: props.environment } : undefined,
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name, applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },
-      dependsOn: [this.logGroup, policy],
+      tracingConfig: tracing ? { mode: 'Active' } : undefined,
+      dependsOn: [this.logGroup, ...policies],
     });
 
     props.alerts?.alarm(`${props.purpose}-errors`, {

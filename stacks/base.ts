@@ -8,6 +8,8 @@ import { Alerts, type MetricRef } from '../modules/alarms.js';
 import type { LossAlarmSettings } from '../config/monitoring.js';
 import { PipelineDashboard, type DashboardGraph } from '../modules/dashboard.js';
 import { Naming } from '../modules/naming.js';
+import { registerControls } from '../modules/controls.js';
+import { encryptLogGroups } from '../modules/kms.js';
 
 export interface TributaryStackProps {
   readonly config: TributaryConfig;
@@ -38,6 +40,8 @@ export class TributaryStack extends TerraformStack {
     this.config = props.config;
     this.region = props.region;
     this.naming = new Naming(props.config.prefix, props.region);
+    // Before any module: they read the stack's security controls (modules/controls.ts).
+    registerControls(this, props.config.controls);
 
     new AwsProvider(this, 'aws', {
       region: props.region,
@@ -74,6 +78,7 @@ export class TributaryStack extends TerraformStack {
     this.shortName = stackName.endsWith(`-${props.region}`) ? stackName.slice(0, -props.region.length - 1) : stackName;
     this.alerts = new Alerts(this, 'alerts', { naming: this.naming, purpose: `${this.shortName}-alerts`, email: props.config.alarmEmail });
     this.output('alerts_topic_arn', this.alerts.topic.arn, 'SNS topic that receives every alarm of this stack');
+    if (props.config.controls.logGroupKms) encryptLogGroups(this, this.naming, props.region);
   }
 
   /**

@@ -12,7 +12,7 @@ describe('clientEvents config', () => {
       enabled: false, regions: ['us-east-1'], stageName: 'v1', authorizerCacheTtlSeconds: 300, corsAllowOrigins: [], throttlingRateLimit: 50,
       throttlingBurstLimit: 100, apiGatewayAccount: 'manage', executionLogLevel: 'OFF', api5xxAlarmThreshold: 1,
       userPoolDeletionProtection: true, userPoolTier: 'LITE', passwordMinimumLength: 12, accessTokenValidityMinutes: 60, idTokenValidityMinutes: 60,
-      refreshTokenValidityDays: 30, clientIdClaim: undefined, authorizerMemoryMb: 256, authorizerTimeoutSeconds: 5,
+      refreshTokenValidityDays: 30, clientIdClaim: undefined, authorizerMemoryMb: 256, authorizerTimeoutSeconds: 5, authorizerReservedConcurrency: 50,
       transformMemoryMb: 256, transformTimeoutSeconds: 60, firehoseBufferingSizeMiB: 64, firehoseBufferingIntervalSeconds: 60,
       dataRetentionDays: 0, maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400, dlqRetentionDays: 14,
       zendesk: { enabled: false, ticketsEndpoint: '', secretName: '', rateLimitPerSecond: 10 },

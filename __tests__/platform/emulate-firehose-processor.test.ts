@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { TerraformStack, Testing } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { Alerts } from '../../modules/alarms.js';
 import { DataBucket } from '../../modules/data-bucket.js';
 import { FirehoseToS3, type FirehoseTransform } from '../../modules/firehose-to-s3.js';
 import { Naming } from '../../modules/naming.js';
@@ -23,6 +24,8 @@ function lambdaProcessorParams(transform: Omit<FirehoseTransform, 'lambdaArn'>):
   const stack = new TerraformStack(app, 'firehose-us-east-1');
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   const naming = new Naming('trib', 'us-east-1');
+  // Every stack has its alerts topic: the modules take the account id from its ARN (modules/iam.ts).
+  new Alerts(stack, 'alerts', { naming });
   const bucket = new DataBucket(stack, 'data', { naming, purpose: 'events' });
   const lambdaArn = 'arn:aws:lambda:us-east-1:123456789012:function:trib-use1-transform';
   new FirehoseToS3(stack, 'firehose', { naming, purpose: 'events', bucket, dataPrefix: 'events/', logRetentionDays: 14, transform: { lambdaArn, ...transform } });

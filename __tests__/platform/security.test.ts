@@ -196,3 +196,129 @@ describe('one place for service-principal IAM documents (issue 16 item 1)', () =
     expect(found).toEqual([]);
   });
 });
+
+describe('controls with their defaults (issue 16 item 5)', () => {
+  it('every Lambda function traces actively, with the X-Ray write actions in a separate suppressed policy', () => {
+    let fns = 0;
+    for (const stack of stacks) {
+      const policies = resources(stack, 'aws_iam_role_policy');
+      for (const [id, fn] of Object.entries(resources(stack, 'aws_lambda_function'))) {
+        fns++;
+        expect(fn.tracing_config, `${stack.name} ${id}`).toEqual({ mode: 'Active' });
+        const tracing = Object.entries(policies).find(([pid]) => pid.startsWith(id.replace(/_fn_[A-Z0-9]+$/, '_tracing-policy')));
+        expect(tracing, `${stack.name} ${id} tracing policy`).toBeDefined();
+        expect(statementsOf(tracing![1].policy)).toEqual([{ Effect: 'Allow', Sid: 'WriteTraces', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]);
+        expect((tracing![1]['//'] as any).tributary_suppressions['iam-no-wildcard']).toMatch(/no resource-level permissions/);
+        expect(fn.depends_on).toContain(`aws_iam_role_policy.${tracing![0]}`);
+      }
+    }
+    expect(fns).toBeGreaterThan(10);
+  });
+
+  it('the public entry points have reserved concurrency: clickstream ingest 100, client events authorizer 50, install app 20', () => {
+    const fn = (stackPart: string, idPart: string) => {
+      const hits = Object.entries(resources(byName(stackPart), 'aws_lambda_function')).filter(([id]) => id.startsWith(idPart));
+      expect(hits, `${stackPart} ${idPart}`).toHaveLength(1);
+      return hits[0][1];
+    };
+    expect(fn('clickstream-us-east-1', 'ingest_fn').reserved_concurrent_executions).toBe(100);
+    expect(fn('client-events-us-east-1', 'authorizer_fn').reserved_concurrent_executions).toBe(50);
+    expect(fn('tribx/buy-with-prime', 'oauth_fn').reserved_concurrent_executions).toBe(20);
+    // Internal consumers keep the account pool.
+    expect(fn('clickstream-us-east-1', 'process_fn').reserved_concurrent_executions).toBeUndefined();
+  });
+
+  it('stateful tables are deletion protected (the token table keeps its own key)', () => {
+    expect(Object.values(resources(byName('clickstream-us-east-1'), 'aws_dynamodb_table')).map((t) => t.deletion_protection_enabled)).toEqual([true]);
+    const bwp = resources(byName('tribx/buy-with-prime'), 'aws_dynamodb_table');
+    expect(Object.values(bwp).find((t) => String(t.name).endsWith('bwp-events'))!.deletion_protection_enabled).toBe(true);
+    // full.json sets buyWithPrime.tokensTableDeletionProtection false.
+    expect(Object.values(bwp).find((t) => String(t.name).endsWith('bwp-tokens'))!.deletion_protection_enabled).toBe(false);
+  });
+
+  it('bucket versioning, access logging and log-group KMS are off by default (they cost per stack)', () => {
+    for (const stack of stacks) {
+      expect(resources(stack, 'aws_s3_bucket_versioning'), stack.name).toEqual({});
+      expect(resources(stack, 'aws_s3_bucket_logging'), stack.name).toEqual({});
+      for (const lg of Object.values(resources(stack, 'aws_cloudwatch_log_group'))) expect(lg.kms_key_id, stack.name).toBeUndefined();
+    }
+  });
+});
+
+describe('controls switched (issue 16 items 3 and 5)', () => {
+  let on: SynthStack[] = [];
+  let off: SynthStack[] = [];
+  beforeAll(() => {
+    const controls = { lambdaTracing: false, tableDeletionProtection: false, bucketVersioning: true, bucketAccessLogging: true, logGroupKms: true };
+    const a = synthConfig(configWith({ ams: { enabled: false }, clickstream: { enabled: true, ingestReservedConcurrency: 0 }, clientEvents: { enabled: true }, controls }));
+    const b = synthConfig(configWith({ ams: { enabled: false }, clickstream: { enabled: true } }));
+    cleanups.push(a.cleanup, b.cleanup);
+    on = a.stacks;
+    off = b.stacks;
+  });
+
+  it('turn tracing, reserved concurrency and table deletion protection off', () => {
+    const stack = on.find((s) => s.name.startsWith('clickstream'))!;
+    for (const fn of Object.values(resources(stack, 'aws_lambda_function'))) {
+      expect(fn.tracing_config).toBeUndefined();
+      expect(fn.reserved_concurrent_executions).toBeUndefined();
+    }
+    expect(Object.keys(resources(stack, 'aws_iam_role_policy')).filter((id) => id.includes('tracing'))).toEqual([]);
+    expect(Object.values(resources(stack, 'aws_dynamodb_table')).map((t) => t.deletion_protection_enabled)).toEqual([false]);
+  });
+
+  it('versioning and access logs on every data bucket, into one log bucket per stack that only our buckets may write', () => {
+    const stack = on.find((s) => s.name.startsWith('client-events'))!;
+    const buckets = resources(stack, 'aws_s3_bucket');
+    const logBucketId = Object.keys(buckets).find((id) => id.startsWith('access-logs_'))!;
+    expect(logBucketId).toBeDefined();
+    const dataIds = Object.keys(buckets).filter((id) => id !== logBucketId);
+    expect(dataIds.length).toBeGreaterThan(0);
+    const logging = Object.values(resources(stack, 'aws_s3_bucket_logging'));
+    expect(logging).toHaveLength(dataIds.length);
+    for (const l of logging) expect(l.target_bucket).toBe(`\${aws_s3_bucket.${logBucketId}.bucket}`);
+    expect(Object.values(resources(stack, 'aws_s3_bucket_versioning'))).toHaveLength(dataIds.length);
+    const policy = Object.entries(resources(stack, 'aws_s3_bucket_policy')).find(([id]) => id.startsWith('access-logs_'))![1];
+    const allow = statementsOf(policy.policy).find((s) => s.Sid === 'S3ServerAccessLogs')!;
+    expect(allow).toMatchObject({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject', Resource: `\${aws_s3_bucket.${logBucketId}.arn}/*` });
+    expect(allow.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '${local.account_id}' },
+      ArnLike: { 'aws:SourceArn': 'arn:${local.partition}:s3:::trib-use1-*' },
+    });
+    const lifecycle = Object.entries(resources(stack, 'aws_s3_bucket_lifecycle_configuration')).find(([id]) => id.startsWith('access-logs_'))![1];
+    expect(JSON.stringify(lifecycle.rule)).toContain('"days":90');
+  });
+
+  it('log-group KMS: one key per stack, rotation on, an explicit key policy, set on every log group', () => {
+    const stack = on.find((s) => s.name.startsWith('clickstream'))!;
+    const [keyId, key] = Object.entries(resources(stack, 'aws_kms_key'))[0];
+    expect(key.enable_key_rotation).toBe(true);
+    const [policy] = Object.values(resources(stack, 'aws_kms_key_policy'));
+    expect(policy.key_id).toBe(`\${aws_kms_key.${keyId}.key_id}`);
+    const [admin, logs] = statementsOf(policy.policy);
+    expect(admin.Principal.AWS).toBe('arn:${local.partition}:iam::${local.account_id}:root');
+    expect(admin.Action.some((a: string) => /Decrypt|Encrypt|GenerateDataKey/.test(a))).toBe(false);
+    expect(logs.Principal).toEqual({ Service: 'logs.us-east-1.amazonaws.com' });
+    expect(logs.Condition).toEqual({
+      ArnLike: { 'kms:EncryptionContext:aws:logs:arn': 'arn:${local.partition}:logs:us-east-1:${local.account_id}:log-group:*' },
+      StringEqualsIfExists: { 'aws:SourceAccount': '${local.account_id}' },
+    });
+    const groups = Object.values(resources(stack, 'aws_cloudwatch_log_group'));
+    expect(groups.length).toBeGreaterThanOrEqual(3);
+    for (const g of groups) {
+      expect(g.kms_key_id).toBe(`\${aws_kms_key.${keyId}.arn}`);
+      expect(g.depends_on).toContain('aws_kms_key_policy.logs-key-policy');
+    }
+  });
+
+  it('the same stack with the defaults adds none of it (additions only when switched on)', () => {
+    const [stack] = off;
+    expect(resources(stack, 'aws_kms_key')).toEqual({});
+    expect(Object.keys(resources(stack, 'aws_s3_bucket')).filter((id) => id.startsWith('access-logs_'))).toEqual([]);
+    const onIds = new Set(Object.entries(on.find((s) => s.name.startsWith('clickstream'))!.json.resource!).flatMap(([t, r]) => Object.keys(r).map((id) => `${t}.${id}`)));
+    const offIds = Object.entries(stack.json.resource!).flatMap(([t, r]) => Object.keys(r).map((id) => `${t}.${id}`));
+    // Every resource of the default stack is still there (same address) with the controls switched, except the
+    // tracing policies tracing off removes.
+    expect(offIds.filter((a) => !onIds.has(a) && !a.includes('tracing-policy'))).toEqual([]);
+  });
+});

@@ -31,7 +31,8 @@ import {
 } from '../../contracts/buy-with-prime.js';
 import { POWERTOOLS_SERVICE_NAME } from '../../contracts/env.js';
 import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
-import { ownAccount, ownPartition, serviceStatement } from '../../modules/iam.js';
+import { serviceStatement } from '../../modules/iam.js';
+import { keyAdminStatements } from '../../modules/kms.js';
 import { TributaryStack } from '../base.js';
 import { BwpFargateService } from './fargate.js';
 import type { MetricRef } from '../../modules/alarms.js';
@@ -291,21 +292,13 @@ export class BuyWithPrimeStack extends TributaryStack {
     // Administration for the account root (so the account can never be locked out of the key) and the configured
     // key admins; use only for the two roles that need it, only with the token encryption context.
     const appRole = this.oauthFunction?.role.arn ?? this.fargate!.taskRole.arn;
-    // Partition and account from the stack's locals (modules/iam.ts: from an ARN the stack owns; data.aws_caller_identity
-    // would break the offline plan), so the policy JSON holds plain ${local.x} references the policy checks can read.
-    const rootArn = `arn:${ownPartition(this)}:iam::${ownAccount(this)}:root`;
-    const adminActions = [
-      'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
-      'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
-      'kms:RotateKeyOnDemand',
-    ];
     new KmsKeyPolicy(this, 'token-key-policy', {
       keyId: this.key.keyId,
       policy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'AccountRootAdministers', Effect: 'Allow', Principal: { AWS: rootArn }, Action: adminActions, Resource: '*' },
-          ...(bwp.kmsKeyAdminArns.length ? [{ Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: bwp.kmsKeyAdminArns }, Action: adminActions, Resource: '*' }] : []),
+          // Partition and account from the stack's locals (modules/iam.ts), plain ${local.x} references in the JSON.
+          ...keyAdminStatements(this, bwp.kmsKeyAdminArns),
           {
             Sid: 'ProcessorUsesTokenKey', Effect: 'Allow', Principal: { AWS: this.processor.role.arn },
             Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: '*', Condition: tokenContext,
@@ -403,6 +396,8 @@ export class BuyWithPrimeStack extends TributaryStack {
           description: 'Buy with Prime install app (launch, install, settings, uninstall)',
           memoryMb: bwp.oauthMemoryMb,
           timeoutSeconds: bwp.oauthTimeoutSeconds,
+          // The public install app may not take the account's whole Lambda concurrency (issue 16).
+          reservedConcurrency: bwp.oauthReservedConcurrency || undefined,
           logRetentionDays: this.config.logRetentionDays,
           environment: appEnv(bwp.publicBaseUrl ?? httpApi.apiEndpoint),
           statements,

@@ -110,6 +110,8 @@ export class ClickstreamStack extends TributaryStack {
       description: `${CLICKSTREAM_ROUTE_KEY}: validates clickstream records and writes them to Kinesis`,
       memoryMb: cs.ingestMemoryMb,
       timeoutSeconds: cs.ingestTimeoutSeconds,
+      // The unauthenticated entry point may not take the account's whole Lambda concurrency (issue 16).
+      reservedConcurrency: cs.ingestReservedConcurrency || undefined,
       logRetentionDays,
       alerts,
       environment: {

@@ -98,6 +98,8 @@ export function restApi(stack: TributaryStack, { bus, userPool, userPoolClient }
     description: `${CLIENT_EVENTS_ROUTE_KEY} TOKEN authorizer: Cognito access token (issuer, client, token use) and the user's clientId`,
     memoryMb: ce.authorizerMemoryMb,
     timeoutSeconds: ce.authorizerTimeoutSeconds,
+    // Every request reaches it before any authentication (issue 16): it may not take the account's whole concurrency.
+    reservedConcurrency: ce.authorizerReservedConcurrency || undefined,
     logRetentionDays,
     alerts,
     environment: {
