@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { CLICKSTREAM_OUTPUTS, CLICKSTREAM_ROUTE_KEY } from '../../contracts/clickstream.js';
 import { sampleRecords } from '../../samples/clickstream.js';
 import { HelpRequested, UsageError } from '../shared/errors.js';
-import { numberOption, parseCommandLine } from '../shared/args.js';
+import { numberOption, parseToolOptions } from '../shared/args.js';
 
 export interface GeneratorOptions {
   /** Endpoint URL (http or https). */
@@ -82,15 +82,8 @@ const OPTIONS = {
 } as const;
 
 export function parseArgs(argv: readonly string[]): GeneratorOptions {
-  let raw: Record<string, string>;
-  try {
-    const args = parseCommandLine(argv, OPTIONS);
-    if (args.help) throw new HelpRequested(USAGE);
-    raw = args.strings;
-  } catch (err) {
-    if (err instanceof HelpRequested || !(err instanceof UsageError)) throw err;
-    throw new UsageError(`${err.message}\n${USAGE}`);
-  }
+  // Values are never echoed in errors: a misplaced argument might be a secret.
+  const raw = parseToolOptions(argv, OPTIONS, USAGE);
   if (!raw.url) throw new UsageError(`--url is required\n${USAGE}`);
   let url: URL;
   try {

@@ -22,7 +22,7 @@ import { loadConfig, type TributaryConfig } from '../../config/index.js';
 import { Naming } from '../../modules/naming.js';
 import { ZENDESK_CONNECTION_PURPOSE } from '../../contracts/client-events.js';
 import { HelpRequested, UsageError } from '../shared/errors.js';
-import { parseCommandLine } from '../shared/args.js';
+import { parseToolOptions } from '../shared/args.js';
 
 export { HelpRequested, UsageError };
 /** A problem with the secret's content: the message says which key is wrong, never its value. */
@@ -56,15 +56,7 @@ export interface ConnectOptions {
 }
 
 export function parseArgs(argv: readonly string[]): ConnectOptions {
-  let values: Record<string, string | undefined>;
-  try {
-    const args = parseCommandLine(argv, { region: 'string', config: 'string', 'connection-name': 'string', 'secret-name': 'string', endpoint: 'string' });
-    if (args.help) throw new HelpRequested(USAGE);
-    values = args.strings;
-  } catch (err) {
-    if (err instanceof HelpRequested || !(err instanceof UsageError)) throw err;
-    throw new UsageError(`${err.message}\n${USAGE}`);
-  }
+  const values: Record<string, string | undefined> = parseToolOptions(argv, { region: 'string', config: 'string', 'connection-name': 'string', 'secret-name': 'string', endpoint: 'string' }, USAGE);
   if (!values.region) throw new UsageError(`--region is required\n${USAGE}`);
   if (values.endpoint && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(values.endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got ${JSON.stringify(values.endpoint)}`);
   return {

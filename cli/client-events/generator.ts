@@ -19,7 +19,7 @@ import { MAX_ENTRIES, type ClientEventDetail } from '../../handlers/client-event
 import { sampleEvents } from '../../samples/client-events.js';
 import { TokenSession, cognitoInitiateAuth, type InitiateAuthFn } from './session.js';
 import { HelpRequested, UsageError } from '../shared/errors.js';
-import { numberOption, parseCommandLine } from '../shared/args.js';
+import { numberOption, parseToolOptions } from '../shared/args.js';
 
 export interface GeneratorOptions {
   readonly apiUrl: string;
@@ -69,16 +69,8 @@ export function parseArgs(argv: readonly string[]): GeneratorOptions {
   if (argv.some((a) => a === '--password' || a.startsWith('--password='))) {
     throw new UsageError(`the password is read from the ${PASSWORD_ENV} environment variable, never from the command line`);
   }
-  let raw: Record<string, string>;
-  try {
-    // Values are never echoed in errors (parseCommandLine's rule): a misplaced argument might be a secret.
-    const args = parseCommandLine(argv, OPTIONS);
-    if (args.help) throw new HelpRequested(USAGE);
-    raw = args.strings;
-  } catch (err) {
-    if (err instanceof HelpRequested || !(err instanceof UsageError)) throw err;
-    throw new UsageError(`${err.message}\n${USAGE}`);
-  }
+  // Values are never echoed in errors: a misplaced argument might be a secret.
+  const raw = parseToolOptions(argv, OPTIONS, USAGE);
   for (const k of ['api-url', 'region', 'client-id', 'username']) if (!raw[k]) throw new UsageError(`--${k} is required\n${USAGE}`);
   const url = (key: string): string => {
     let u: URL;

@@ -7,7 +7,7 @@
  * argument may be a secret). `-h`/`--help` is always known and sets `help`.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from './errors.js';
+import { HelpRequested, UsageError } from './errors.js';
 
 export type OptionType = 'string' | 'boolean' | 'list';
 export type OptionSpec = Readonly<Record<string, OptionType>>;
@@ -64,6 +64,22 @@ export function parseCommandLine(argv: readonly string[], spec: OptionSpec, opts
     out.lists[name] = items;
   }
   return out;
+}
+
+/**
+ * For single-command tools: the string options of `argv`, throwing HelpRequested(usage) for -h/--help and a
+ * UsageError whose text ends with the usage for anything parseCommandLine refuses.
+ */
+export function parseToolOptions(argv: readonly string[], spec: OptionSpec, usage: string): Record<string, string> {
+  let args: ParsedArgs;
+  try {
+    args = parseCommandLine(argv, spec);
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`${err.message}\n${usage}`);
+    throw err;
+  }
+  if (args.help) throw new HelpRequested(usage);
+  return args.strings;
 }
 
 function describeParseError(err: NodeJS.ErrnoException): string {
