@@ -42,15 +42,15 @@ function volumeDropSchema(silenceIsDropDefault: boolean) {
   ).describe('Volume-drop alarm: incoming records fall below what is expected.');
 }
 
-const lossShape = (silenceIsDropDefault: boolean) => ({
+const lossShape = (silenceIsDropDefault: boolean, dashboardDefault = true, dashboardText = 'Create the stack\'s CloudWatch dashboard') => ({
   lossPercent: int(0, 100).default(5).describe(
     'Accepted-versus-stored alarm: share of accepted records not stored, percent, above which a period counts as lossy; 0 turns the alarm off.',
   ),
   lossPeriodSeconds: oneOfNumbers(MONITORING_PERIODS).default(3600).describe('Accepted-versus-stored alarm: period compared, seconds.'),
   lossEvaluationPeriods: int(1, 168).default(3).describe('Accepted-versus-stored alarm: lossy periods in a row before it fires.'),
   volumeDrop: volumeDropSchema(silenceIsDropDefault).prefault({}),
-  dashboard: bool().default(true).describe(
-    'Create the stack\'s CloudWatch dashboard (CloudWatch bills each dashboard beyond the first three of an account, about $3 a month).',
+  dashboard: bool().default(dashboardDefault).describe(
+    `${dashboardText} (CloudWatch bills each dashboard beyond the first three of an account, about $3 a month).`,
   ),
 });
 
@@ -62,7 +62,14 @@ const LOSS_DESCRIPTION = 'Loss detection (docs/operations.md): accepted versus s
 /** `ams.monitoring`. */
 export const amsMonitoringSchema = rules(
   section({
-    ...lossShape(true),
+    ...lossShape(
+      true,
+      false,
+      'Create a CloudWatch dashboard per dataset and region (one per AMS stack: 69 with every dataset in every region; off by default, regionDashboard covers them)',
+    ),
+    regionDashboard: bool().default(true).describe(
+      'Create one overview dashboard per advertising region, `<prefix>-<short region>-ams-overview`, with every configured dataset of the region (kept by the stack of the region\'s first dataset in `datasets` order; about $3 a month each beyond the first three dashboards of an account).',
+    ),
     noDeliveryHours: int(0, 168).default(6).describe(
       'Performance datasets (traffic, conversion, clickstream, rich media: hourly deltas): hours without a record delivered to S3 before the no-delivery alarm fires, while the dataset is deployed; 0 turns it off.',
     ),

@@ -73,6 +73,8 @@ export const AMS_OUTPUTS = {
   deliveryStreamArn: 'delivery_stream_arn',
   subscriberRoleArn: 'subscriber_role_arn',
   subscriptionRoleArn: 'subscription_role_arn',
+  /** Only on the stack keeping its advertising region's overview dashboard (the region's first dataset). */
+  overviewDashboard: 'ams_overview_dashboard',
 } as const;
 
 /** Terraform outputs of the query layer (ams.glue on: stacks/ams/catalog.ts). */

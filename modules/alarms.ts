@@ -53,6 +53,8 @@ export class Alerts extends Construct {
   readonly topic: SnsTopic;
   /** Every alarm created through this topic, in creation order (the stack's dashboard shows them all). */
   readonly alarms: CloudwatchMetricAlarm[] = [];
+  /** Their names as plain strings, in the same order (known at synth: a region overview dashboard builds their ARNs). */
+  readonly alarmNames: string[] = [];
   private readonly naming: Naming;
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
@@ -88,14 +90,16 @@ export class Alerts extends Construct {
 
   /** A metric alarm named `<prefix>-<region>-<purpose>` that notifies this topic. */
   alarm(purpose: string, props: Omit<CloudwatchMetricAlarmConfig, 'alarmName' | 'alarmActions' | 'okActions'>): CloudwatchMetricAlarm {
+    const alarmName = this.naming.name('alarm', purpose);
     const alarm = new CloudwatchMetricAlarm(this, purpose, {
       treatMissingData: 'notBreaching',
       ...props,
-      alarmName: this.naming.name('alarm', purpose),
+      alarmName,
       alarmActions: [this.topic.arn],
       okActions: [this.topic.arn],
     });
     this.alarms.push(alarm);
+    this.alarmNames.push(alarmName);
     return alarm;
   }
 

@@ -59,7 +59,33 @@ export class PipelineDashboard extends Construct {
 /** The dashboard body JSON (CloudWatch's Dashboard Body Structure): alarm status widgets, then the graphs. */
 export function dashboardBody(region: string, alarmArns: readonly string[], graphs: readonly DashboardGraph[]): string {
   const widgets: Record<string, unknown>[] = [];
-  let y = 0;
+  const y = alarmWidgets(widgets, 0, 'Alarms', alarmArns);
+  graphWidgets(widgets, y, region, graphs);
+  return JSON.stringify({ widgets });
+}
+
+/** Alarm status widgets listing one group of alarms. */
+export interface AlarmGroup {
+  readonly title: string;
+  readonly alarmArns: readonly string[];
+}
+
+/**
+ * An overview body (the AMS region overview): a Markdown text widget across the grid, the graphs two per row, then
+ * one alarm status widget per group (split at 100 alarms). Deterministic: same input, same JSON.
+ */
+export function overviewBody(region: string, markdown: string, graphs: readonly DashboardGraph[], groups: readonly AlarmGroup[]): string {
+  const widgets: Record<string, unknown>[] = [];
+  // About two lines of text per grid unit.
+  const textHeight = Math.max(2, Math.ceil(markdown.split('\n').length / 2) + 1);
+  widgets.push({ type: 'text', x: 0, y: 0, width: GRID_WIDTH, height: textHeight, properties: { markdown } });
+  let y = graphWidgets(widgets, textHeight, region, graphs);
+  for (const g of groups) if (g.alarmArns.length) y = alarmWidgets(widgets, y, g.title, g.alarmArns);
+  return JSON.stringify({ widgets });
+}
+
+/** Pushes the alarm status widgets of `alarmArns` (at most 100 each) at row `y`; returns the next free row. */
+function alarmWidgets(widgets: Record<string, unknown>[], y: number, title: string, alarmArns: readonly string[]): number {
   for (let i = 0; i < alarmArns.length; i += ALARMS_PER_WIDGET) {
     const chunk = alarmArns.slice(i, i + ALARMS_PER_WIDGET);
     // Alarm status widgets: about 4 alarms per row of 24 columns; 2 grid units per row of alarms.
@@ -70,10 +96,15 @@ export function dashboardBody(region: string, alarmArns: readonly string[], grap
       y,
       width: GRID_WIDTH,
       height,
-      properties: { title: alarmArns.length > ALARMS_PER_WIDGET ? `Alarms (${i / ALARMS_PER_WIDGET + 1})` : 'Alarms', alarms: chunk },
+      properties: { title: alarmArns.length > ALARMS_PER_WIDGET ? `${title} (${i / ALARMS_PER_WIDGET + 1})` : title, alarms: chunk },
     });
     y += height;
   }
+  return y;
+}
+
+/** Pushes the graphs, two per row, from row `y`; returns the next free row. */
+function graphWidgets(widgets: Record<string, unknown>[], y: number, region: string, graphs: readonly DashboardGraph[]): number {
   graphs.forEach((g, i) => {
     widgets.push({
       type: 'metric',
@@ -92,7 +123,7 @@ export function dashboardBody(region: string, alarmArns: readonly string[], grap
       },
     });
   });
-  return JSON.stringify({ widgets });
+  return y + Math.ceil(graphs.length / 2) * GRAPH_HEIGHT;
 }
 
 function metricLine(l: DashboardLine): unknown[] {

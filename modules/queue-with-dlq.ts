@@ -41,6 +41,9 @@ export const DLQ_RETENTION_SECONDS = 1_209_600;
 export class QueueWithDlq extends Construct {
   readonly queue: SqsQueue;
   readonly dlq: SqsQueue;
+  /** The queues' names as plain strings (known at synth, usable outside this stack, e.g. on a region overview dashboard). */
+  readonly queueName: string;
+  readonly dlqName: string;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
   /** The DLQ-depth alarm (when `alerts` was given). */
@@ -50,6 +53,8 @@ export class QueueWithDlq extends Construct {
     super(scope, id);
     this.visibilityTimeoutSeconds = props.visibilityTimeoutSeconds ?? 30;
     this.maxReceiveCount = props.maxReceiveCount ?? 5;
+    this.queueName = props.naming.name('sqs', props.purpose);
+    this.dlqName = props.naming.name('sqs', props.purpose, 'dlq');
     const common = {
       sqsManagedSseEnabled: true,
       visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
@@ -57,12 +62,12 @@ export class QueueWithDlq extends Construct {
     };
     this.dlq = new SqsQueue(this, 'dlq', {
       ...common,
-      name: props.naming.name('sqs', props.purpose, 'dlq'),
+      name: this.dlqName,
       messageRetentionSeconds: DLQ_RETENTION_SECONDS,
     });
     this.queue = new SqsQueue(this, 'queue', {
       ...common,
-      name: props.naming.name('sqs', props.purpose),
+      name: this.queueName,
       messageRetentionSeconds: props.messageRetentionSeconds ?? 345_600,
       redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.dlq.arn, maxReceiveCount: this.maxReceiveCount }),
     });

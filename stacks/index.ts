@@ -8,15 +8,17 @@ import { ClientEventsStack } from './client-events/stack.js';
 
 /**
  * Adds every stack the config turns on to `app`: one per (AMS dataset, advertising region), and one per
- * configured region for each other pipeline.
+ * configured region for each other pipeline. The first AMS stack of each advertising region (in `ams.datasets`
+ * order) also keeps the region's AMS overview dashboard.
  */
 export function addStacks(app: App, config: TributaryConfig): TributaryStack[] {
   const stacks: TributaryStack[] = [];
   if (config.ams.enabled) {
     for (const region of config.ams.regions) {
-      for (const datasetId of config.ams.datasets) {
-        stacks.push(new AmsStack(app, { config, datasetId, region }));
-      }
+      const regional = config.ams.datasets.map((datasetId) => new AmsStack(app, { config, datasetId, region }));
+      // One overview per advertising region, kept by the region's first dataset (docs/ams.md#dashboards).
+      if (config.ams.monitoring.regionDashboard && regional.length) regional[0].addRegionOverview(regional);
+      stacks.push(...regional);
     }
   }
   if (config.buyWithPrime.enabled) {

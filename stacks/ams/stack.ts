@@ -17,6 +17,7 @@ import type { MetricRef } from '../../modules/alarms.js';
 import { firehoseFreshnessGraph, firehoseRecords, lambdaGraphs, queueDepthGraph, type DashboardGraph, type DashboardLine } from '../../modules/dashboard.js';
 import { amsMonitoring } from '../../config/monitoring.js';
 import { AmsCatalog } from './catalog.js';
+import { AmsOverviewDashboard, type AmsOverviewDataset } from './overview.js';
 import { PARKING_PLACES } from '../../contracts/operations.js';
 import { TributaryStack } from '../base.js';
 import { denyInsecureTransport } from '../../modules/tls-only.js';
@@ -44,6 +45,10 @@ export { AMS_OUTPUTS, amsStackName } from '../../contracts/ams.js';
 export class AmsStack extends TributaryStack {
   readonly bucket: DataBucket;
   readonly firehose: FirehoseToS3;
+  readonly datasetId: string;
+  readonly advertisingRegion: AdvertisingRegion;
+  /** What the region overview dashboard shows of this dataset, but its alarms (read when the overview is built). */
+  private overviewParts!: Omit<AmsOverviewDataset, 'alarmNames'>;
 
   constructor(scope: Construct, props: AmsStackProps) {
     const name = amsStackName(props.datasetId, props.region);
@@ -54,6 +59,8 @@ export class AmsStack extends TributaryStack {
       tags: { 'tributary:ams-dataset': props.datasetId, 'tributary:advertising-region': props.region },
     });
     const { config, datasetId, region } = props;
+    this.datasetId = datasetId;
+    this.advertisingRegion = region;
     const ams = config.ams;
     const naming = this.naming;
     const alerts = this.alerts;
@@ -89,6 +96,33 @@ export class AmsStack extends TributaryStack {
       this.firehose.freshnessAlarm,
     );
     this.watch(props, watch);
+    this.overviewParts = {
+      datasetId, stackName: name, delivery: ams.delivery, streamName: this.firehose.streamName, ...watch.overview,
+    };
+  }
+
+  /** What the region overview shows of this dataset: plain names of its resources and of every alarm of the stack. */
+  overviewDataset(): AmsOverviewDataset {
+    return { ...this.overviewParts, alarmNames: [...this.alerts.alarmNames] };
+  }
+
+  /**
+   * The advertising region's overview dashboard `<prefix>-<short region>-ams-overview` (output
+   * `ams_overview_dashboard`), kept by this stack and listing `datasets` (every AMS stack of the region, this one
+   * included). Call it once every stack of the region is built.
+   */
+  addRegionOverview(datasets: readonly AmsStack[]): AmsOverviewDashboard {
+    for (const d of datasets) {
+      if (d.advertisingRegion !== this.advertisingRegion) throw new Error(`${d.stackName} is not in advertising region ${this.advertisingRegion}`);
+    }
+    const overview = new AmsOverviewDashboard(this, 'region-overview', {
+      naming: this.naming, advertisingRegion: this.advertisingRegion, datasets: datasets.map((d) => d.overviewDataset()),
+    });
+    this.output(
+      AMS_OUTPUTS.overviewDashboard, overview.dashboardName,
+      `CloudWatch overview dashboard of every AMS dataset in ${this.advertisingRegion} (kept by this stack: the region's first dataset in config order)`,
+    );
+    return overview;
   }
 
   /**
@@ -133,8 +167,9 @@ export class AmsStack extends TributaryStack {
     const visibility = 6 * ams.fanOutTimeoutSeconds;
 
     // Our data topic, with Firehose subscribed (raw delivery: the record itself, not an SNS envelope).
+    const topicName = naming.name('sns', datasetId, 'data');
     const topic = new SnsTopic(this, 'data-topic', {
-      name: naming.name('sns', datasetId, 'data'),
+      name: topicName,
       kmsMasterKeyId: 'alias/aws/sns',
     });
     new SnsTopicPolicy(this, 'data-topic-policy', {
@@ -330,7 +365,7 @@ export class AmsStack extends TributaryStack {
     return {
       incoming: ingressSent,
       accepted: published,
-      acceptedText: `the records the fan-out published to ${naming.name('sns', datasetId, 'data')}`,
+      acceptedText: `the records the fan-out published to ${topicName}`,
       incomingLines: [{ ...ingressSent, label: 'Messages into the ingress queue' }, { ...published, label: 'Records published by the fan-out' }],
       failedLines: [
         snsLine('NumberOfNotificationsFailed', 'SNS deliveries to Firehose failed'),
@@ -354,6 +389,16 @@ export class AmsStack extends TributaryStack {
         },
       ],
       functionNames: [fanOut.functionName, confirm.functionName],
+      overview: {
+        accepted: { namespace: 'AWS/SNS', metricName: 'NumberOfMessagesPublished', dimensions: { TopicName: topicName } },
+        dlqs: [
+          { label: 'ingress DLQ', queueName: ingress.dlqName },
+          { label: 'undelivered', queueName: subscriptionDlq.queueName },
+          { label: 'undelivered DLQ', queueName: subscriptionDlq.dlqName },
+          { label: 'confirmations DLQ', queueName: confirmations.dlqName },
+        ],
+        fanOutFunctionName: fanOut.functionName,
+      },
     };
   }
 
@@ -428,6 +473,7 @@ export class AmsStack extends TributaryStack {
       parked: [],
       extraGraphs: [],
       functionNames: [],
+      overview: { accepted: incoming, dlqs: [] },
     };
   }
 }
@@ -444,4 +490,6 @@ interface DeliveryWatch {
   readonly parked: readonly { label: string; queueName: string }[];
   readonly extraGraphs: readonly DashboardGraph[];
   readonly functionNames: readonly string[];
+  /** The region overview's part of the dataset, plain names only. */
+  readonly overview: Pick<AmsOverviewDataset, 'accepted' | 'dlqs' | 'fanOutFunctionName'>;
 }
