@@ -1,10 +1,14 @@
 /**
  * Loss detection and dashboards (issue 18), synthesized for real over every stack of the default, the full and the
  * Fargate example configs:
- * - every stack has one dashboard, named within CloudWatch's rules (1-255 of A-Za-z0-9-_), whose body is valid JSON
- *   in the Dashboard Body Structure (widgets on the 24-column grid), lists every alarm of the stack and no other, and
- *   graphs only metrics of the stack's own resources (dimension values that are its resources' names) or metrics the
- *   stack itself produces (its log metric filters, the Buy with Prime EMF metrics);
+ * - every clickstream, client events and Buy with Prime stack has one dashboard (AMS stacks none by default:
+ *   ams.monitoring.dashboard is false), named within CloudWatch's rules (1-255 of A-Za-z0-9-_), whose body is valid
+ *   JSON in the Dashboard Body Structure (widgets on the 24-column grid), lists every alarm of the stack and no other,
+ *   and graphs only metrics of the stack's own resources (dimension values that are its resources' names) or metrics
+ *   the stack itself produces (its log metric filters, the Buy with Prime EMF metrics);
+ * - AMS: exactly one overview dashboard per advertising region, kept by the region's first dataset stack, graphing
+ *   every dataset of the region by the names its stack gives its resources and listing every alarm of those stacks
+ *   (ARNs cross-checked against the synthesized alarm names);
  * - every alarm notifies the stack's alerts topic on ALARM and OK;
  * - each pipeline has its loss alarms with the right metrics, thresholds and missing-data treatment;
  * - the alarm builders refuse evaluation ranges PutMetricAlarm refuses (at most 1 day below a one-hour period, 7 days
@@ -21,7 +25,9 @@ import { AMS_SCHEMAS } from '../../contracts/ams-schemas.js';
 import { fromRoot } from '../../lib/paths.js';
 import { Alerts, checkEvaluationRange } from '../../modules/alarms.js';
 import { ALARMS_PER_WIDGET, dashboardBody } from '../../modules/dashboard.js';
-import { Naming } from '../../modules/naming.js';
+import { Naming, shortRegion } from '../../modules/naming.js';
+import { AMS_OUTPUTS, awsRegionOf, type AdvertisingRegion } from '../../contracts/ams.js';
+import type { TributaryConfig } from '../../config/index.js';
 import { BWP_METRICS } from '../../handlers/buy-with-prime/lib/metrics.js';
 import { createLogger } from '../../handlers/shared/log.js';
 import { CLICKSTREAM_BATCH_COUNTS, CLICKSTREAM_BATCH_LOG_MESSAGE } from '../../stacks/clickstream/stack.js';
@@ -34,10 +40,12 @@ type MetricQuery = { id: string; expression?: string; return_data?: boolean; met
 const CONFIGS = { default: 'config/default.json', full: 'config/examples/full.json', fargate: 'config/examples/fargate.json' } as const;
 
 const stacks: { config: string; stack: SynthStack }[] = [];
+const configs: Record<string, TributaryConfig> = {};
 const cleanups: (() => void)[] = [];
 beforeAll(() => {
   for (const [name, file] of Object.entries(CONFIGS)) {
-    const s = synthConfig(loadConfig(fromRoot(file)));
+    configs[name] = loadConfig(fromRoot(file));
+    const s = synthConfig(configs[name]);
     cleanups.push(s.cleanup);
     for (const stack of s.stacks) stacks.push({ config: name, stack });
   }
@@ -62,6 +70,28 @@ const dashboardOf = (s: SynthStack): { name: string; widgets: Widget[] } => {
 };
 const pipelineOf = (s: SynthStack) =>
   String((s.json.provider?.aws?.[0]?.default_tags as { tags: Record<string, string> }[])[0].tags['tributary:pipeline']);
+/** The stacks with a dashboard of their own (output dashboard_name): every non-AMS stack of the three configs. */
+const withDashboard = () => stacks.filter(({ stack }) => stack.json.output?.dashboard_name !== undefined);
+
+/** Widgets on the 24-column grid, none overlapping; metric widgets graph in `region`. */
+function expectGrid(where: string, widgets: Widget[], region: unknown): void {
+  const cells = new Set<string>();
+  for (const w of widgets) {
+    expect(['alarm', 'metric', 'text']).toContain(w.type);
+    expect(w.x + w.width, `${where} ${String(w.properties.title)}`).toBeLessThanOrEqual(24);
+    expect(Number.isInteger(w.x) && Number.isInteger(w.y) && w.width > 0 && w.height > 0, where).toBe(true);
+    for (let x = w.x; x < w.x + w.width; x++) {
+      for (let y = w.y; y < w.y + w.height; y++) {
+        expect(cells.has(`${x},${y}`), `${where}: overlap at ${x},${y}`).toBe(false);
+        cells.add(`${x},${y}`);
+      }
+    }
+    if (w.type === 'metric') {
+      expect(w.properties.region).toBe(region);
+      expect(Array.isArray(w.properties.metrics) && (w.properties.metrics as unknown[]).length > 0).toBe(true);
+    }
+  }
+}
 
 /** The literal names of the stack's resources (what a metric dimension may hold besides a reference). */
 function resourceNames(s: SynthStack): Set<string> {
@@ -87,41 +117,33 @@ describe('every stack: dashboard and alarm routing', () => {
     expect(new Set(stacks.map((s) => pipelineOf(s.stack)))).toEqual(new Set(['ams', 'buy-with-prime', 'clickstream', 'client-events']));
   });
 
-  it('one dashboard per stack, named within CloudWatch limits, with a dashboard_name output', () => {
+  it('one dashboard per clickstream, client events and Buy with Prime stack, named within CloudWatch limits, with a dashboard_name output; no per-dataset AMS dashboard by default', () => {
+    expect(withDashboard().map(({ stack }) => pipelineOf(stack)).sort()).toEqual(stacks.map(({ stack }) => pipelineOf(stack)).filter((p) => p !== 'ams').sort());
+    for (const { stack } of stacks.filter((x) => pipelineOf(x.stack) === 'ams')) {
+      // At most the region overview, never a dashboard of its own.
+      for (const d of Object.values(resources(stack, 'aws_cloudwatch_dashboard'))) expect(String(d.dashboard_name), stack.name).toMatch(/-ams-overview$/);
+    }
     const names = new Set<string>();
-    for (const { stack } of stacks) {
+    for (const { stack } of withDashboard()) {
       const d = dashboardOf(stack);
       expect(d.name).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
       expect(stack.json.output?.dashboard_name?.value).toBe(d.name);
       names.add(`${stack.json.provider?.aws?.[0]?.region as string}/${d.name}`);
     }
     // Dashboard names are unique per account (and our names per region): no two stacks share one.
-    expect(names.size).toBe(stacks.length);
+    expect(names.size).toBe(withDashboard().length);
   });
 
   it('the body is valid JSON on the 24-column grid; widgets do not overlap', () => {
-    for (const { stack } of stacks) {
+    for (const { stack } of withDashboard()) {
       const { widgets } = dashboardOf(stack);
-      const cells = new Set<string>();
-      for (const w of widgets) {
-        expect(['alarm', 'metric']).toContain(w.type);
-        expect(w.x + w.width, `${stack.name} ${String(w.properties.title)}`).toBeLessThanOrEqual(24);
-        for (let x = w.x; x < w.x + w.width; x++) {
-          for (let y = w.y; y < w.y + w.height; y++) {
-            expect(cells.has(`${x},${y}`), `${stack.name}: overlap at ${x},${y}`).toBe(false);
-            cells.add(`${x},${y}`);
-          }
-        }
-        if (w.type === 'metric') {
-          expect(w.properties.region).toBe(stack.json.provider?.aws?.[0]?.region);
-          expect(Array.isArray(w.properties.metrics) && (w.properties.metrics as unknown[]).length > 0).toBe(true);
-        }
-      }
+      expect(widgets.every((w) => w.type !== 'text'), stack.name).toBe(true);
+      expectGrid(stack.name, widgets, stack.json.provider?.aws?.[0]?.region);
     }
   });
 
   it('alarm widgets list every alarm of the stack, and only those', () => {
-    for (const { stack } of stacks) {
+    for (const { stack } of withDashboard()) {
       const listed = dashboardOf(stack).widgets.filter((w) => w.type === 'alarm').flatMap((w) => w.properties.alarms as string[]);
       const all = Object.keys(alarmsOf(stack)).map((id) => `\${aws_cloudwatch_metric_alarm.${id}.arn}`);
       expect(listed.length).toBeGreaterThan(0);
@@ -133,7 +155,7 @@ describe('every stack: dashboard and alarm routing', () => {
   });
 
   it('graphs only metrics of the stack: dimensions name its own resources, custom metrics come from its own filters or EMF', () => {
-    for (const { stack } of stacks) {
+    for (const { stack } of withDashboard()) {
       const names = resourceNames(stack);
       const filtered = new Set(
         Object.values(resources(stack, 'aws_cloudwatch_log_metric_filter')).map((f) => {
@@ -180,6 +202,159 @@ describe('every stack: dashboard and alarm routing', () => {
         expectReferencesExist(stack, JSON.stringify(a), id);
       }
     }
+  });
+});
+
+describe('AMS region overview dashboard', () => {
+  /** The AMS stacks of each (config, advertising region), in config dataset order. */
+  const regions = () => {
+    const out: { config: string; region: AdvertisingRegion; awsRegion: string; cfg: TributaryConfig; stacks: SynthStack[] }[] = [];
+    for (const [config, cfg] of Object.entries(configs)) {
+      if (!cfg.ams.enabled) continue;
+      for (const region of cfg.ams.regions) {
+        const regional = cfg.ams.datasets.map((id) => stacks.find((x) => x.config === config && x.stack.name === `ams-${id}-${region.toLowerCase()}`)!.stack);
+        expect(regional.every(Boolean)).toBe(true);
+        out.push({ config, region, awsRegion: awsRegionOf(region), cfg, stacks: regional });
+      }
+    }
+    return out;
+  };
+  const overviewOf = (s: SynthStack) => {
+    const all = Object.values(resources(s, 'aws_cloudwatch_dashboard'));
+    expect(all, `${s.name} overview`).toHaveLength(1);
+    return { name: String(all[0].dashboard_name), widgets: (JSON.parse(String(all[0].dashboard_body)) as { widgets: Widget[] }).widgets };
+  };
+  const graph = (widgets: Widget[], title: RegExp) => {
+    const hits = widgets.filter((w) => w.type === 'metric' && title.test(String(w.properties.title)));
+    expect(hits, String(title)).toHaveLength(1);
+    return hits[0].properties.metrics as unknown[][];
+  };
+  /** The [namespace, metric, dimension name, value] and label of each line of a graph. */
+  const lines = (metrics: unknown[][]) =>
+    metrics.map((l) => ({ key: (l.filter((x) => typeof x === 'string') as string[]).join(' '), label: String((l.find((x) => typeof x === 'object') as { label?: string }).label) }));
+
+  it('exactly one per advertising region (default: 3, full: 2), kept by the region\'s first dataset, named <prefix>-<short region>-ams-overview, output ams_overview_dashboard', () => {
+    const r = regions();
+    expect(r.map((x) => `${x.config}/${x.region}`)).toEqual(['default/NA', 'default/EU', 'default/FE', 'full/NA', 'full/EU']);
+    for (const { region, awsRegion, cfg, stacks: regional } of r) {
+      const [owner, ...others] = regional;
+      const { name } = overviewOf(owner);
+      expect(name).toBe(`${cfg.prefix}-${shortRegion(awsRegion)}-ams-overview`);
+      expect(name).toBe(new Naming(cfg.prefix, awsRegion).name('dashboard', 'ams-overview'));
+      expect(owner.json.output?.[AMS_OUTPUTS.overviewDashboard]?.value).toBe(name);
+      expect(owner.json.output?.[AMS_OUTPUTS.advertisingRegion]?.value).toBe(region);
+      for (const o of others) {
+        expect(resources(o, 'aws_cloudwatch_dashboard'), o.name).toEqual({});
+        expect(o.json.output?.[AMS_OUTPUTS.overviewDashboard], o.name).toBeUndefined();
+      }
+    }
+  });
+
+  it('valid JSON on the 24-column grid, a text widget, metrics of the region only, no reference to another stack', () => {
+    for (const { awsRegion, stacks: regional } of regions()) {
+      const { widgets } = overviewOf(regional[0]);
+      expectGrid(regional[0].name, widgets, awsRegion);
+      expect(widgets[0]).toMatchObject({ type: 'text', x: 0, y: 0, width: 24 });
+      // Dimension values are names, never Terraform references (each stack is its own state).
+      for (const w of widgets.filter((x) => x.type === 'metric')) expect(JSON.stringify(w)).not.toContain('${');
+    }
+  });
+
+  it('graphs every dataset of the region by the names its stack synthesized: accepted (as its not-stored alarm counts), delivered, DLQs, fan-out, freshness', () => {
+    for (const { cfg, stacks: regional } of regions()) {
+      const { widgets } = overviewOf(regional[0]);
+      const accepted = lines(graph(widgets, /^Records accepted/));
+      const delivered = lines(graph(widgets, /^Records delivered to S3$/));
+      const freshness = lines(graph(widgets, /^Firehose data freshness/));
+      const sqs = cfg.ams.delivery === 'sqs';
+      const dlqs = sqs ? lines(graph(widgets, /^Dead-letter/)) : [];
+      const fanOut = sqs ? lines(graph(widgets, /^Fan-out Lambda/)) : [];
+      if (!sqs) expect(widgets.some((w) => /^(Dead-letter|Fan-out)/.test(String(w.properties.title)))).toBe(false);
+      const expected = { accepted: [] as string[], delivered: [] as string[], freshness: [] as string[], dlqs: [] as string[], fanOut: [] as string[] };
+      for (const s of regional) {
+        const dataset = String(s.json.output?.[AMS_OUTPUTS.datasetId]?.value);
+        const stream = String(Object.values(resources(s, 'aws_kinesis_firehose_delivery_stream'))[0].name);
+        // The accepted metric is the one the stack's own accepted-versus-stored alarm counts.
+        const acc = query(alarmNamed(s, `${dataset}-not-stored`), 'accepted').metric!;
+        let accName = Object.values(acc.dimensions!)[0];
+        if (accName.includes('${')) {
+          const [, type, id] = /\$\{(aws_[a-z_]+)\.([^.}]+)\.name\}/.exec(accName)!;
+          accName = String(s.json.resource![type][id].name);
+        }
+        expected.accepted.push(`${acc.namespace} ${acc.metric_name} ${Object.keys(acc.dimensions!)[0]} ${accName}`);
+        expected.delivered.push(`AWS/Firehose DeliveryToS3.Records DeliveryStreamName ${stream}`);
+        expected.freshness.push(`AWS/Firehose DeliveryToS3.DataFreshness DeliveryStreamName ${stream}`);
+        for (const [id, q] of Object.entries(resources(s, 'aws_sqs_queue'))) {
+          // Every dead-letter queue and the undelivered queue (SNS's parking place, construct delivery-failures); not
+          // the ingress and confirmation queues. By construct id: long names end in a hash, not in "-dlq".
+          if (/^[a-z-]+_dlq_/.test(id) || id.startsWith('delivery-failures_queue_')) expected.dlqs.push(`AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${String(q.name)}`);
+        }
+        for (const [id, f] of Object.entries(resources(s, 'aws_lambda_function'))) {
+          if (id.startsWith('fan-out_')) expected.fanOut.push(`AWS/Lambda Errors FunctionName ${String(f.function_name)}`, `AWS/Lambda Throttles FunctionName ${String(f.function_name)}`);
+        }
+        expect(accepted.find((l) => l.key === expected.accepted.at(-1))?.label, s.name).toBe(dataset);
+      }
+      expect(accepted.map((l) => l.key)).toEqual(expected.accepted);
+      expect(delivered.map((l) => l.key)).toEqual(expected.delivered);
+      expect(freshness.map((l) => l.key)).toEqual(expected.freshness);
+      expect(dlqs.map((l) => l.key).sort()).toEqual(expected.dlqs.sort());
+      expect(fanOut.map((l) => l.key).sort()).toEqual(expected.fanOut.sort());
+      if (sqs) expect(expected.dlqs.length).toBe(4 * regional.length);
+    }
+  });
+
+  it('alarm widgets: exactly the alarms the region\'s AMS stacks synthesize, as ARNs in the owning stack\'s account and partition', () => {
+    for (const { awsRegion, stacks: regional } of regions()) {
+      const owner = regional[0];
+      const listed = overviewOf(owner).widgets.filter((w) => w.type === 'alarm').flatMap((w) => w.properties.alarms as string[]);
+      for (const w of overviewOf(owner).widgets.filter((x) => x.type === 'alarm')) expect((w.properties.alarms as string[]).length).toBeLessThanOrEqual(ALARMS_PER_WIDGET);
+      const synthesized = regional.flatMap((s) => Object.values(alarmsOf(s)).map((a) => `arn:\${local.partition}:cloudwatch:${awsRegion}:\${local.account_id}:alarm:${String(a.alarm_name)}`));
+      expect(synthesized.length).toBeGreaterThan(regional.length);
+      expect([...listed].sort()).toEqual([...synthesized].sort());
+      // The account and partition come from the owning stack's own alerts topic.
+      const topic = Object.entries(resources(owner, 'aws_sns_topic')).find(([, t]) => String(t.name).endsWith('-alerts'))![0];
+      expect((owner.json.locals as Record<string, string>).account_id).toBe(`\${element(split(":", aws_sns_topic.${topic}.arn), 4)}`);
+      expect((owner.json.locals as Record<string, string>).partition).toBe(`\${element(split(":", aws_sns_topic.${topic}.arn), 1)}`);
+    }
+  });
+
+  it('the text widget names every dataset with an alarm name prefix that selects exactly its stack\'s alarms among every alarm of the AWS region', () => {
+    for (const { config, awsRegion, stacks: regional } of regions()) {
+      const markdown = String(overviewOf(regional[0]).widgets[0].properties.markdown);
+      const everyAlarm = stacks
+        .filter((x) => x.config === config && x.stack.json.provider?.aws?.[0]?.region === awsRegion)
+        .flatMap((x) => Object.values(alarmsOf(x.stack)).map((a) => ({ stack: x.stack.name, name: String(a.alarm_name) })));
+      for (const s of regional) {
+        const dataset = String(s.json.output?.[AMS_OUTPUTS.datasetId]?.value);
+        const row = new RegExp(`^\\| ${dataset} \\| ${s.name} \\| (sqs|firehose) \\| \`([^\`]+)\` \\|$`, 'm').exec(markdown);
+        expect(row, `${s.name} row`).not.toBeNull();
+        const selected = everyAlarm.filter((a) => a.name.startsWith(row![2]));
+        expect(selected.length, row![2]).toBeGreaterThan(0);
+        expect(new Set(selected.map((a) => a.stack)), row![2]).toEqual(new Set([s.name]));
+        expect(selected.length).toBe(Object.keys(alarmsOf(s)).length);
+      }
+    }
+  });
+
+  it('moves to the next dataset when the first is removed (same name: PutDashboard overwrites); regionDashboard false leaves it out; dashboard true adds the per-dataset ones', () => {
+    const owners = (ams: Record<string, unknown>) => {
+      const s = synthConfig(configWith({ ams: { regions: ['NA'], ...ams } }));
+      try {
+        return s.stacks.map((x) => ({ stack: x.name, dashboards: Object.values(resources(x, 'aws_cloudwatch_dashboard')).map((d) => String(d.dashboard_name)).sort(), out: x.json.output?.[AMS_OUTPUTS.overviewDashboard]?.value }));
+      } finally {
+        s.cleanup();
+      }
+    };
+    expect(owners({ datasets: ['sp-traffic', 'sb-traffic'] })).toEqual([
+      { stack: 'ams-sb-traffic-na', dashboards: [], out: undefined },
+      { stack: 'ams-sp-traffic-na', dashboards: ['trib-use1-ams-overview'], out: 'trib-use1-ams-overview' },
+    ]);
+    expect(owners({ datasets: ['sb-traffic'] })).toEqual([{ stack: 'ams-sb-traffic-na', dashboards: ['trib-use1-ams-overview'], out: 'trib-use1-ams-overview' }]);
+    expect(owners({ datasets: ['sb-traffic', 'sp-traffic'], monitoring: { regionDashboard: false } }).flatMap((x) => x.dashboards)).toEqual([]);
+    expect(owners({ datasets: ['sb-traffic', 'sp-traffic'], monitoring: { dashboard: true } }).map((x) => x.dashboards)).toEqual([
+      ['trib-use1-ams-overview', 'trib-use1-ams-sb-traffic-na'],
+      ['trib-use1-ams-sp-traffic-na'],
+    ]);
   });
 });
 
@@ -300,7 +475,10 @@ describe('config: <pipeline>.monitoring', () => {
     const c = configWith({});
     const loss = { lossPercent: 5, lossPeriodSeconds: 3600, lossEvaluationPeriods: 3, dashboard: true };
     const drop = { mode: 'anomaly', bandWidth: 2, floor: 1, periodSeconds: 3600, evaluationPeriods: 3, silenceIsDrop: true };
-    expect(c.ams.monitoring).toEqual({ ...loss, volumeDrop: drop, noDeliveryHours: 6, noDeliveryHoursOnChange: 168, noDeliveryHoursByDataset: {} });
+    // AMS: no per-dataset dashboard (one stack per dataset and region), one overview per advertising region.
+    expect(c.ams.monitoring).toEqual({
+      ...loss, dashboard: false, regionDashboard: true, volumeDrop: drop, noDeliveryHours: 6, noDeliveryHoursOnChange: 168, noDeliveryHoursByDataset: {},
+    });
     expect(c.clickstream.monitoring).toEqual({ ...loss, volumeDrop: drop, rejectRatePercent: 5 });
     expect(c.clientEvents.monitoring).toEqual({ ...loss, volumeDrop: drop });
     expect(c.buyWithPrime.monitoring).toEqual({ ...loss, volumeDrop: { ...drop, silenceIsDrop: false } });
@@ -335,8 +513,10 @@ describe('config: <pipeline>.monitoring', () => {
       expect(names(traffic).some((n) => n.endsWith('-not-stored'))).toBe(false);
       const drop = alarmNamed(traffic, 'sp-traffic-volume-drop');
       expect(drop).toMatchObject({ comparison_operator: 'LessThanThreshold', threshold: 20, treat_missing_data: 'breaching' });
-      // monitoring.dashboard false: no dashboard and no dashboard_name output.
-      expect(resources(traffic, 'aws_cloudwatch_dashboard')).toEqual({});
+      // monitoring.dashboard false: no per-dataset dashboard and no dashboard_name output; sp-traffic, the first
+      // dataset of NA, keeps only the region overview.
+      expect(Object.values(resources(traffic, 'aws_cloudwatch_dashboard')).map((x) => x.dashboard_name)).toEqual(['trib-use1-ams-overview']);
+      expect(resources(budget, 'aws_cloudwatch_dashboard')).toEqual({});
       expect(traffic.json.output?.dashboard_name).toBeUndefined();
     } finally {
       s.cleanup();
