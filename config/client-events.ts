@@ -14,6 +14,11 @@ export type ClientEventsApiGatewayAccount = (typeof CLIENT_EVENTS_API_GATEWAY_AC
 export const CLIENT_EVENTS_EXECUTION_LOG_LEVELS = ['OFF', 'ERROR', 'INFO'] as const;
 export type ClientEventsExecutionLogLevel = (typeof CLIENT_EVENTS_EXECUTION_LOG_LEVELS)[number];
 
+/** Multi-factor authentication of the user pool: "optional" lets each user add a TOTP app; "on" requires one. */
+export const CLIENT_EVENTS_MFA = ['off', 'optional', 'on'] as const;
+/** Cognito threat protection (advanced security): "audit" records risky sign-ins, "enforced" also blocks them. Plus tier. */
+export const CLIENT_EVENTS_THREAT_PROTECTION = ['off', 'audit', 'enforced'] as const;
+
 /** Cognito user pool feature plans. LITE covers everything this pipeline uses (password sign-in, Lambda triggers). */
 export const CLIENT_EVENTS_USER_POOL_TIERS = ['LITE', 'ESSENTIALS', 'PLUS'] as const;
 export type ClientEventsUserPoolTier = (typeof CLIENT_EVENTS_USER_POOL_TIERS)[number];
@@ -34,6 +39,9 @@ const zendeskShape = {
       'Name (or ARN) of an existing Secrets Manager secret holding `{"email": "...", "token": "..."}` (required when enabled). Terraform never reads it: `npm run client-events:connect` copies it into the connection.',
     ),
     rateLimitPerSecond: int(1, 300).default(10).describe('Most requests per second EventBridge sends to Zendesk.'),
+    allowSelfSignUp: bool().default(false).describe(
+      'Accept `clientEvents.selfSignUp: true` with Zendesk on: then anyone who signs up can open Zendesk tickets (at the client throttling rate). Default false: the config is refused.',
+    ),
 };
 export const clientEventsZendeskSchema = requiredWhenEnabled(
   section(zendeskShape),
@@ -90,6 +98,21 @@ export const clientEventsSchema = rules(
     maximumEventAgeSeconds: int(60, 86_400).default(86_400).describe('Oldest event EventBridge retries, seconds.'),
     dlqRetentionDays: int(1, 14).default(14).describe('Days the targets\' dead-letter queues keep an event.'),
 
+    selfSignUp: bool().optional().describe(
+      'Anyone may create a user with the app client (Cognito self sign-up). Default: true, or false when Zendesk is on (then true needs zendesk.allowSelfSignUp). Off: users are created by an administrator (AdminCreateUser).',
+    ),
+    mfa: oneOf(CLIENT_EVENTS_MFA).default('optional').describe(
+      'Multi-factor authentication with a TOTP app: "off", "optional" (each user may add one; no cost) or "on" (required; Cognito allows "on" only when the pool is created, so an existing pool keeps its setting until it is recreated). SMS factors are not configured (they cost per message).',
+    ),
+    threatProtection: oneOf(CLIENT_EVENTS_THREAT_PROTECTION).default('off').describe(
+      'Cognito threat protection (advanced security mode): "off", "audit" (risk of each sign-in recorded) or "enforced" (risky sign-ins blocked or challenged). Needs userPoolTier "PLUS", billed per monthly active user (about 4x LITE; see Cognito pricing).',
+    ),
+    waf: section({
+      enabled: bool().default(false).describe('An AWS WAF web ACL on the API stage: $5 a month per web ACL, $1 per rule, $0.60 per million requests.'),
+      perClientRateLimit: int(10, 2_000_000_000).default(600).describe('Requests per 5 minutes one access token (the Authorization header) may send before WAF blocks it: throttling per client, so one user cannot use up the stage limit for everyone.'),
+      perIpRateLimit: int(10, 2_000_000_000).default(3000).describe('Requests per 5 minutes one source IP may send (any token, or none).'),
+    }).prefault({}).describe('Optional WAF web ACL on the stage, with per-client (token) and per-IP rate-based rules and the free AWS known-bad-inputs rule group.'),
+
     zendesk: clientEventsZendeskSchema.prefault({}),
     monitoring: clientEventsMonitoringSchema.prefault({}),
   }),
@@ -97,6 +120,13 @@ export const clientEventsSchema = rules(
     const rate = asInt(v.throttlingRateLimit);
     const burst = asInt(v.throttlingBurstLimit);
     if (rate !== undefined && burst !== undefined && burst < rate) fail('throttlingBurstLimit', `must be at least throttlingRateLimit (${rate}), got ${burst}`);
+    const zendesk = (v.zendesk ?? {}) as { enabled?: unknown; allowSelfSignUp?: unknown };
+    if (v.selfSignUp === true && zendesk.enabled === true && zendesk.allowSelfSignUp !== true) {
+      fail('selfSignUp', 'is true while zendesk is enabled: anyone could sign up and open Zendesk tickets; set zendesk.allowSelfSignUp true to accept that, or leave selfSignUp unset (off with Zendesk)');
+    }
+    if (v.threatProtection !== undefined && v.threatProtection !== 'off' && (v.userPoolTier ?? 'LITE') !== 'PLUS') {
+      fail('threatProtection', `"${String(v.threatProtection)}" needs userPoolTier "PLUS" (Cognito threat protection is a Plus feature), got "${String(v.userPoolTier ?? 'LITE')}"`);
+    }
   },
 ).describe('Authenticated client events: Cognito, API Gateway, EventBridge, Firehose, Zendesk (docs/client-events.md).');
 

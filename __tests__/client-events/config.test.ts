@@ -15,7 +15,9 @@ describe('clientEvents config', () => {
       refreshTokenValidityDays: 30, clientIdClaim: undefined, authorizerMemoryMb: 256, authorizerTimeoutSeconds: 5, authorizerReservedConcurrency: 50,
       transformMemoryMb: 256, transformTimeoutSeconds: 60, firehoseBufferingSizeMiB: 64, firehoseBufferingIntervalSeconds: 60,
       dataRetentionDays: 0, maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400, dlqRetentionDays: 14,
-      zendesk: { enabled: false, ticketsEndpoint: '', secretName: '', rateLimitPerSecond: 10 },
+      // Issue 16: sign-up follows Zendesk unless set, TOTP MFA optional, threat protection and WAF off.
+      selfSignUp: undefined, mfa: 'optional', threatProtection: 'off', waf: { enabled: false, perClientRateLimit: 600, perIpRateLimit: 3000 },
+      zendesk: { enabled: false, ticketsEndpoint: '', secretName: '', rateLimitPerSecond: 10, allowSelfSignUp: false },
       // Loss detection (issue 18): its defaults are checked in __tests__/platform/watch.test.ts.
       monitoring: c.monitoring,
     });
@@ -32,7 +34,7 @@ describe('clientEvents config', () => {
   });
 
   it('accepts Zendesk settings with a secret name or ARN', () => {
-    expect(parseClientEventsConfig({ enabled: true, zendesk: ZENDESK }).zendesk).toEqual({ ...ZENDESK, rateLimitPerSecond: 10 });
+    expect(parseClientEventsConfig({ enabled: true, zendesk: ZENDESK }).zendesk).toEqual({ ...ZENDESK, rateLimitPerSecond: 10, allowSelfSignUp: false });
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tributary/zendesk-AbCdEf';
     expect(parseClientEventsConfig({ zendesk: { ...ZENDESK, secretName: arn, rateLimitPerSecond: 5 } }).zendesk).toMatchObject({ secretName: arn, rateLimitPerSecond: 5 });
   });

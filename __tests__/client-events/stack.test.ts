@@ -82,7 +82,7 @@ describe('two regions, defaults (no Zendesk)', () => {
       auto_verified_attributes: ['email'],
       deletion_protection: 'ACTIVE',
       user_pool_tier: 'LITE',
-      mfa_configuration: 'OFF',
+      mfa_configuration: 'OPTIONAL', software_token_mfa_configuration: { enabled: true },
       user_pool_add_ons: { advanced_security_mode: 'OFF' },
       password_policy: { minimum_length: 12, require_lowercase: true, require_uppercase: true, require_numbers: true, require_symbols: true },
       lambda_config: { post_confirmation: ref('aws_lambda_function', fnId, 'arn') },

@@ -322,3 +322,57 @@ describe('controls switched (issue 16 items 3 and 5)', () => {
     expect(offIds.filter((a) => !onIds.has(a) && !a.includes('tracing-policy'))).toEqual([]);
   });
 });
+
+describe('client events sign-up, MFA, threat protection and WAF (issue 16 item 2)', () => {
+  const pool = (stack: SynthStack) => Object.values(resources(stack, 'aws_cognito_user_pool'))[0];
+  const ZENDESK = { enabled: true, ticketsEndpoint: 'https://example.zendesk.com/api/v2/tickets.json', secretName: 'tributary/zendesk' };
+
+  it('with Zendesk on (full example), self sign-up is off by default; MFA optional (TOTP); threat protection off', () => {
+    const p = pool(byName('client-events-us-east-1'));
+    expect(p.admin_create_user_config).toEqual({ allow_admin_create_user_only: true });
+    expect(p.mfa_configuration).toBe('OPTIONAL');
+    expect(p.software_token_mfa_configuration).toEqual({ enabled: true });
+    expect(p.user_pool_add_ons).toEqual({ advanced_security_mode: 'OFF' });
+  });
+
+  it('refuses self sign-up with Zendesk unless explicitly allowed, and threat protection below the Plus tier', () => {
+    expect(() => configWith({ ams: { enabled: false }, clientEvents: { enabled: true, selfSignUp: true, zendesk: ZENDESK } })).toThrow(
+      /clientEvents\.selfSignUp.*zendesk\.allowSelfSignUp/s,
+    );
+    expect(() => configWith({ ams: { enabled: false }, clientEvents: { enabled: true, selfSignUp: true, zendesk: { ...ZENDESK, allowSelfSignUp: true } } })).not.toThrow();
+    expect(() => configWith({ ams: { enabled: false }, clientEvents: { enabled: true, threatProtection: 'enforced' } })).toThrow(/clientEvents\.threatProtection.*PLUS/s);
+  });
+
+  it('without Zendesk, sign-up stays open by default; mfa "on" and threat protection "enforced" map to Cognito', () => {
+    const s = synthConfig(configWith({ ams: { enabled: false }, clientEvents: { enabled: true, mfa: 'on', threatProtection: 'enforced', userPoolTier: 'PLUS' } }));
+    cleanups.push(s.cleanup);
+    const p = pool(s.stacks[0]);
+    expect(p.admin_create_user_config).toEqual({ allow_admin_create_user_only: false });
+    expect(p.mfa_configuration).toBe('ON');
+    expect(p.user_pool_add_ons).toEqual({ advanced_security_mode: 'ENFORCED' });
+    // None of it replaces the pool: the arguments that force a new pool are unchanged.
+    const full = pool(byName('client-events-us-east-1'));
+    for (const forceNew of ['username_attributes', 'schema', 'alias_attributes']) expect(p[forceNew], forceNew).toEqual(full[forceNew]);
+    expect(resources(s.stacks[0], 'aws_wafv2_web_acl')).toEqual({});
+  });
+
+  it('waf.enabled: a web ACL on the stage with a rate rule keyed on the access token and one per IP', () => {
+    const s = synthConfig(configWith({ ams: { enabled: false }, clientEvents: { enabled: true, waf: { enabled: true, perClientRateLimit: 300 } } }));
+    cleanups.push(s.cleanup);
+    const [stack] = s.stacks;
+    const [[aclId, acl]] = Object.entries(resources(stack, 'aws_wafv2_web_acl'));
+    expect(acl.scope).toBe('REGIONAL');
+    const rules = acl.rule as Record<string, any>[];
+    const perClient = rules.find((r) => r.name === 'per-client-rate-limit')!;
+    expect(perClient.action).toEqual({ block: {} });
+    expect(perClient.statement.rate_based_statement).toEqual({
+      limit: 300,
+      evaluation_window_sec: 300,
+      aggregate_key_type: 'CUSTOM_KEYS',
+      custom_key: [{ header: { name: 'authorization', text_transformation: [{ priority: 0, type: 'NONE' }] } }],
+    });
+    expect(rules.find((r) => r.name === 'per-ip-rate-limit')!.statement.rate_based_statement).toMatchObject({ limit: 3000, aggregate_key_type: 'IP' });
+    const [assoc] = Object.values(resources(stack, 'aws_wafv2_web_acl_association'));
+    expect(assoc).toMatchObject({ resource_arn: '${aws_api_gateway_stage.api-stage.arn}', web_acl_arn: `\${aws_wafv2_web_acl.${aclId}.arn}` });
+  });
+});

@@ -24,6 +24,8 @@ import { ApiGatewayRequestValidator } from '@cdktf/provider-aws/lib/api-gateway-
 import { ApiGatewayResource } from '@cdktf/provider-aws/lib/api-gateway-resource';
 import { ApiGatewayRestApi } from '@cdktf/provider-aws/lib/api-gateway-rest-api';
 import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
+import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
+import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import type { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
@@ -256,6 +258,7 @@ export function restApi(stack: TributaryStack, { bus, userPool, userPoolClient }
     accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT.restApi },
     dependsOn: dependsOnAccount.length ? dependsOnAccount : undefined,
   });
+  if (ce.waf.enabled) stageWaf(stack, stage);
   // Execution logs go to a group API Gateway names itself; created here so it has a retention.
   const executionLogs =
     ce.executionLogLevel === 'OFF'
@@ -378,4 +381,55 @@ function apiGatewayAccount(stack: TributaryStack): ApiGatewayAccount {
     resetOnDelete: true,
     dependsOn: [policy],
   });
+}
+
+/**
+ * `clientEvents.waf`: a web ACL on the stage (issue 16): AWS's free known-bad-inputs rule group, a rate-based rule per
+ * access token (the Authorization header: per-client throttling, so one self-registered user cannot use up the
+ * stage's limit for everyone) and one per source IP. Rate limits count requests over 5 minutes.
+ */
+function stageWaf(stack: TributaryStack, stage: ApiGatewayStage): Wafv2WebAcl {
+  const waf = stack.config.clientEvents.waf;
+  const name = stack.naming.name('apiGateway', 'client-events-waf');
+  const visibility = (metric: string) => ({ cloudwatchMetricsEnabled: true, metricName: `${name}-${metric}`, sampledRequestsEnabled: false });
+  const acl = new Wafv2WebAcl(stack, 'api-waf', {
+    name,
+    description: 'Client events API: per-client and per-IP rate limits, known bad inputs',
+    scope: 'REGIONAL',
+    defaultAction: { allow: {} },
+    visibilityConfig: visibility('all'),
+    rule: [
+      {
+        name: 'aws-known-bad-inputs',
+        priority: 0,
+        overrideAction: { none: {} },
+        statement: { managed_rule_group_statement: { name: 'AWSManagedRulesKnownBadInputsRuleSet', vendor_name: 'AWS' } },
+        visibilityConfig: visibility('known-bad-inputs'),
+      },
+      {
+        name: 'per-client-rate-limit',
+        priority: 1,
+        action: { block: {} },
+        // The provider types `statement` loosely (it nests): written in Terraform's own snake_case.
+        statement: {
+          rate_based_statement: {
+            limit: waf.perClientRateLimit,
+            evaluation_window_sec: 300,
+            aggregate_key_type: 'CUSTOM_KEYS',
+            custom_key: [{ header: { name: 'authorization', text_transformation: [{ priority: 0, type: 'NONE' }] } }],
+          },
+        },
+        visibilityConfig: visibility('per-client'),
+      },
+      {
+        name: 'per-ip-rate-limit',
+        priority: 2,
+        action: { block: {} },
+        statement: { rate_based_statement: { limit: waf.perIpRateLimit, evaluation_window_sec: 300, aggregate_key_type: 'IP' } },
+        visibilityConfig: visibility('per-ip'),
+      },
+    ],
+  });
+  new Wafv2WebAclAssociation(stack, 'api-waf-stage', { resourceArn: stage.arn, webAclArn: acl.arn });
+  return acl;
 }

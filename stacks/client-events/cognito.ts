@@ -12,6 +12,7 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { CLIENT_EVENTS_POST_CONFIRMATION, CLIENT_ID_ATTRIBUTE } from '../../contracts/client-events.js';
 import { LambdaFunction } from '../../modules/lambda-function.js';
 import type { TributaryStack } from '../base.js';
+import type { ClientEventsConfig } from '../../config/index.js';
 import { policyDocument } from '../../modules/iam.js';
 
 /** The user attribute holding the clientId (contracts/client-events.ts; the handlers read it through their CLIENT_ID_ATTRIBUTE variable). */
@@ -21,6 +22,16 @@ export interface Cognito {
   readonly postConfirmation: LambdaFunction;
   readonly userPool: CognitoUserPool;
   readonly userPoolClient: CognitoUserPoolClient;
+}
+
+/** Config value -> the user pool's mfa_configuration. */
+export const COGNITO_MFA = { off: 'OFF', optional: 'OPTIONAL', on: 'ON' } as const;
+/** Config value -> the user pool's advanced_security_mode (Cognito threat protection). */
+export const COGNITO_ADVANCED_SECURITY = { off: 'OFF', audit: 'AUDIT', enforced: 'ENFORCED' } as const;
+
+/** Whether anyone may sign up: as configured, else on without Zendesk and off with it. */
+export function selfSignUp(ce: ClientEventsConfig): boolean {
+  return ce.selfSignUp ?? !ce.zendesk.enabled;
 }
 
 /** The user pool, its trigger and its app client, built on `stack`'s own scope. */
@@ -53,9 +64,12 @@ export function cognito(stack: TributaryStack): Cognito {
       temporaryPasswordValidityDays: 7,
     },
     accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
-    adminCreateUserConfig: { allowAdminCreateUserOnly: false },
-    mfaConfiguration: 'OFF',
-    userPoolAddOns: { advancedSecurityMode: 'OFF' },
+    // Self sign-up (issue 16): off with Zendesk unless explicitly allowed (config/client-events.ts refuses the rest).
+    adminCreateUserConfig: { allowAdminCreateUserOnly: !selfSignUp(ce) },
+    // TOTP only: SMS factors need an SNS role and cost per message. All three settings change in place.
+    mfaConfiguration: COGNITO_MFA[ce.mfa],
+    softwareTokenMfaConfiguration: ce.mfa === 'off' ? undefined : { enabled: true },
+    userPoolAddOns: { advancedSecurityMode: COGNITO_ADVANCED_SECURITY[ce.threatProtection] },
     deletionProtection: ce.userPoolDeletionProtection ? 'ACTIVE' : 'INACTIVE',
     userPoolTier: ce.userPoolTier,
     schema: [
