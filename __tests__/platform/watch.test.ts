@@ -255,6 +255,9 @@ describe('AMS region overview dashboard', () => {
       const { widgets } = overviewOf(regional[0]);
       expectGrid(regional[0].name, widgets, awsRegion);
       expect(widgets[0]).toMatchObject({ type: 'text', x: 0, y: 0, width: 24 });
+      // Dashboard Body Structure: at most 500 widgets; a metrics array held 0-100 metrics (500 today): keep under 100.
+      expect(widgets.length).toBeLessThanOrEqual(500);
+      for (const w of widgets.filter((x) => x.type === 'metric')) expect((w.properties.metrics as unknown[]).length).toBeLessThanOrEqual(100);
       // Dimension values are names, never Terraform references (each stack is its own state).
       for (const w of widgets.filter((x) => x.type === 'metric')) expect(JSON.stringify(w)).not.toContain('${');
     }
