@@ -56,12 +56,6 @@ const TIMEOUTS = {
   destroy: Number(process.env.EMULATE_TIMEOUT_DESTROY ?? 420),
   small: 60,
 };
-/**
- * Terraform's default -parallelism (10) lets ten resources that sit in the provider's fixed propagation waits (SQS
- * queue attributes ~25-35 s, S3 lifecycle ~55 s, Kinesis/DynamoDB status polls) hold back every other ready
- * resource; those waits are sleeps, not CPU, and moto answers each request at once. Emulated run only.
- */
-const PARALLELISM = `-parallelism=${Number(process.env.EMULATE_PARALLELISM ?? 40)}`;
 
 const children = new Set<ChildProcess>();
 function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
@@ -268,7 +262,7 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
     return finish(rep, logPath);
   }
 
-  const apply = await tf('apply', ['apply', '-auto-approve', '-input=false', '-no-color', PARALLELISM], TIMEOUTS.apply);
+  const apply = await tf('apply', ['apply', '-auto-approve', '-input=false', '-no-color'], TIMEOUTS.apply);
   // The state only changes again at state rm / destroy: this one listing serves the counts and the forget step.
   const applied = await stateList();
   rep.applied = applied.length;
@@ -281,7 +275,7 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
       rep.problems.push(`apply failed (${rep.applyErrors.length} error(s))`);
     }
   } else {
-    const plan = await tf('plan', ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=second.tfplan', PARALLELISM], TIMEOUTS.plan);
+    const plan = await tf('plan', ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-out=second.tfplan'], TIMEOUTS.plan);
     const smokeTest = smoke ? smokeFor(stack) : undefined;
     // One `terraform show -json` of the saved plan gives both its changes and (prior_state, the refreshed state in
     // the format of `terraform show -json`) the applied state the smoke test reads: the provider schema loads once.
@@ -333,7 +327,7 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
   const protectedInState = unprotect.addresses.filter((a) => inState.has(a));
   if (protectedInState.length) {
     writeFileSync(join(work, 'cdk.tf.json'), JSON.stringify(unprotect.config, null, 2));
-    const r = await tf('unprotect', ['apply', '-auto-approve', '-input=false', '-no-color', PARALLELISM, ...protectedInState.map((a) => `-target=${a}`)], TIMEOUTS.apply);
+    const r = await tf('unprotect', ['apply', '-auto-approve', '-input=false', '-no-color', ...protectedInState.map((a) => `-target=${a}`)], TIMEOUTS.apply);
     if (r.code === 0) rep.unprotected = protectedInState;
     else rep.problems.push(`turning deletion protection off failed: ${terraformErrors(r.output).map((e) => e.message).join('; ')}`);
   }
@@ -341,14 +335,14 @@ async function emulateStack(target: string, stackDir: string, workRoot: string, 
   const before = inState.size - rep.forgotten.length;
   // -refresh=false: the second plan has just refreshed every resource (and the targeted apply wrote what it
   // changed), so destroy's own refresh would read the same resources again; the deletes are the same either way.
-  let destroy = await tf('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false', PARALLELISM], TIMEOUTS.destroy);
+  let destroy = await tf('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false'], TIMEOUTS.destroy);
   if (destroy.code !== 0) {
     rep.problems.push(
       `destroy ${destroy.timedOut ? `timed out (unfinished: ${unfinishedResources(destroy.output).join(', ')})` : 'failed'}: ${terraformErrors(destroy.output)
         .map((e) => `${e.address ?? ''} ${e.message}`)
         .join('; ')}`,
     );
-    destroy = await tf('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false', PARALLELISM], TIMEOUTS.destroy);
+    destroy = await tf('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', '-refresh=false'], TIMEOUTS.destroy);
   }
   rep.remaining = await stateList();
   rep.destroyed = before - rep.remaining.length;
