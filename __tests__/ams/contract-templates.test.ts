@@ -146,12 +146,16 @@ describe('firehose delivery: the subscription and subscriber roles follow Amazon
 
   it('the deliberate conditions: SNS source account is the publisher or our own account when given; PassRole only to SNS', () => {
     for (const s of synth.stacks) {
-      const { trust, policy, streamId } = pairs(s);
+      const { trust, policy } = pairs(s);
       const publisher = FIREHOSE_TEMPLATE.Mappings![regionOfStack(s.name)][datasetOfStack(s.name)].Account;
       const sns = trust[0].ours.find((g) => g.principal === 'Service:sns.amazonaws.com')!;
       expect(sns.condition).toEqual({ StringEqualsIfExists: { 'aws:SourceAccount': [publisher, '${local.account_id}'] } });
-      // Our account: the account field of our stream's ARN (no aws_caller_identity, so plans stay offline).
-      expect((s.json.locals as Record<string, string>).account_id).toBe(`\${element(split(":", aws_kinesis_firehose_delivery_stream.${streamId}.arn), 4)}`);
+      // Our account: the account field of an ARN the stack owns, its alerts topic (modules/iam.ts
+      // registerAccountSource; no aws_caller_identity, so plans stay offline).
+      const topics = Object.keys((s.json.resource as Record<string, Record<string, unknown>>).aws_sns_topic ?? {});
+      const alerts = topics.filter((id) => id.startsWith('alerts'));
+      expect(alerts, s.name).toHaveLength(1);
+      expect((s.json.locals as Record<string, string>).account_id).toBe(`\${element(split(":", aws_sns_topic.${alerts[0]}.arn), 4)}`);
       for (const g of [...trust[0].ours, ...trust[1].ours].filter((x) => x !== sns)) expect(g.condition, key(g)).toBeUndefined();
       const pass = policy[1].ours.find((g) => g.action === 'iam:PassRole')!;
       expect(pass.condition).toEqual({ StringEqualsIfExists: { 'iam:PassedToService': 'sns.amazonaws.com' } });

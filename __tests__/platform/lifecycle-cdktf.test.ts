@@ -63,11 +63,12 @@ describe.skipIf(!hasGit)('the cdktf app and CHANGED_SINCE on a copy of the proje
   it('CHANGED_SINCE picks only the stacks whose synthesized output differs, and removes its worktree', { timeout: 240_000 }, () => {
     cdktfSynth();
     expect(select('--changed-since', 'HEAD')).toEqual([]);
-    // A new dataset adds one stack; the other two synthesize byte-identical.
+    // A new dataset adds one stack and a line to the region's AMS overview dashboard, which the first dataset's
+    // stack owns (ams-sp-traffic-na); the third stack synthesizes byte-identical.
     writeFileSync(join(root, CONFIG), JSON.stringify({ prefix: 'tcs', ams: { datasets: ['sp-traffic', 'sp-conversion', 'sp-budget-recommendations'], regions: ['NA'] } }));
     cdktfSynth();
-    expect(select('--changed-since', 'HEAD')).toEqual(['ams-sp-budget-recommendations-na']);
-    expect(select('--changed-since', 'HEAD', '--stacks', 'ams-sp-t*')).toEqual([]);
+    expect(select('--changed-since', 'HEAD')).toEqual(['ams-sp-budget-recommendations-na', 'ams-sp-traffic-na']);
+    expect(select('--changed-since', 'HEAD', '--stacks', 'ams-sp-c*')).toEqual([]);
     expect(git('worktree', 'list').trim().split('\n')).toHaveLength(1);
     expect(readdirSync(tmpdir()).filter((d) => d.startsWith('tributary-changed-') && existsSync(join(tmpdir(), d, 'tree')))).toEqual([]);
   });
