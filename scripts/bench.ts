@@ -38,8 +38,9 @@ export function benchEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.Proces
 
 /** "met" / "MISSED" for a numeric goal on the row's own value ("< 2000 ms", ">= 50000"), else undefined. */
 export function goalVerdict(r: Pick<BenchRow, 'value' | 'goal'>): string | undefined {
-  const m = /^\s*(<=|>=|<|>)\s*([\d.]+)/.exec(r.goal ?? '');
-  if (!m) return undefined;
+  const m = /^\s*(<=|>=|<|>)\s*([\d.]+)(\s*(?:x\b|%))?/.exec(r.goal ?? '');
+  // A ratio or share goal ("<= 1.20x floor", ">= 50% raw loop") is about a ratio the row's note states with its own verdict, not the value.
+  if (!m || m[3]) return undefined;
   const limit = Number(m[2]);
   const ok = m[1] === '<' ? r.value < limit : m[1] === '<=' ? r.value <= limit : m[1] === '>' ? r.value > limit : r.value >= limit;
   return ok ? 'met' : 'MISSED';
