@@ -92,6 +92,12 @@ test: $(NODE_DEP)
 	@node --experimental-strip-types scripts/test-run.ts
 
 .PHONY: tier-install tier-synth tier-vitest tier-policy-report tier-tf-check tier-venv-moto tier-venv-checkov tier-emulated-apply tier-checkov
+# The policy pack over the default, full and Fargate outputs (synthesized first): met / total per control,
+# non-zero on an unsuppressed error-level finding. make test runs the same report as its policy-report tier.
+.PHONY: policy-report
+policy-report: build tier-synth
+	$(MAKE) --no-print-directory tier-policy-report
+
 tier-install: install
 	@:
 tier-synth:
