@@ -176,26 +176,12 @@ export class Alerts extends Construct {
    */
   rejectRate(purpose: string, props: RejectRateAlarmProps): CloudwatchMetricAlarm {
     const period = props.periodSeconds ?? 300;
-    const evaluationPeriods = props.evaluationPeriods ?? 3;
-    checkEvaluationRange(purpose, period, evaluationPeriods);
     const min = props.minimumRecords ?? 10;
     const total = '(FILL(accepted, 0) + FILL(rejected, 0))';
-    return this.alarm(purpose, {
-      alarmDescription: props.description,
-      evaluationPeriods,
-      datapointsToAlarm: props.datapointsToAlarm ?? evaluationPeriods,
-      threshold: props.thresholdPercent ?? 5,
-      comparisonOperator: 'GreaterThanThreshold',
-      metricQuery: [
-        metricQuery('accepted', props.accepted, period),
-        metricQuery('rejected', props.rejected, period),
-        {
-          id: 'rate',
-          expression: `IF(${total} >= ${min}, 100 * FILL(rejected, 0) / ${total}, 0)`,
-          label: 'Rejected records (% of all records)',
-          returnData: true,
-        },
-      ],
+    return this.percentAlarm(purpose, props, period, [metricQuery('accepted', props.accepted, period), metricQuery('rejected', props.rejected, period)], {
+      id: 'rate',
+      expression: `IF(${total} >= ${min}, 100 * FILL(rejected, 0) / ${total}, 0)`,
+      label: 'Rejected records (% of all records)',
     });
   }
 
@@ -207,29 +193,39 @@ export class Alerts extends Construct {
    * single-period dip is not a loss: the defaults ask for three periods in a row.
    */
   acceptedVsStored(purpose: string, props: AcceptedVsStoredAlarmProps): CloudwatchMetricAlarm {
-    const period = props.periodSeconds ?? 3600;
-    const evaluationPeriods = props.evaluationPeriods ?? 3;
-    checkEvaluationRange(purpose, period, evaluationPeriods);
     if (props.stored.length === 0) throw new Error(`alarm ${purpose}: at least one stored metric is needed`);
-    const min = props.minimumAccepted ?? 10;
+    const period = props.periodSeconds ?? 3600;
     const storedIds = props.stored.map((_, i) => `stored${i}`);
     const storedSum = storedIds.map((id) => `FILL(${id}, 0)`).join(' + ');
+    const min = props.minimumAccepted ?? 10;
+    const inputs = [metricQuery('accepted', props.accepted, period), ...props.stored.map((m, i) => metricQuery(storedIds[i], m, period))];
+    return this.percentAlarm(purpose, props, period, inputs, {
+      id: 'lost',
+      expression: `IF(FILL(accepted, 0) >= ${min}, 100 * (FILL(accepted, 0) - (${storedSum})) / FILL(accepted, 0), 0)`,
+      label: 'Accepted records not stored (%)',
+    });
+  }
+
+  /**
+   * The two percentage loss alarms: `percent` (metric math over `inputs`) above `thresholdPercent` (default 5) in
+   * `datapointsToAlarm` of `evaluationPeriods` (default 3) periods.
+   */
+  private percentAlarm(
+    purpose: string,
+    props: { readonly description: string; readonly thresholdPercent?: number; readonly evaluationPeriods?: number; readonly datapointsToAlarm?: number },
+    period: number,
+    inputs: readonly CloudwatchMetricAlarmMetricQuery[],
+    percent: { readonly id: string; readonly expression: string; readonly label: string },
+  ): CloudwatchMetricAlarm {
+    const evaluationPeriods = props.evaluationPeriods ?? 3;
+    checkEvaluationRange(purpose, period, evaluationPeriods);
     return this.alarm(purpose, {
       alarmDescription: props.description,
       evaluationPeriods,
       datapointsToAlarm: props.datapointsToAlarm ?? evaluationPeriods,
       threshold: props.thresholdPercent ?? 5,
       comparisonOperator: 'GreaterThanThreshold',
-      metricQuery: [
-        metricQuery('accepted', props.accepted, period),
-        ...props.stored.map((m, i) => metricQuery(storedIds[i], m, period)),
-        {
-          id: 'lost',
-          expression: `IF(FILL(accepted, 0) >= ${min}, 100 * (FILL(accepted, 0) - (${storedSum})) / FILL(accepted, 0), 0)`,
-          label: 'Accepted records not stored (%)',
-          returnData: true,
-        },
-      ],
+      metricQuery: [...inputs, { ...percent, returnData: true }],
     });
   }
 
