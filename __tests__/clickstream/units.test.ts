@@ -12,7 +12,7 @@ import { backoffMs, isRetryable } from '../../handlers/clickstream/lib/retry.js'
 import { sampleRecords } from '../../samples/clickstream.js';
 import { entryBytes, firstInvalidUtf8, ingest, putAll, PUT_RECORD_MAX_BYTES, PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES, type IngestSettings, type PutRecordsFn, type PutRecordsInput } from '../../handlers/clickstream/ingest/core.js';
 import { ingestSettingsFromEnv } from '../../handlers/clickstream/ingest/handler.js';
-import { processRecords, toItem, type BatchWriteFn, type BatchWriteInput } from '../../handlers/clickstream/process/core.js';
+import { batchConstants, processRecords, toItem, type BatchWriteFn, type BatchWriteInput } from '../../handlers/clickstream/process/core.js';
 import { processSettingsFromEnv } from '../../handlers/clickstream/process/handler.js';
 
 const good: ClickstreamRecord = {
@@ -314,12 +314,12 @@ describe('processor core', () => {
 
   it('items: ip + `<UTC timestamp>#<sequence>`; TTL from processing time when configured', () => {
     const now = new Date('2025-06-02T00:00:00Z');
-    const item = toItem({ ...good, timestamp: '2025-06-01T14:30:45.123+02:00' }, rec('49', good).kinesis, now, 7);
+    const item = toItem({ ...good, timestamp: '2025-06-01T14:30:45.123+02:00' }, rec('49', good).kinesis, batchConstants(now, 7));
     expect(item.ip).toEqual({ S: good.ip });
     expect(item.sk).toEqual({ S: '2025-06-01T12:30:45.123Z#49' });
     expect(item.timestamp).toEqual({ S: '2025-06-01T14:30:45.123+02:00' });
     expect(item.expiresAt).toEqual({ N: String(now.getTime() / 1000 + 7 * 86400) });
-    expect(toItem(good, rec('49', good).kinesis, now, 0).expiresAt).toBeUndefined();
+    expect(toItem(good, rec('49', good).kinesis, batchConstants(now, 0)).expiresAt).toBeUndefined();
   });
 
   it('chunks of 25; a chunk that keeps failing becomes batch item failures in stream order; the others are written', async () => {

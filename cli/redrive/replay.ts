@@ -18,7 +18,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { validateRecord, formatErrors, type ClickstreamRecord } from '../../handlers/clickstream/lib/record.js';
 import { reassemble, rejectMessages, sqsRejectsSink, type RejectMessage } from '../../handlers/clickstream/lib/rejects.js';
 import { putAll } from '../../handlers/clickstream/ingest/core.js';
-import { decodeBytes, processRecords, toItem, writeAll, type BatchWriteInput } from '../../handlers/clickstream/process/core.js';
+import { batchConstants, decodeBytes, processRecords, toItem, writeAll, type BatchWriteInput } from '../../handlers/clickstream/process/core.js';
 import type { Logger } from '../../handlers/shared/log.js';
 import type { AwsClients } from './aws.js';
 import type { Place } from './places.js';
@@ -304,7 +304,7 @@ function rejectsHandler(c: AwsClients, place: Place, o: ReplayOptions): QueueHan
       const item = toItem(d.record, {
         sequenceNumber: ctx.sequenceNumber, partitionKey: String(ctx.partitionKey ?? ''), data: '', kinesisSchemaVersion: '1.0',
         approximateArrivalTimestamp: Number(ctx.approximateArrivalTimestamp ?? Date.parse(first.rejectedAt) / 1000),
-      }, o.now(), s.ttlDays);
+      }, batchConstants(o.now(), s.ttlDays));
       const left = await writeAll([{ item }], { tableName: s.tableName, writeMaxAttempts: WRITE_MAX_ATTEMPTS }, { batchWrite: batchWriter(c), sleep: o.sleep, log: quietLog });
       return left.length ? { kind: 'failing', reason: 'DynamoDB did not take the item after retries' } : { kind: 'replayed' };
     }

@@ -9,14 +9,19 @@ export const sleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve,
 
 export { backoffMs } from '../../shared/backoff.js';
 
-/** Error names (SDK exception names and per-entry error codes) that mean "try again later". */
-export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
+/** Throttling codes: the caller should slow down (503 with Retry-After at the API). */
+export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'Throttling',
   'RequestLimitExceeded',
   'LimitExceededException',
   'KMSThrottlingException',
+]);
+
+/** Error names (SDK exception names and per-entry error codes) that mean "try again later": throttling and transient failures. */
+export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
+  ...THROTTLING_ERRORS,
   'InternalFailure',
   'InternalServerError',
   'InternalFailureException',
@@ -28,16 +33,6 @@ export const RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'EPIPE',
   'ETIMEDOUT',
-]);
-
-/** Throttling codes: the caller should slow down (503 with Retry-After at the API). */
-export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'KMSThrottlingException',
 ]);
 
 export function errorName(err: unknown): string {

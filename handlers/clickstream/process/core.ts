@@ -131,8 +131,7 @@ export function isoFromMs(ms: number): string {
 }
 
 /** The table item of a valid record. */
-export function toItem(record: ClickstreamRecord, kinesis: KinesisStreamRecord['kinesis'], now: Date | BatchConstants, ttlDays: number): Item {
-  const batch = now instanceof Date ? batchConstants(now, ttlDays) : now;
+export function toItem(record: ClickstreamRecord, kinesis: KinesisStreamRecord['kinesis'], batch: BatchConstants): Item {
   const ts = utcTimestamp(record);
   const item: Item = {
     [PARTITION_KEY]: { S: record.ip },
@@ -187,7 +186,7 @@ export async function processRecords(records: readonly KinesisStreamRecord[], se
       });
       continue;
     }
-    const item = toItem(d.record, k, batch, settings.ttlDays);
+    const item = toItem(d.record, k, batch);
     const key = keyOf(item);
     const existing = items.get(key);
     if (existing) existing.seqs.push(k.sequenceNumber);
