@@ -472,6 +472,10 @@ describe('status and replay through the CLI, on the outputs of a synthesized cli
       expect(await q.depth({ url: value('parking_rejects').queue_url } as Queue)).toEqual({ visible: 2, inFlight: 0 });
       expect((await run('replay', 'nowhere')).code).toBe(2);
       expect((await run('replay', 'rejects', '--limit', '0')).err).toMatch(/--limit must be a whole number >= 1/);
+      // Usage errors name the tool and command once, as every CLI's do (cli/shared/args.ts).
+      expect((await run('replay', 'rejects', '--limit', '0')).err).toBe('redrive replay: --limit must be a whole number >= 1, got "0"\n');
+      expect((await run('status', '--bogus')).err).toBe('redrive status: unknown option --bogus (see redrive status --help)\n');
+      expect((await run('status', 'extra')).err).toBe('redrive status: unexpected argument "extra"\n');
     } finally {
       synth.cleanup();
       rmSync(work, { recursive: true, force: true });

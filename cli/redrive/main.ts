@@ -3,9 +3,9 @@
  * Exit codes: 0 ok, 1 AWS/runtime error, 2 usage or configuration error, 4 status found parked items or an alarm
  * in ALARM / replay left items still failing.
  */
-import { parseArgs } from 'node:util';
 import { fromRoot } from '../../lib/paths.js';
 import { CliError, EXIT, UsageError } from '../ams/errors.js';
+import { parseCommandLine, type OptionSpec } from '../shared/args.js';
 import { json, table } from '../ams/output.js';
 import { terraformRunner, type TerraformRunner } from '../ams/outputs.js';
 import { age, defaultClients, parseSince, type ClientFactory } from './aws.js';
@@ -101,27 +101,12 @@ ${EXIT_CODES}
 `,
 };
 
-const COMMON = {
-  stack: { type: 'string', multiple: true },
-  region: { type: 'string' },
-  'cdktf-out': { type: 'string' },
-  'outputs-dir': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const COMMON: OptionSpec = { stack: 'list', region: 'string', 'cdktf-out': 'string', 'outputs-dir': 'string', json: 'boolean' };
 
-const OPTIONS = {
-  status: { ...COMMON, sample: { type: 'boolean' } },
-  replay: { ...COMMON, 'dry-run': { type: 'boolean' }, limit: { type: 'string' }, since: { type: 'string' } },
-} as const;
-
-function parse(command: 'status' | 'replay', argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS[command], allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message.replace(/\. To specify a positional.*$/s, '')} (see redrive ${command} --help)`);
-  }
-}
+const OPTIONS: Record<'status' | 'replay', OptionSpec> = {
+  status: { ...COMMON, sample: 'boolean' },
+  replay: { ...COMMON, 'dry-run': 'boolean', limit: 'string', since: 'string' },
+};
 
 function fmtCount(n: number | undefined, inFlight?: number): string | undefined {
   if (n === undefined) return undefined;
@@ -137,29 +122,30 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
       return command ? EXIT.ok : EXIT.usage;
     }
     if (command !== 'status' && command !== 'replay') throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: status, replay (redrive --help)`);
-    const { values: v, positionals } = parse(command, rest);
-    if (v.help) {
+    const args = parseCommandLine(rest, OPTIONS[command], { positionals: true, hint: `(see redrive ${command} --help)` });
+    const { positionals } = args;
+    if (args.help) {
       io.stdout.write(COMMAND_HELP[command]);
       return EXIT.ok;
     }
     const now = io.now ?? (() => new Date());
-    const stacks = (v.stack ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    const stacks = args.lists.stack ?? [];
     const loaded = await loadPlaces({
-      cdktfOut: v['cdktf-out'] ?? fromRoot('cdktf.out'),
+      cdktfOut: args.strings['cdktf-out'] ?? fromRoot('cdktf.out'),
       stacks,
-      region: v.region,
-      outputsDir: v['outputs-dir'],
+      region: args.strings.region,
+      outputsDir: args.strings['outputs-dir'],
       runTerraform: io.runTerraform ?? terraformRunner(io.env),
     });
     const clients = io.clients ?? defaultClients();
 
     if (command === 'status') {
-      if (positionals.length) throw new UsageError(`status: unexpected argument ${JSON.stringify(positionals[0])}`);
-      const rows = await status(loaded.places, clients, { sample: !!(v as { sample?: boolean }).sample, now: now() });
+      if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+      const rows = await status(loaded.places, clients, { sample: args.flags.has('sample'), now: now() });
       const parked = rows.filter((r) => (r.count ?? 0) + (r.inFlight ?? 0) > 0).length;
       const alarming = rows.filter((r) => r.alarmState === 'ALARM').length;
       const errors = rows.filter((r) => r.error).length;
-      if (v.json) {
+      if (args.flags.has('json')) {
         io.stdout.write(json({ summary: { places: rows.length, parked, alarming, errors, skippedStacks: loaded.skipped.length }, rows, skipped: loaded.skipped }));
       } else {
         io.stdout.write(
@@ -179,26 +165,26 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
     }
 
     // replay
-    const rv = v as typeof v & { 'dry-run'?: boolean; limit?: string; since?: string };
-    if (positionals.length !== 1) throw new UsageError('replay: name exactly one parking place (<stack>/<place>; see redrive status)');
+    const rv = args.strings;
+    if (positionals.length !== 1) throw new UsageError('name exactly one parking place (<stack>/<place>; see redrive status)');
     let limit: number | undefined;
     if (rv.limit !== undefined) {
       limit = Number(rv.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`replay: --limit must be a whole number >= 1, got ${JSON.stringify(rv.limit)}`);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number >= 1, got ${JSON.stringify(rv.limit)}`);
     }
     let since: Date | undefined;
     if (rv.since !== undefined) {
       since = parseSince(rv.since, now());
-      if (!since) throw new UsageError(`replay: --since must be an ISO date-time or a duration like 90m, 6h, 2d; got ${JSON.stringify(rv.since)}`);
+      if (!since) throw new UsageError(`--since must be an ISO date-time or a duration like 90m, 6h, 2d; got ${JSON.stringify(rv.since)}`);
     }
     const place = findPlace(loaded.places, positionals[0]);
     const summary = await replay(place, clients(place.region), {
-      dryRun: !!rv['dry-run'], limit, since, now,
+      dryRun: args.flags.has('dry-run'), limit, since, now,
       sleep: io.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       pollMs: io.pollMs,
       progress: progress({ write: (t) => io.stderr.write(t), isTTY: !!io.stderr.isTTY, label: `replay ${place.id}` }),
     });
-    io.stdout.write(v.json ? json(summary.toJSON()) : summary.text());
+    io.stdout.write(args.flags.has('json') ? json(summary.toJSON()) : summary.text());
     return summary.stillFailing > 0 ? EXIT.problems : EXIT.ok;
   } catch (err) {
     if (err instanceof CliError) {
