@@ -5,14 +5,7 @@
  */
 import { CliError, EXIT } from '../shared/errors.js';
 
-export { CliError, EXIT, UsageError, type ExitCode } from '../shared/errors.js';
-
-/** Missing or malformed credentials, config or outputs (exit 2). */
-export class ConfigurationError extends CliError {
-  constructor(message: string) {
-    super(message, EXIT.usage);
-  }
-}
+export { CliError, ConfigurationError, EXIT, UsageError, type ExitCode } from '../shared/errors.js';
 
 /** The token endpoint refused the credentials, or the API answered 401/403 (exit 3). */
 export class AuthError extends CliError {

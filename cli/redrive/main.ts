@@ -4,7 +4,7 @@
  * in ALARM / replay left items still failing.
  */
 import { fromRoot } from '../../lib/paths.js';
-import { CliError, EXIT, UsageError } from '../ams/errors.js';
+import { CliError, EXIT, UsageError } from '../shared/errors.js';
 import { parseCommandLine, type OptionSpec } from '../shared/args.js';
 import { json, table } from '../ams/output.js';
 import { terraformRunner, type TerraformRunner } from '../ams/outputs.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PARKING_KINDS, PARKING_OUTPUT_PREFIX, type ParkingKind } from '../../contracts/operations.js';
 import { readManifest } from '../../lib/manifest.js';
 import { selectStacks, SelectionError } from '../../lib/selection.js';
-import { ConfigurationError } from '../ams/errors.js';
+import { ConfigurationError } from '../shared/errors.js';
 import { parseOutputsJson, type TerraformRunner, type TfOutputs } from '../ams/outputs.js';
 
 export interface Place {

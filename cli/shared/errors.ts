@@ -20,6 +20,13 @@ export class UsageError extends CliError {
   }
 }
 
+/** Missing or malformed credentials, config or Terraform outputs (exit 2). */
+export class ConfigurationError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+  }
+}
+
 /** `--help` / `-h`: the tool prints its usage on stdout and exits 0. */
 export class HelpRequested extends UsageError {
   constructor(readonly usage = '') {
