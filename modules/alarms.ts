@@ -8,7 +8,7 @@ import {
 import type { Naming } from './naming.js';
 import { suppress } from '../policy/suppress.js';
 import { denyInsecureTransport } from './tls-only.js';
-import { ownArn, registerAccountSource, serviceStatement } from './iam.js';
+import { ownArn, policyJson, registerAccountSource, serviceStatement } from './iam.js';
 
 export interface AlertsProps {
   readonly naming: Naming;
@@ -68,20 +68,17 @@ export class Alerts extends Construct {
     registerAccountSource(this, this.topic.arn);
     new SnsTopicPolicy(this, 'policy', {
       arn: this.topic.arn,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          // Only alarms of this account and region may publish (CloudWatch's confused-deputy guidance).
-          serviceStatement(this, {
-            sid: 'CloudWatchAlarmsPublish',
-            service: 'cloudwatch.amazonaws.com',
-            actions: 'sns:Publish',
-            resource: this.topic.arn,
-            sourceArn: ownArn(this, 'cloudwatch', props.naming.region, 'alarm:*'),
-          }),
-          denyInsecureTransport('sns:Publish', this.topic.arn),
-        ],
-      }),
+      policy: policyJson([
+        // Only alarms of this account and region may publish (CloudWatch's confused-deputy guidance).
+        serviceStatement(this, {
+          sid: 'CloudWatchAlarmsPublish',
+          service: 'cloudwatch.amazonaws.com',
+          actions: 'sns:Publish',
+          resource: this.topic.arn,
+          sourceArn: ownArn(this, 'cloudwatch', props.naming.region, 'alarm:*'),
+        }),
+        denyInsecureTransport('sns:Publish', this.topic.arn),
+      ]),
     });
     if (props.email) {
       new SnsTopicSubscription(this, 'email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.email });

@@ -11,7 +11,7 @@ import { TerraformStack } from 'cdktf';
 import type { Naming } from './naming.js';
 import { denyInsecureTransport } from './tls-only.js';
 import { controlsOf } from './controls.js';
-import { ownPartition, serviceStatement } from './iam.js';
+import { ownPartition, policyJson, serviceStatement } from './iam.js';
 import { suppress } from '../policy/suppress.js';
 
 /** Days the stack's access-log bucket keeps server access logs. */
@@ -99,14 +99,11 @@ export class DataBucket extends Construct {
 
     new S3BucketPolicy(this, 'policy', {
       bucket,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          denyInsecureTransport('s3:*', [this.bucket.arn, `${this.bucket.arn}/*`]),
-          ...(props.extraPolicyStatements ?? []),
-          ...(props.extraPolicyStatementsOf?.(this.bucket.arn) ?? []),
-        ],
-      }),
+      policy: policyJson([
+        denyInsecureTransport('s3:*', [this.bucket.arn, `${this.bucket.arn}/*`]),
+        ...(props.extraPolicyStatements ?? []),
+        ...(props.extraPolicyStatementsOf?.(this.bucket.arn) ?? []),
+      ]),
     });
 
     if (props.accessLogging ?? controls.bucketAccessLogging) {

@@ -22,9 +22,14 @@ export interface PolicyStatement {
   readonly Condition?: Record<string, unknown>;
 }
 
+/** A policy document (Version 2012-10-17) of `statements` exactly as given (resource and key policies). */
+export function policyJson(statements: readonly unknown[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
 /** A policy document (Version 2012-10-17); statements without an Effect are Allow. */
 export function policyDocument(statements: readonly (PolicyStatement | Record<string, unknown>)[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', ...s })) });
+  return policyJson(statements.map((s) => ({ Effect: 'Allow', ...s })));
 }
 
 /** Service principals this project trusts, with the confused-deputy guard AWS documents for each. */
@@ -234,13 +239,10 @@ export interface ServiceRoleProps extends SourceConditionProps {
 
 /** The trust policy of a role `service` assumes, with the confused-deputy conditions for that service. */
 export function trustPolicy(scope: Construct, props: Omit<ServiceRoleProps, 'name' | 'description'>): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      serviceStatement(scope, { ...props, actions: 'sts:AssumeRole' }),
-      ...(props.extraTrust ?? []),
-    ],
-  });
+  return policyJson([
+    serviceStatement(scope, { ...props, actions: 'sts:AssumeRole' }),
+    ...(props.extraTrust ?? []),
+  ]);
 }
 
 /** A service role: an IamRole whose trust policy lets `service` assume it, with the confused-deputy conditions. */

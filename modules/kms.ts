@@ -10,7 +10,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
-import { ownAccount, ownArn, ownPartition, serviceStatement } from './iam.js';
+import { ownAccount, ownArn, ownPartition, policyJson, serviceStatement } from './iam.js';
 import type { Naming } from './naming.js';
 
 /** Administration without cryptographic use (AWS KMS Developer Guide, "Default key policy": key administrators). */
@@ -46,19 +46,16 @@ export function encryptLogGroups(stack: TerraformStack, naming: Naming, region: 
   new KmsAlias(stack, 'logs-key-alias', { name: `alias/${naming.name('kmsAlias', 'logs')}`, targetKeyId: key.keyId });
   const policy = new KmsKeyPolicy(stack, 'logs-key-policy', {
     keyId: key.keyId,
-    policy: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        ...keyAdminStatements(stack),
-        serviceStatement(stack, {
-          sid: 'CloudWatchLogsUsesKey',
-          service: `logs.${region}.amazonaws.com`,
-          actions: [...LOGS_KEY_ACTIONS],
-          resource: '*',
-          condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': ownArn(stack, 'logs', region, 'log-group:*') } },
-        }),
-      ],
-    }),
+    policy: policyJson([
+      ...keyAdminStatements(stack),
+      serviceStatement(stack, {
+        sid: 'CloudWatchLogsUsesKey',
+        service: `logs.${region}.amazonaws.com`,
+        actions: [...LOGS_KEY_ACTIONS],
+        resource: '*',
+        condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': ownArn(stack, 'logs', region, 'log-group:*') } },
+      }),
+    ]),
   });
   const aspect: IAspect = {
     visit(node: IConstruct) {

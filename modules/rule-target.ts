@@ -28,7 +28,7 @@ import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import type { Alerts } from './alarms.js';
-import { inlinePolicy, serviceRole, serviceStatement, type PolicyStatement } from './iam.js';
+import { inlinePolicy, policyJson, serviceRole, serviceStatement, type PolicyStatement } from './iam.js';
 import type { Naming } from './naming.js';
 import { denyInsecureTransport } from './tls-only.js';
 
@@ -165,19 +165,16 @@ function deadLetterQueue(scope: Construct, props: RuleTargetProps, own: OwnDeadL
   });
   new SqsQueuePolicy(scope, `${own.id}-dlq-policy`, {
     queueUrl: queue.url,
-    policy: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        serviceStatement(scope, {
-          sid: 'EventBridgeRuleDeadLetters',
-          service: 'events.amazonaws.com',
-          actions: 'sqs:SendMessage',
-          resource: queue.arn,
-          sourceArn,
-        }),
-        denyInsecureTransport('sqs:*', queue.arn),
-      ],
-    }),
+    policy: policyJson([
+      serviceStatement(scope, {
+        sid: 'EventBridgeRuleDeadLetters',
+        service: 'events.amazonaws.com',
+        actions: 'sqs:SendMessage',
+        resource: queue.arn,
+        sourceArn,
+      }),
+      denyInsecureTransport('sqs:*', queue.arn),
+    ]),
   });
   props.alerts.queueNotEmpty(`${own.purpose}-dlq-depth`, queue.name, own.alarmDescription);
   return queue;

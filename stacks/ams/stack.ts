@@ -22,7 +22,7 @@ import { PARKING_PLACES } from '../../contracts/operations.js';
 import { TributaryStack } from '../base.js';
 import { denyInsecureTransport } from '../../modules/tls-only.js';
 import { suppress } from '../../policy/suppress.js';
-import { inlinePolicy, ownAccount, policyDocument, serviceRole, serviceStatement } from '../../modules/iam.js';
+import { inlinePolicy, ownAccount, policyDocument, policyJson, serviceRole, serviceStatement } from '../../modules/iam.js';
 
 export interface AmsStackProps {
   readonly config: TributaryConfig;
@@ -174,12 +174,9 @@ export class AmsStack extends TributaryStack {
     });
     new SnsTopicPolicy(this, 'data-topic-policy', {
       arn: topic.arn,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          denyInsecureTransport('sns:Publish', topic.arn),
-        ],
-      }),
+      policy: policyJson([
+        denyInsecureTransport('sns:Publish', topic.arn),
+      ]),
     });
 
     // Records SNS could not deliver to Firehose after its retries are kept here.

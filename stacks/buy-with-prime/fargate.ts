@@ -43,7 +43,7 @@ import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-w
 import type { BuyWithPrimeConfig } from '../../config/buy-with-prime.js';
 import { BWP_OAUTH_SERVER, BWP_ROUTE_TABLE } from '../../contracts/buy-with-prime.js';
 import type { Alerts } from '../../modules/alarms.js';
-import { inlinePolicy, ownArn, serviceRole, type PolicyStatement } from '../../modules/iam.js';
+import { inlinePolicy, ownArn, policyJson, serviceRole, type PolicyStatement } from '../../modules/iam.js';
 import type { Naming } from '../../modules/naming.js';
 import { suppress } from '../../policy/suppress.js';
 
@@ -150,18 +150,15 @@ export class BwpFargateService extends Construct {
       serviceName: `com.amazonaws.${region}.dynamodb`,
       vpcEndpointType: 'Gateway',
       routeTableIds: routeTables.map((r) => r.id),
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'TokenStoreOnly',
-            Effect: 'Allow',
-            Principal: { AWS: '*' },
-            Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-            Resource: props.tokensTableArn,
-          },
-        ],
-      }),
+      policy: policyJson([
+        {
+          Sid: 'TokenStoreOnly',
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          Resource: props.tokensTableArn,
+        },
+      ]),
       tags: { Name: `${vpcName}-dynamodb` },
     });
     const flowLogs = new CloudwatchLogGroup(this, 'flow-logs', { name: `/vpc/${vpcName}/flow-logs`, retentionInDays: props.logRetentionDays });

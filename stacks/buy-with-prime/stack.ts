@@ -31,7 +31,7 @@ import {
 } from '../../contracts/buy-with-prime.js';
 import { POWERTOOLS_SERVICE_NAME } from '../../contracts/env.js';
 import { KmsKeyPolicy } from '@cdktf/provider-aws/lib/kms-key-policy';
-import { serviceStatement } from '../../modules/iam.js';
+import { policyJson, serviceStatement } from '../../modules/iam.js';
 import { keyAdminStatements } from '../../modules/kms.js';
 import { TributaryStack } from '../base.js';
 import { BwpFargateService } from './fargate.js';
@@ -294,18 +294,15 @@ export class BuyWithPrimeStack extends TributaryStack {
     const appRole = this.oauthFunction?.role.arn ?? this.fargate!.taskRole.arn;
     new KmsKeyPolicy(this, 'token-key-policy', {
       keyId: this.key.keyId,
-      policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          // Partition and account from the stack's locals (modules/iam.ts), plain ${local.x} references in the JSON.
-          ...keyAdminStatements(this, bwp.kmsKeyAdminArns),
-          {
-            Sid: 'ProcessorUsesTokenKey', Effect: 'Allow', Principal: { AWS: this.processor.role.arn },
-            Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: '*', Condition: tokenContext,
-          },
-          { Sid: 'InstallAppStoresTokens', Effect: 'Allow', Principal: { AWS: appRole }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: tokenContext },
-        ],
-      }),
+      policy: policyJson([
+        // Partition and account from the stack's locals (modules/iam.ts), plain ${local.x} references in the JSON.
+        ...keyAdminStatements(this, bwp.kmsKeyAdminArns),
+        {
+          Sid: 'ProcessorUsesTokenKey', Effect: 'Allow', Principal: { AWS: this.processor.role.arn },
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: '*', Condition: tokenContext,
+        },
+        { Sid: 'InstallAppStoresTokens', Effect: 'Allow', Principal: { AWS: appRole }, Action: 'kms:GenerateDataKey', Resource: '*', Condition: tokenContext },
+      ]),
     });
 
     this.output(BWP_OUTPUTS.publicBaseUrl, publicBaseUrl, 'Public origin of the install app');

@@ -17,7 +17,7 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { denyInsecureTransport } from '../../modules/tls-only.js';
-import { serviceStatement } from '../../modules/iam.js';
+import { policyJson, serviceStatement } from '../../modules/iam.js';
 import { suppress } from '../../policy/suppress.js';
 import type { TributaryStack } from '../base.js';
 import { ruleTarget } from '../../modules/rule-target.js';
@@ -134,13 +134,10 @@ function loyaltyUnrouted(stack: TributaryStack, bus: CloudwatchEventBus): SqsQue
   );
   new SqsQueuePolicy(stack, 'loyalty-unrouted-queue-policy', {
     queueUrl: queue.url,
-    policy: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        serviceStatement(stack, { sid: 'EventBridgeRule', service: 'events.amazonaws.com', actions: 'sqs:SendMessage', resource: queue.arn, sourceArn: rule.arn }),
-        denyInsecureTransport('sqs:*', queue.arn),
-      ],
-    }),
+    policy: policyJson([
+      serviceStatement(stack, { sid: 'EventBridgeRule', service: 'events.amazonaws.com', actions: 'sqs:SendMessage', resource: queue.arn, sourceArn: rule.arn }),
+      denyInsecureTransport('sqs:*', queue.arn),
+    ]),
   });
   new CloudwatchEventTarget(stack, 'rule-loyalty-unrouted-target', {
     rule: rule.name,
