@@ -1,8 +1,8 @@
 /**
  * Growth curve of the offline Terraform check tier (scripts/tf-check.ts): wall time, CPU time and peak RSS of one
  * process for 1, 10, 40 and 80 stacks (TF_BENCH_SIZES overrides), picked evenly from the 69 default-config stacks
- * and the 11 full-example stacks. Stacks come from the synth outputs in TF_BENCH_BASELINE (default /work/baseline,
- * holding default/ and full/), or are synthesized now from dist/synth/main.mjs when that folder is absent. The
+ * and the 11 full-example stacks, synthesized now from dist/synth/main.mjs (TF_BENCH_BASELINE=<folder holding
+ * default/ and full/ synth outputs> measures those instead, e.g. an older synth). The
  * measured process gets a clean environment. Goals (issue 17): 80 stacks < 60 s on 2 cores, growth < 0.5 s/stack.
  * CPU is shared on the machines this runs on: each row notes the load average before the run.
  */
@@ -28,11 +28,11 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 /** Stack folders of the default and full configs: from the baseline, or synthesized now. */
 function sources(work: string): { default: string; full: string } {
-  const base = process.env.TF_BENCH_BASELINE ?? '/work/baseline';
-  if (existsSync(join(base, 'default', 'stacks')) && existsSync(join(base, 'full', 'stacks'))) {
+  const base = process.env.TF_BENCH_BASELINE;
+  if (base && existsSync(join(base, 'default', 'stacks')) && existsSync(join(base, 'full', 'stacks'))) {
     return { default: join(base, 'default', 'stacks'), full: join(base, 'full', 'stacks') };
   }
-  if (!existsSync(fromRoot('dist', 'synth', 'main.mjs'))) throw new Error(`no ${base}/{default,full} and no dist/synth/main.mjs: run "make build" first`);
+  if (!existsSync(fromRoot('dist', 'synth', 'main.mjs'))) throw new Error('no dist/synth/main.mjs: run "make build" first');
   const out = { default: join(work, 'src-default'), full: join(work, 'src-full') };
   for (const [dir, config] of [[out.default, undefined], [out.full, fromRoot('config', 'examples', 'full.json')]] as const) {
     const r = spawnSync(process.execPath, [fromRoot('dist', 'synth', 'main.mjs')], {

@@ -6,13 +6,14 @@
  *
  * - Read only on <outdir>/stacks/<stack>/: every stack becomes `module.<stack>` of a generated root module in a
  *   throwaway folder (os.tmpdir(), removed afterwards; TF_CHECK_KEEP=1 keeps it). The copy drops the backend
- *   (root-only), puts dummy keys and skip_credentials_validation / skip_requesting_account_id /
- *   skip_metadata_api_check / skip_region_validation into the stack's own provider block (region and default_tags
- *   kept: one provider per stack), and rewrites asset paths to ${path.module}/assets/... (a symlink to the stack's
- *   assets folder). All other blocks are planned with the arguments synth wrote. The layout is scripts/tf-layout.ts.
+ *   (root-only) and rewrites asset paths to ${path.module}/assets/... (a symlink to the stack's assets folder).
+ *   Stacks with equal provider blocks (apart from default_tags) share one root provider with dummy keys and
+ *   skip_credentials_validation / skip_requesting_account_id / skip_metadata_api_check / skip_region_validation;
+ *   each stack's default_tags are checked against the provider's schema (`terraform providers schema -json`, run
+ *   once beside the first plan). All other blocks are planned with the arguments synth wrote. The layout, and why
+ *   providers are shared, is scripts/tf-layout.ts.
  * - Stacks are sharded by resource count into root modules, --jobs of them planned at a time (default: CPU cores);
- *   a root module holds at most --shard-size stacks (default: what ~60 % of free memory allows at ~120 MB per
- *   stack, since each stack's provider process lives for the whole plan). Each is one `terraform init` + one
+ *   a root module holds at most --shard-size stacks (default: what ~60 % of free memory allows, see SHARD_BASE_MEMORY). Each is one `terraform init` + one
  *   `terraform plan -json` (plan validates; no separate validate step; --validate-only runs validate instead).
  * - A passing shard must have planned every resource every stack declares (checked per stack). Errors are mapped
  *   from module.<stack> addresses and stacks/<stack>/ file ranges back to the stack and resource. A failing shard
@@ -30,7 +31,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { diagnosticModule, diagnosticResource, formatDiagnostic, parseTfJson, type TfDiagnostic } from './tf-diagnostics.js';
 import { findMirror, offlineEnv, run, terraformBinary, unavailableReason, writeCliConfig, type RunResult } from './tf-env.js';
-import { balance, declaredResources, moduleName, writeShard, type ShardStack, type TfJson } from './tf-layout.js';
+import { balance, checkProviderBlock, declaredResources, moduleName, sharedProvider, writeShard, type SchemaBlock, type ShardStack, type TfJson } from './tf-layout.js';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -47,13 +48,14 @@ const STACKS_DIR = resolve(ROOT, values.outdir!, 'stacks');
 const TOOLS = resolve(ROOT, '.tools');
 const PLUGIN_CACHE = process.env.TF_PLUGIN_CACHE_DIR || join(TOOLS, 'terraform-plugin-cache');
 /**
- * Memory of one root module being planned (anonymous memory of terraform and its provider processes, measured on
- * 80 stacks in 2 shards, GOGC=400: 9.5 GB at peak; GOGC=100: 7.4 GB): every stack's provider process stays up
- * for the whole plan, ~120 MB each, plus ~0.4 GB for terraform itself.
+ * Memory of one root module being planned: terraform itself, which grows with the configuration, and one provider
+ * process per distinct provider block (one per region here). Summed RSS of every terraform and provider process,
+ * GOGC=400, the 69 default stacks: one root module 2.6 GB at peak, two root modules 4.6 GB together, one stack
+ * alone 1.5 GB (with the schema read beside it). Estimated generously as 2 GB + 30 MB per stack.
  */
 const GB = 1024 ** 3;
-const SHARD_BASE_MEMORY = 0.4 * GB;
-const STACK_MEMORY = 0.12 * GB;
+const SHARD_BASE_MEMORY = 2 * GB;
+const STACK_MEMORY = 0.03 * GB;
 
 interface StackResult {
   ok: boolean;
@@ -154,6 +156,9 @@ async function main(): Promise<void> {
   let cacheFilled: () => void = () => {};
   const cacheReady = new Promise<void>((r) => (cacheFilled = r));
   let first = true;
+  // The provider schema, read once from the first initialized root module, for the stacks' own default_tags.
+  let schemaRun: Promise<RunResult> | undefined;
+  const needsSchema = !values['validate-only'] && stacks.some((s) => sharedProvider(s.json));
 
   async function init(dir: string): Promise<RunResult> {
     const isFirst = first;
@@ -174,11 +179,13 @@ async function main(): Promise<void> {
     const dir = join(work, `shard-${n}`);
     let started = performance.now();
     const label = `shard ${n} (${group.length} stack${group.length > 1 ? 's' : ''}${why ? `, ${why}` : ''})`;
+    let providers = 0;
     const { initResult, planResult } = await limit(async () => {
       started = performance.now();
-      writeShard(dir, group);
+      ({ providers } = writeShard(dir, group));
       const initResult = await init(dir);
       if (initResult.code !== 0) return { initResult, planResult: undefined };
+      if (needsSchema) schemaRun ??= run(tf, ['providers', 'schema', '-json'], dir, env);
       const args = values['validate-only']
         ? ['validate', '-json', '-no-color']
         : ['plan', '-input=false', '-no-color', '-lock=false', '-refresh=false', '-json'];
@@ -205,7 +212,7 @@ async function main(): Promise<void> {
       console.log(`warn ${formatDiagnostic(w, s?.name, diagnosticResource(w, s?.owners)).split('\n')[0]}`);
     }
     if (planResult.code === 0 && errors.length === 0) {
-      console.log(`${label}: ${step} ok in ${secs} s${parsed.summary ? ` (${parsed.summary})` : ''}`);
+      console.log(`${label}: ${step} ok in ${secs} s with ${providers} provider configuration${providers > 1 ? 's' : ''}${parsed.summary ? ` (${parsed.summary})` : ''}`);
       for (const s of group) {
         if (!values['validate-only']) {
           const { all, counted } = declaredResources(s.json);
@@ -270,9 +277,33 @@ async function main(): Promise<void> {
     await Promise.all([checkGroup(rest.slice(0, half), 'half of a failing shard'), checkGroup(rest.slice(half), 'half of a failing shard')]);
   }
 
+  /** Each stack's own provider block (default_tags included) against the provider's schema. */
+  async function checkProviderBlocks(): Promise<void> {
+    if (!schemaRun) return; // no root module got as far as init: every stack has failed already
+    const r = await schemaRun;
+    let schema: SchemaBlock | undefined;
+    try {
+      const all = (JSON.parse(r.stdout) as { provider_schemas: Record<string, { provider: { block: SchemaBlock } }> }).provider_schemas;
+      schema = Object.entries(all).find(([source]) => source.endsWith('/hashicorp/aws'))?.[1].provider.block;
+    } catch {
+      // reported below
+    }
+    for (const s of stacks) {
+      const shared = sharedProvider(s.json);
+      if (!shared) continue;
+      const problems = schema
+        ? checkProviderBlock({ ...shared.block, ...(shared.defaultTags === undefined ? {} : { default_tags: shared.defaultTags }) }, schema)
+        : [`cannot read the provider schema to check its provider block (terraform providers schema -json exited ${r.code}): ${r.stderr.trim().split('\n')[0]}`];
+      if (problems.length === 0) continue;
+      if (results.get(s.name)?.ok) console.log(`FAIL ${s.name} (provider block)`);
+      fail(s.name, problems.map((p) => `Error: ${p} (stack ${s.name}, ${display(join(s.dir, 'cdk.tf.json'))})`).join('\n'));
+    }
+  }
+
   const started = performance.now();
   try {
     await Promise.all(shards.map((g) => checkGroup(g, '')));
+    if (needsSchema) await checkProviderBlocks();
   } finally {
     cleanup();
   }

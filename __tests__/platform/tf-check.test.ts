@@ -4,10 +4,13 @@
  * Contracts:
  * - Issue 10: after the check every <outdir>/stacks/<stack>/ is byte-identical to what synth wrote (the old tier
  *   left zz_offline_override.tf.json, .terraform/ and offline.tfplan there, which broke the user's `terraform init`).
- * - Terraform itself (1.11, run for real, no AWS call): a module keeps its own provider block and region
+ * - Terraform itself (1.11, run for real, no AWS call): a root provider passed in with the module call's
+ *   `providers` map serves every stack of its region, and a module may instead keep its own provider block
  *   (developer.hashicorp.com/terraform/language/modules/develop/providers); a backend is root-only
  *   (language/settings/backends); file functions resolve relative paths against the working directory
  *   (language/functions/file), hence ${path.module}; an argument the provider schema lacks is an error ("Extraneous JSON object property" in JSON syntax).
+ * - The provider block's schema: __tests__/fixtures/terraform/aws-provider-config-schema.json, taken from
+ *   `terraform providers schema -json` of hashicorp/aws 5.100.0 (the tier itself reads the live schema).
  * - The -json diagnostics and planned_change shapes: Terraform's machine-readable UI
  *   (developer.hashicorp.com/terraform/internals/machine-readable-ui); the fixtures below copy that shape.
  * Tests that need terraform skip with a printed reason where it is not installed.
@@ -22,7 +25,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith } from '../../config/index.js';
 import { fromRoot } from '../../lib/paths.js';
 import { diagnosticModule, diagnosticResource, parseTfJson } from '../../scripts/tf-diagnostics.js';
-import { balance, declaredResources, lineOwners, moduleJson, moduleName, rewriteAssetPaths, type TfJson } from '../../scripts/tf-layout.js';
+import {
+  balance,
+  checkProviderBlock,
+  declaredResources,
+  lineOwners,
+  moduleJson,
+  moduleName,
+  rewriteAssetPaths,
+  sharedProvider,
+  writeShard,
+  type SchemaBlock,
+  type ShardStack,
+  type TfJson,
+} from '../../scripts/tf-layout.js';
 import { synthConfig } from '../helpers/synth.js';
 
 const hasTerraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;
@@ -95,6 +111,67 @@ describe('tf-check layout (pure)', () => {
     expect(JSON.stringify(copy.resource)).toContain('${path.module}/assets/');
   });
 
+  it('stacks of one region share one root provider with the offline settings; their copies carry no provider block', () => {
+    const stacks: ShardStack[] = ['ams-sp-traffic-na', 'ams-sp-traffic-eu', 'ams-sp-traffic-fe'].map((name) => {
+      const stack = synth.stacks.find((s) => s.name === name)!;
+      return { name, module: name, dir: join(synth.outdir, 'stacks', name), json: stack.json as TfJson, owners: [] };
+    });
+    // A second NA stack (same provider block apart from default_tags) shares the NA provider.
+    const twin = JSON.parse(JSON.stringify(stacks[0].json)) as TfJson;
+    (twin.provider!.aws as Record<string, unknown>[])[0].default_tags = [{ tags: { 'tributary:stack': 'twin' } }];
+    stacks.push({ name: 'twin-na', module: 'twin-na', dir: join(synth.outdir, 'stacks', 'ams-sp-traffic-na'), json: twin, owners: [] });
+    expect(sharedProvider(twin)!.key).toBe(sharedProvider(stacks[0].json)!.key);
+    expect(sharedProvider(stacks[1].json)!.key).not.toBe(sharedProvider(stacks[0].json)!.key);
+
+    const root = mkdtempSync(join(tmpdir(), 'tributary-tf-layout-'));
+    try {
+      expect(writeShard(root, stacks)).toEqual({ providers: 3 });
+      const main = JSON.parse(readFileSync(join(root, 'main.tf.json'), 'utf8'));
+      const blocks = main.provider.aws as Record<string, unknown>[];
+      expect(blocks.map((b) => b.region)).toEqual(['us-east-1', 'eu-west-1', 'us-west-2']);
+      for (const b of blocks) {
+        expect(b).toMatchObject({ skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true, skip_region_validation: true });
+        expect(b.default_tags).toBeUndefined();
+      }
+      expect(main.module['ams-sp-traffic-na'].providers).toEqual({ aws: 'aws.shared_1' });
+      expect(main.module['twin-na'].providers).toEqual({ aws: 'aws.shared_1' });
+      expect(main.module['ams-sp-traffic-fe'].providers).toEqual({ aws: 'aws.shared_3' });
+      expect(main.terraform.required_providers.aws).toEqual((stacks[0].json.terraform!.required_providers as Record<string, unknown>).aws);
+      const copy = JSON.parse(readFileSync(join(root, 'stacks', 'ams-sp-traffic-eu', 'cdk.tf.json'), 'utf8')) as TfJson;
+      expect(copy.provider).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a stack with an aliased or a second provider block keeps its own providers', () => {
+    const stack = synth.stacks[0].json as TfJson;
+    const [block] = stack.provider!.aws as Record<string, unknown>[];
+    expect(sharedProvider({ ...stack, provider: { aws: [{ ...block, alias: 'east' }] } })).toBeUndefined();
+    expect(sharedProvider({ ...stack, provider: { aws: [block, { ...block, alias: 'east' }] } })).toBeUndefined();
+    expect(sharedProvider({ ...stack, provider: { aws: [block], archive: [{}] } })).toBeUndefined();
+  });
+
+  it("checks a stack's own provider block (default_tags included) against the provider's schema", () => {
+    const { block: schema } = JSON.parse(readFileSync(fromRoot('__tests__', 'fixtures', 'terraform', 'aws-provider-config-schema.json'), 'utf8')) as { block: SchemaBlock };
+    for (const s of synth.stacks) {
+      const shared = sharedProvider(s.json as TfJson)!;
+      expect(checkProviderBlock({ ...shared.block, default_tags: shared.defaultTags }, schema), s.name).toEqual([]);
+    }
+    const tags = (t: unknown) => ({ region: 'us-east-1', default_tags: t });
+    expect(checkProviderBlock(tags([{ tags: { a: 'b' }, colour: 'red' }]), schema)).toEqual([
+      'provider.aws.default_tags[0]: the provider schema has no argument or block "colour" here',
+    ]);
+    expect(checkProviderBlock(tags([{ tags: { a: { b: 'c' } } }]), schema)).toEqual(['provider.aws.default_tags[0].tags: {"a":{"b":"c"}} is not a ["map","string"]']);
+    expect(checkProviderBlock(tags([{ tags: ['a'] }]), schema)).toHaveLength(1);
+    expect(checkProviderBlock({ region: 'us-east-1', max_retries: 'many', regoin: 'x' }, schema)).toEqual([
+      'provider.aws.max_retries: "many" is not a "number"',
+      'provider.aws: the provider schema has no argument or block "regoin" here',
+    ]);
+    // Expressions are only known at plan time.
+    expect(checkProviderBlock({ region: '${var.region}', max_retries: '${var.retries}' }, schema)).toEqual([]);
+  });
+
   it('maps a line of the copy back to its resource, and terraform -json diagnostics to their module', () => {
     const stack = synth.stacks.find((s) => s.name === 'ams-sp-traffic-na')!;
     const text = JSON.stringify(moduleJson(stack.json as TfJson), null, 2);
@@ -158,6 +235,25 @@ describe('tf-check command', () => {
     }
     expect(r.out).toContain('terraform: 2 passed, 0 failed');
     expect(treeHash(synth.outdir)).toEqual(before);
+  });
+
+  it.skipIf(!hasTerraform)("a stack's default_tags that the provider schema refuses fail that stack, named; the others pass", { timeout: 240_000 }, () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'tributary-tf-check-tags-'));
+    try {
+      cpSync(synth.outdir, outdir, { recursive: true });
+      const file = join(outdir, 'stacks', 'ams-sp-traffic-fe', 'cdk.tf.json');
+      const fe = JSON.parse(readFileSync(file, 'utf8')) as TfJson;
+      (fe.provider!.aws as Record<string, unknown>[])[0].default_tags = [{ tags: { owner: { team: 'data' } } }];
+      writeFileSync(file, JSON.stringify(fe, null, 2));
+      const r = tfCheck(['--outdir', outdir, '--jobs', '1']);
+      expect(r.status, r.out).toBe(1);
+      expect(r.out).toContain('Error: provider.aws.default_tags[0].tags: {"owner":{"team":"data"}} is not a ["map","string"] (stack ams-sp-traffic-fe');
+      expect(r.out).toContain('with 3 provider configurations');
+      expect(r.out).toContain('terraform: 2 passed, 1 failed');
+      expect(r.out).toContain('failed stacks: ams-sp-traffic-fe');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!hasTerraform)('an invalid argument and a missing asset each fail their own stack, named with the resource; the third stack passes', { timeout: 240_000 }, () => {
