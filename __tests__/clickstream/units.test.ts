@@ -12,7 +12,7 @@ import { backoffMs, isRetryable } from '../../handlers/clickstream/lib/retry.js'
 import { sampleRecords } from '../../samples/clickstream.js';
 import { entryBytes, firstInvalidUtf8, ingest, putAll, PUT_RECORD_MAX_BYTES, PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES, type IngestSettings, type PutRecordsFn, type PutRecordsInput } from '../../handlers/clickstream/ingest/core.js';
 import { ingestSettingsFromEnv } from '../../handlers/clickstream/ingest/handler.js';
-import { batchConstants, processRecords, toItem, type BatchWriteFn, type BatchWriteInput } from '../../handlers/clickstream/process/core.js';
+import { batchConstants, decodeRecord, processRecords, toItem, type BatchWriteFn, type BatchWriteInput } from '../../handlers/clickstream/process/core.js';
 import { processSettingsFromEnv } from '../../handlers/clickstream/process/handler.js';
 
 const good: ClickstreamRecord = {
@@ -345,6 +345,34 @@ describe('processor core', () => {
     });
     expect(writes[0].RequestItems.t).toHaveLength(2);
     expect(out.batchItemFailures).toEqual([]);
+  });
+
+  it('decodes records of any size one after another (the base64 scratch buffer grows and is reused)', () => {
+    const b64 = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64');
+    const big = { ...good, browser: 'x'.repeat(40_000) };
+    const d1 = decodeRecord(b64(big), 'reject');
+    expect(d1.ok === false && d1.detail).toMatch(/browser: must be at most/);
+    expect(decodeRecord(b64(good), 'reject')).toEqual({ ok: true, record: good });
+    expect(decodeRecord(Buffer.from([0x7b, 0xff]).toString('base64'), 'reject')).toMatchObject({ ok: false, reason: 'not-utf8' });
+    expect(decodeRecord(b64(`\ufeff${JSON.stringify(good)}`), 'reject')).toEqual({ ok: true, record: good });
+    expect(decodeRecord(b64({ ...good, os: 'é'.repeat(3) }), 'reject')).toEqual({ ok: true, record: { ...good, os: 'ééé' } });
+  });
+
+  it('repeated sequence numbers: one write per table key, whatever the order, and a forged repeat with other data is its own item', async () => {
+    const writes: BatchWriteInput[] = [];
+    const other = { ...good, ip: '198.51.100.7' };
+    // 1 and 2 repeat after entries exist (the key index is built on the first repeat and must see 3 and 4, added
+    // after it); '3' also comes back with another IP: a different table key, so a second item.
+    const out = await processRecords(
+      [rec('1', good), rec('2', good), rec('1', good), rec('3', good), rec('4', good), rec('3', other), rec('4', good), rec('2', good)],
+      settings,
+      { batchWrite: async (i) => (writes.push(i), {}), rejects: { put: async () => ({ failed: [] }) }, log: new MemoryLogger() },
+    );
+    const keys = writes.flatMap((w) => w.RequestItems.t.map((r) => `${(r.PutRequest.Item.ip as { S: string }).S} ${(r.PutRequest.Item.sk as { S: string }).S}`));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.map((k) => k.split('#')[1])).toEqual(['1', '2', '3', '4', '3']);
+    expect(keys[4].startsWith('198.51.100.7 ')).toBe(true);
+    expect(out.summary).toEqual({ records: 8, written: 8, rejected: 0, failed: 0 });
   });
 
   it('ineligible records are rejected with their reason and not retried; a non-retryable write error fails the chunk', async () => {

@@ -75,9 +75,19 @@ export type Decoded =
   | { ok: true; record: ClickstreamRecord }
   | { ok: false; reason: RejectReason; detail: string; errors?: unknown };
 
+/**
+ * Scratch space for base64 decoding: the bytes only live until they are decoded to text, which never refers to
+ * them, so one buffer serves every record (no allocation per record). It grows to the largest record seen.
+ */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
 /** Decodes and checks one stream record's data (base64 text as Lambda delivers it). */
 export function decodeRecord(dataBase64: string, unknownFields: 'reject' | 'ignore'): Decoded {
-  return decodeBytes(Buffer.from(dataBase64, 'base64'), unknownFields);
+  // 3 bytes per 4 base64 characters, at most.
+  const most = Math.ceil(dataBase64.length / 4) * 3;
+  if (most > scratch.length) scratch = Buffer.allocUnsafe(most);
+  const n = scratch.write(dataBase64, 'base64');
+  return decodeBytes(scratch.subarray(0, n), unknownFields);
 }
 
 export function decodeBytes(bytes: Uint8Array, unknownFields: 'reject' | 'ignore'): Decoded {
@@ -159,8 +169,19 @@ export async function processRecords(records: readonly KinesisStreamRecord[], se
   const batch = batchConstants(now, settings.ttlDays);
   const failed = new Set<string>();
   const rejects: { seq: string; reject: Reject }[] = [];
-  // Items by key: a record delivered twice in one batch becomes one write (duplicate keys fail a BatchWriteItem).
-  const items = new Map<string, { item: Item; seqs: string[] }>();
+  // One entry per table key: a record delivered twice in one batch becomes one write (duplicate keys fail a
+  // BatchWriteItem). The sort key ends in `#<sequence number>` after a timestamp without '#', so records with
+  // different sequence numbers never share a key: entries are found by sequence number, and table keys are only
+  // compared (byKey, built on the first repeated sequence number) for records whose number repeats.
+  const entries: { item: Item; seqs: string[] }[] = [];
+  const bySeq = new Map<string, { item: Item; seqs: string[] }>();
+  let byKey: Map<string, { item: Item; seqs: string[] }> | undefined;
+  const add = (item: Item, seq: string) => {
+    const entry = { item, seqs: [seq] };
+    entries.push(entry);
+    byKey?.set(keyOf(item), entry);
+    return entry;
+  };
 
   for (const r of records) {
     const k = r.kinesis;
@@ -187,10 +208,15 @@ export async function processRecords(records: readonly KinesisStreamRecord[], se
       continue;
     }
     const item = toItem(d.record, k, batch);
-    const key = keyOf(item);
-    const existing = items.get(key);
-    if (existing) existing.seqs.push(k.sequenceNumber);
-    else items.set(key, { item, seqs: [k.sequenceNumber] });
+    const seq = k.sequenceNumber;
+    if (!bySeq.has(seq)) {
+      bySeq.set(seq, add(item, seq));
+      continue;
+    }
+    byKey ??= new Map(entries.map((e) => [keyOf(e.item), e]));
+    const same = byKey.get(keyOf(item));
+    if (same) same.seqs.push(seq);
+    else add(item, seq);
   }
 
   if (rejects.length) {
@@ -209,12 +235,12 @@ export async function processRecords(records: readonly KinesisStreamRecord[], se
     });
   }
 
-  const unwritten = await writeAll([...items.values()], settings, ports);
+  const unwritten = await writeAll(entries, settings, ports);
   for (const entry of unwritten) for (const s of entry.seqs) failed.add(s);
 
   let written = 0;
   const notWritten = new Set(unwritten);
-  for (const e of items.values()) if (!notWritten.has(e)) written += e.seqs.length;
+  for (const e of entries) if (!notWritten.has(e)) written += e.seqs.length;
   const summary: ProcessSummary = { records: records.length, written, rejected: rejects.length, failed: failed.size };
   if (failed.size === 0) return { batchItemFailures: [], summary };
   // Lambda restarts from the lowest failed sequence number; report them in stream order.
