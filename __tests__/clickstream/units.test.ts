@@ -12,7 +12,7 @@ import { backoffMs, isRetryable } from '../../handlers/clickstream/lib/retry.js'
 import { sampleRecords } from '../../samples/clickstream.js';
 import { entryBytes, firstInvalidUtf8, ingest, putAll, PUT_RECORD_MAX_BYTES, PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES, type IngestSettings, type PutRecordsFn, type PutRecordsInput } from '../../handlers/clickstream/ingest/core.js';
 import { ingestSettingsFromEnv } from '../../handlers/clickstream/ingest/handler.js';
-import { batchConstants, decodeRecord, processRecords, toItem, type BatchWriteFn, type BatchWriteInput } from '../../handlers/clickstream/process/core.js';
+import { BATCH_WRITE_CONCURRENCY, batchConstants, decodeRecord, processRecords, toItem, writeAll, type BatchWriteFn, type BatchWriteInput } from '../../handlers/clickstream/process/core.js';
 import { processSettingsFromEnv } from '../../handlers/clickstream/process/handler.js';
 
 const good: ClickstreamRecord = {
@@ -333,9 +333,38 @@ describe('processor core', () => {
       return left.length ? { UnprocessedItems: { t: left } } : {};
     };
     const out = await processRecords(records, settings, { batchWrite: bw, rejects: { put: async () => ({ failed: [] }) }, log: new MemoryLogger(), sleep: async () => {} });
-    expect(writes.map((w) => w.RequestItems.t.length)).toEqual([25, 25, 5, 5, 10]);
+    // The three chunks go out together (25, 25, 10); then the five stuck items are resent alone until the attempts
+    // run out (settings: 3 attempts).
+    expect(writes.map((w) => w.RequestItems.t.length)).toEqual([25, 25, 10, 5, 5]);
     expect(out.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['1030', '1031', '1032', '1033', '1034']);
     expect(out.summary).toEqual({ records: 60, written: 55, rejected: 0, failed: 5 });
+  });
+
+  it('chunks are written up to BATCH_WRITE_CONCURRENCY at a time (concurrency 1: one after another); every item once', async () => {
+    const records = Array.from({ length: 260 }, (_, i) => rec(String(5000 + i), { ...good, url: `https://shop.example.com/p/${i}` }));
+    for (const [concurrency, expected] of [[undefined, BATCH_WRITE_CONCURRENCY], [1, 1], [3, 3]] as const) {
+      let inFlight = 0;
+      let most = 0;
+      const written: string[] = [];
+      const unwritten = await writeAll(
+        records.map((r) => ({ item: toItem(good, r.kinesis, batchConstants(new Date(0), 0)) })),
+        { tableName: 't', writeMaxAttempts: 1, writeConcurrency: concurrency },
+        {
+          batchWrite: async (input) => {
+            most = Math.max(most, ++inFlight);
+            await new Promise((r) => setTimeout(r, 2));
+            inFlight--;
+            written.push(...input.RequestItems.t.map((w) => (w.PutRequest.Item.sk as { S: string }).S));
+            return {};
+          },
+          log: new MemoryLogger(),
+        },
+      );
+      expect(most, `concurrency ${concurrency}`).toBe(expected);
+      expect(unwritten).toEqual([]);
+      expect(new Set(written).size).toBe(260);
+      expect(written).toHaveLength(260);
+    }
   });
 
   it('a record delivered twice in one batch is written once (no duplicate keys in a request)', async () => {
