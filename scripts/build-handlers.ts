@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { ZipFile } from 'yazl';
 import { HANDLER_PIPELINES, handlerFolder, handlerZipName, type HandlerPipeline } from '../contracts/handlers.js';
@@ -64,9 +64,30 @@ export const builtinsThroughRequire: Plugin = {
     b.onResolve({ filter }, (args) =>
       args.kind === 'import-statement' || args.kind === 'dynamic-import' ? { path: args.path.replace(/^node:/, ''), namespace: 'builtin-require' } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`node:${args.path}`)});`, loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({ contents: builtinModuleSource(args.path), loader: 'js' }));
   },
 };
+
+/**
+ * Built-ins loaded on first use instead of at import. node:crypto costs about 20 M instructions to load (a fifth
+ * of `node -e 0`), and the SDK-free transform imports it only through Powertools Logger, whose `randomInt` runs
+ * only when debug-log sampling is configured.
+ */
+export const LAZY_BUILTINS: ReadonlySet<string> = new Set(['crypto']);
+
+/**
+ * The CommonJS stand-in for a built-in: `module.exports = require('node:x')`, or for a lazy one an object with a
+ * getter per export of the built-in (names read from this Node, the runtime's major version), each requiring it on
+ * first access. esbuild's ESM interop copies getters as getters, so `import { randomInt } from 'node:crypto'`
+ * loads node:crypto when randomInt is first read, not when the bundle is imported.
+ */
+export function builtinModuleSource(name: string): string {
+  const id = JSON.stringify(`node:${name}`);
+  if (!LAZY_BUILTINS.has(name)) return `module.exports = require(${id});`;
+  const keys = Object.keys(createRequire(import.meta.url)(`node:${name}`) as object).filter((k) => k !== 'default');
+  const getters = keys.map((k) => `get ${JSON.stringify(k)}() { return load()[${JSON.stringify(k)}]; }`).join(',\n');
+  return `let loaded;\nconst load = () => (loaded ??= require(${id}));\nmodule.exports = {\n${getters}\n};`;
+}
 
 /**
  * Lambda supplies a function's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN

@@ -118,6 +118,30 @@ describe('handler bundles', () => {
     }
   });
 
+  it('load node:crypto on first use: the SDK-free transform never loads it unless debug-log sampling draws a number', async () => {
+    const file = join(dir, 'client-events-transform.mjs');
+    writeFileSync(file, await bundle('client-events-transform'));
+    const event = { records: [{ recordId: 'r1', approximateArrivalTimestamp: 1, data: Buffer.from('{}').toString('base64') }] };
+    const run = (extra: Record<string, string>) =>
+      new Promise<{ atImport: boolean; afterInvoke: boolean; result: unknown; logs: string }>((resolvePromise, reject) => {
+        const driver = `const loaded = () => process.moduleLoadList.includes('NativeModule crypto');
+const m = await import(${JSON.stringify(pathToFileURL(file).href)});
+const atImport = loaded();
+const result = await m.handler(${JSON.stringify(event)}, {});
+process.stdout.write('\\n' + JSON.stringify({ atImport, afterInvoke: loaded(), result }));`;
+        execFile(process.execPath, ['--input-type=module', '-e', driver], { env: lambdaEnv(extra), encoding: 'utf8', timeout: 30_000 }, (err, out, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolvePromise({ ...JSON.parse(out.trim().split('\n').pop()!), logs: out }),
+        );
+      });
+    const plain = await run({});
+    expect(plain).toMatchObject({ atImport: false, afterInvoke: false, result: { records: [{ recordId: 'r1', result: 'ProcessingFailed' }] } });
+    expect(plain.logs).toContain('"message":"transformed"');
+    // Sampling configured: Powertools draws with crypto.randomInt, which the lazy stand-in then loads and serves.
+    const sampled = await run({ POWERTOOLS_LOGGER_SAMPLE_RATE: '1' });
+    expect(sampled).toMatchObject({ atImport: true, result: { records: [{ recordId: 'r1', result: 'ProcessingFailed' }] } });
+    expect(sampled.logs).toContain('"sampling_rate":1');
+  });
+
   it('bundle only the environment credential provider (no SSO, ini-file, process or web-identity providers)', async () => {
     const code = (await bundle('client-events-post-confirmation')).toString('utf8');
     expect(code).toContain('Unable to find environment variable credentials.');
