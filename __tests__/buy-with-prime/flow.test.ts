@@ -20,6 +20,7 @@ import { EventsStore } from '../../handlers/buy-with-prime/events/events-store.j
 import { processBatch } from '../../handlers/buy-with-prime/events/core.js';
 import { GraphqlClient } from '../../handlers/buy-with-prime/lib/graphql.js';
 import { createLog, MemoryLog, type Log, type LogAttributes } from '../../handlers/buy-with-prime/lib/log.js';
+import { logOutput } from '../../handlers/shared/log.js';
 import { BWP_METRICS, MemoryMetrics } from '../../handlers/buy-with-prime/lib/metrics.js';
 import { OAuthClient } from '../../handlers/buy-with-prime/lib/oauth-client.js';
 import { installationKey, TokenStore } from '../../handlers/buy-with-prime/lib/token-store.js';
@@ -156,7 +157,13 @@ function orderEvent(id: string, installationId: string, orderId: string, eventTy
 const metrics = new MemoryMetrics();
 
 beforeAll(async () => {
-  // Capture everything written to stdout/stderr (Powertools writes JSON lines there).
+  // Capture every log line (handlers/shared/log.ts writes Powertools' JSON lines to the stdout/stderr descriptors)
+  // and everything else written to stdout/stderr.
+  const writeLine = logOutput.write;
+  vi.spyOn(logOutput, 'write').mockImplementation((fd, line) => {
+    captured.push(line);
+    writeLine(fd, line);
+  });
   for (const stream of [process.stdout, process.stderr]) {
     const original = stream.write.bind(stream);
     vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {

@@ -1,7 +1,8 @@
 /** Unit tests of the shared handler helpers: environment readers and log scrubbing. */
 import { describe, expect, it } from 'vitest';
 import { boolEnv, choiceEnv, intEnv, numberEnv, requireEnv } from '../../handlers/shared/env.js';
-import { MAX_LOGGED_STRING, MemoryLogger, REDACTED, scrub, scrubber } from '../../handlers/shared/log.js';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { createLogger, logOutput, MAX_LOGGED_STRING, MemoryLogger, REDACTED, scrub, scrubber } from '../../handlers/shared/log.js';
 
 describe('environment readers', () => {
   const env = { A: 'x', EMPTY: '', N: '42', F: '1.5', BAD: 'abc', T: 'true', MODE: 'ignore' };
@@ -34,6 +35,53 @@ describe('environment readers', () => {
     expect(boolEnv(env, 'T', false)).toBe(true);
     expect(boolEnv(env, 'MISSING', false)).toBe(false);
     expect(() => boolEnv(env, 'N', true)).toThrow('N must be "true" or "false", got "42"');
+  });
+});
+
+describe('createLogger writes what Powertools Logger writes, with write(2)', () => {
+  // The reference is Powertools Logger itself, writing through its own Console on process.stdout/stderr.
+  const reference = (act: (l: PowertoolsLogger) => void): { fd: 1 | 2; entry: Record<string, unknown> }[] => {
+    const out: { fd: 1 | 2; entry: Record<string, unknown> }[] = [];
+    const writes = [process.stdout, process.stderr].map((stream, i) => {
+      const original = stream.write;
+      stream.write = ((chunk: string) => (out.push({ fd: (i + 1) as 1 | 2, entry: JSON.parse(chunk) }), true)) as typeof stream.write;
+      return () => (stream.write = original);
+    });
+    try {
+      act(new PowertoolsLogger({ serviceName: 'log-test' }));
+    } finally {
+      for (const restore of writes) restore();
+    }
+    return out;
+  };
+  const ours = (act: (l: ReturnType<typeof createLogger>) => void): { fd: 1 | 2; entry: Record<string, unknown> }[] => {
+    const out: { fd: 1 | 2; entry: Record<string, unknown> }[] = [];
+    const write = logOutput.write;
+    logOutput.write = (fd, line) => void out.push({ fd, entry: JSON.parse(line) });
+    try {
+      act(createLogger('log-test'));
+    } finally {
+      logOutput.write = write;
+    }
+    return out;
+  };
+  const withoutTime = (xs: { fd: 1 | 2; entry: Record<string, unknown> }[]) => xs.map(({ fd, entry: { timestamp, ...rest } }) => ({ fd, time: typeof timestamp, ...rest }));
+
+  it('the same entries on the same descriptors (info/debug on stdout, warn/error on stderr), levels filtered alike', () => {
+    const attrs = { records: 3, nested: { ok: true } };
+    const expected = reference((l) => {
+      l.info('one', attrs);
+      l.debug('hidden at INFO');
+      l.warn('two', attrs);
+      l.error('three');
+    });
+    expect(expected.map((x) => x.fd)).toEqual([1, 2, 2]);
+    expect(withoutTime(ours((l) => {
+      l.info('one', attrs);
+      l.debug('hidden at INFO');
+      l.warn('two', attrs);
+      l.error('three');
+    }))).toEqual(withoutTime(expected));
   });
 });
 

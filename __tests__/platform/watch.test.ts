@@ -29,7 +29,7 @@ import { Naming, shortRegion } from '../../modules/naming.js';
 import { AMS_OUTPUTS, awsRegionOf, type AdvertisingRegion } from '../../contracts/ams.js';
 import type { TributaryConfig } from '../../config/index.js';
 import { BWP_METRICS } from '../../handlers/buy-with-prime/lib/metrics.js';
-import { createLogger } from '../../handlers/shared/log.js';
+import { createLogger, logOutput } from '../../handlers/shared/log.js';
 import { CLICKSTREAM_BATCH_COUNTS, CLICKSTREAM_BATCH_LOG_MESSAGE } from '../../stacks/clickstream/stack.js';
 import { resources, synthConfig, type SynthStack } from '../helpers/synth.js';
 
@@ -579,15 +579,12 @@ describe('clickstream metric filters read what the processor logs', () => {
 
   it('the real logger writes message and the counts at the top level of one JSON line (what $.message and $.written select)', () => {
     const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
+    const write = logOutput.write;
+    logOutput.write = (fd, line) => void (fd === 1 && lines.push(line));
     try {
       createLogger('clickstream-process').info(CLICKSTREAM_BATCH_LOG_MESSAGE, { records: 5, written: 3, rejected: 1, failed: 1 });
     } finally {
-      process.stdout.write = write;
+      logOutput.write = write;
     }
     const entry = JSON.parse(lines.join('').trim()) as Body;
     expect(entry.message).toBe(CLICKSTREAM_BATCH_LOG_MESSAGE);

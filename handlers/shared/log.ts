@@ -6,6 +6,7 @@
  * into the logs.
  */
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { writeSync } from 'node:fs';
 
 export type LogAttributes = Record<string, unknown>;
 
@@ -68,10 +69,54 @@ export function scrubber(options: LogOptions = {}): Scrub {
 /** The built-in scrubber (see `scrubber`). */
 export const scrub: Scrub = scrubber();
 
+/**
+ * Writes `text` and a newline to file descriptor `fd` with write(2), the whole line. A descriptor that would block
+ * (EAGAIN: something made the pipe non-blocking) gets the rest through the process's stream instead, which
+ * handles that; nothing is lost either way.
+ */
+function writeLine(fd: 1 | 2, text: string): void {
+  const bytes = Buffer.from(`${text}\n`, 'utf8');
+  let at = 0;
+  try {
+    while (at < bytes.length) at += writeSync(fd, bytes, at);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(at));
+  }
+}
+
+/** Where log lines go: write(2) on stdout/stderr. Tests replace `write` to read what a logger writes. */
+export const logOutput: { write: (fd: 1 | 2, line: string) => void } = { write: writeLine };
+
+/**
+ * What Powertools Logger calls on its console: one finished JSON line per entry (console.<level>(line)); stdout for
+ * info/debug, stderr for warn/error, as Powertools' own Console would.
+ */
+const DIRECT_CONSOLE = {
+  log: (line: unknown) => logOutput.write(1, String(line)),
+  info: (line: unknown) => logOutput.write(1, String(line)),
+  debug: (line: unknown) => logOutput.write(1, String(line)),
+  trace: (line: unknown) => logOutput.write(1, String(line)),
+  warn: (line: unknown) => logOutput.write(2, String(line)),
+  error: (line: unknown) => logOutput.write(2, String(line)),
+};
+
+/**
+ * Powertools Logger with its entries written straight to the file descriptors. Powertools builds a `Console` on
+ * `process.stdout` when a logger is constructed, which loads Node's stream implementation at import: about a sixth
+ * of an SDK-free handler's cold import (client-events-transform, docs/performance.md). The entries, their format
+ * and the stdout/stderr split are Powertools' own; only the last step (console.<level>(line)) differs.
+ * `setConsole` is Powertools' own hook for choosing the console (its POWERTOOLS_DEV mode uses the global one).
+ */
+class DirectLogger extends PowertoolsLogger {}
+(DirectLogger.prototype as unknown as { setConsole(this: { console: unknown }): void }).setConsole = function setConsole() {
+  this.console = DIRECT_CONSOLE;
+};
+
 /** A Logger over Powertools Logger for `service`. */
 export function createLogger(service: string, options: LogOptions = {}): Logger {
   const clean = options.sensitiveKeys ? scrubber(options) : scrub;
-  const logger = new PowertoolsLogger({ serviceName: service });
+  const logger = new DirectLogger({ serviceName: service });
   const write = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, attributes?: LogAttributes) => {
     if (attributes) logger[level](message, clean(attributes) as LogAttributes);
     else logger[level](message);
