@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { APIGatewayProxyEventV2, KinesisStreamEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { MemoryLogger } from '../../handlers/shared/log.js';
 import { reassemble, sqsRejectsSink, type RejectMessage, type RejectsSink } from '../../handlers/clickstream/lib/rejects.js';
 import { sampleRecords } from '../../samples/clickstream.js';
@@ -15,11 +15,13 @@ import { ingest, type IngestSettings, type PutRecordsFn } from '../../handlers/c
 import { kinesisPutRecords, requestFromEvent } from '../../handlers/clickstream/ingest/handler.js';
 import { processRecords, type BatchWriteFn, type ProcessSettings } from '../../handlers/clickstream/process/core.js';
 import { dynamoBatchWrite } from '../../handlers/clickstream/process/handler.js';
-import { startKinesalite, type Kinesalite, type StreamRecord } from '../helpers/kinesalite.js';
-import { startDynalite, type Dynalite } from '../helpers/dynalite.js';
-import { startFauxqs, type Fauxqs, type Queue } from '../helpers/fauxqs.js';
+import { freshPipeline, ingestDefaults, kinesisEvent, processDefaults, rejectsKept as rejectsIn, startEmulators, type Emulators } from '../helpers/clickstream-pipeline.js';
+import type { Kinesalite, StreamRecord } from '../helpers/kinesalite.js';
+import type { Dynalite } from '../helpers/dynalite.js';
+import type { Fauxqs, Queue } from '../helpers/fauxqs.js';
 
 const noSleep = async () => {};
+let emulators: Emulators;
 let k: Kinesalite;
 let d: Dynalite;
 let q: Fauxqs;
@@ -29,15 +31,8 @@ let n = 0;
 let stream: string;
 let table: string;
 
-const ingestSettings = (): IngestSettings => ({
-  streamName: stream,
-  maxBodyBytes: 5 * 1024 * 1024,
-  maxBatchRecords: 500,
-  unknownFields: 'reject',
-  fillIpFromSource: true,
-  putMaxAttempts: 4,
-});
-const processSettings = (): ProcessSettings => ({ tableName: table, unknownFields: 'reject', writeMaxAttempts: 4, ttlDays: 0 });
+const ingestSettings = (): IngestSettings => ingestDefaults(stream);
+const processSettings = (): ProcessSettings => processDefaults(table);
 
 function apiEvent(body: string | Buffer, opts: { sourceIp?: string; base64?: boolean; contentType?: string } = {}): APIGatewayProxyEventV2 {
   const base64 = opts.base64 ?? Buffer.isBuffer(body);
@@ -74,30 +69,8 @@ function post(body: string | Buffer, opts: Parameters<typeof apiEvent>[1] = {}, 
   });
 }
 
-/** The Kinesis event Lambda builds from records read off the stream. */
-function kinesisEvent(records: readonly StreamRecord[]): KinesisStreamEvent {
-  return {
-    Records: records.map((r) => ({
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: r.PartitionKey!,
-        sequenceNumber: r.SequenceNumber!,
-        data: Buffer.from(r.Data!).toString('base64'),
-        approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `${r.ShardId}:${r.SequenceNumber}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::123456789012:role/process',
-      awsRegion: 'us-east-1',
-      eventSourceARN: streamArn,
-    })),
-  };
-}
-
 function process(records: readonly StreamRecord[], batchWrite?: BatchWriteFn, rejects?: RejectsSink) {
-  return processRecords(kinesisEvent(records).Records, processSettings(), {
+  return processRecords(kinesisEvent(records, streamArn).Records, processSettings(), {
     batchWrite: batchWrite ?? dynamoBatchWrite(d.client),
     rejects: rejects ?? sqsRejectsSink(q.sqs, rejectsQueue.url, { sleep: noSleep }),
     log: new MemoryLogger(),
@@ -105,26 +78,19 @@ function process(records: readonly StreamRecord[], batchWrite?: BatchWriteFn, re
   });
 }
 
-async function rejectsKept(): Promise<RejectMessage[]> {
-  const msgs = await q.receiveAll(rejectsQueue);
-  return msgs.map((m) => JSON.parse(m.Body!) as RejectMessage);
-}
+const rejectsKept = (): Promise<RejectMessage[]> => rejectsIn(emulators, rejectsQueue);
 
 beforeAll(async () => {
-  [k, d, q] = await Promise.all([startKinesalite(), startDynalite(), startFauxqs()]);
+  emulators = await startEmulators();
+  ({ k, d, q } = emulators);
 });
 afterAll(async () => {
-  await Promise.all([k?.stop(), d?.stop(), q?.stop()]);
+  await emulators?.stop();
 });
 
 let t = 0;
 beforeEach(async () => {
-  t++;
-  stream = `clicks-${t}`;
-  table = `clicks-${t}`;
-  streamArn = await k.createStream(stream, 2);
-  await d.createTable(table, { partitionKey: 'ip', sortKey: 'sk' });
-  rejectsQueue = await q.createQueue(`rejects-${t}`, { dlq: `rejects-${t}-dlq` });
+  ({ stream, table, streamArn, rejectsQueue } = await freshPipeline(emulators, `clicks-${++t}`));
 });
 
 const gen = (seed = 7) => sampleRecords({ seed, visitors: 50 });

@@ -15,7 +15,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { MemoryLogger } from '../../handlers/shared/log.js';
 import { reassemble, sqsRejectsSink, type RejectMessage, type RejectsSink } from '../../handlers/clickstream/lib/rejects.js';
@@ -25,9 +24,10 @@ import { ingest, type IngestSettings, type PutRecordsFn, type PutRecordsInput } 
 import { kinesisPutRecords } from '../../handlers/clickstream/ingest/handler.js';
 import { processRecords } from '../../handlers/clickstream/process/core.js';
 import { dynamoBatchWrite } from '../../handlers/clickstream/process/handler.js';
-import { PUT_RECORDS_LIMITS, startKinesalite, type Kinesalite, type StreamRecord } from '../helpers/kinesalite.js';
-import { startDynalite, type Dynalite } from '../helpers/dynalite.js';
-import { startFauxqs, type Fauxqs, type Queue } from '../helpers/fauxqs.js';
+import { freshPipeline, ingestDefaults, kinesisEvent, processDefaults, rejectsKept as rejectsIn, startEmulators, type Emulators } from '../helpers/clickstream-pipeline.js';
+import { PUT_RECORDS_LIMITS, type Kinesalite, type StreamRecord } from '../helpers/kinesalite.js';
+import type { Dynalite } from '../helpers/dynalite.js';
+import type { Fauxqs, Queue } from '../helpers/fauxqs.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/clickstream/${name}`, import.meta.url), 'utf8');
 /** The sample record exactly as the seed's README shows it (pretty-printed, as a user would paste it). */
@@ -40,6 +40,7 @@ const SEED = JSON.parse(fixture('seed-contract.json')) as {
 };
 
 const noSleep = async () => {};
+let emulators: Emulators;
 let k: Kinesalite;
 let d: Dynalite;
 let q: Fauxqs;
@@ -50,9 +51,7 @@ let table: string;
 let t = 0;
 
 /** The defaults of config/clickstream.ts. */
-const settings = (over: Partial<IngestSettings> = {}): IngestSettings => ({
-  streamName: stream, maxBodyBytes: 5 * 1024 * 1024, maxBatchRecords: 500, unknownFields: 'reject', fillIpFromSource: true, putMaxAttempts: 4, ...over,
-});
+const settings = (over: Partial<IngestSettings> = {}): IngestSettings => ingestDefaults(stream, over);
 
 function post(body: string, opts: { contentType?: string | null; putRecords?: PutRecordsFn; rejects?: RejectsSink; settings?: Partial<IngestSettings> } = {}) {
   const headers: Record<string, string> = {};
@@ -68,44 +67,25 @@ function post(body: string, opts: { contentType?: string | null; putRecords?: Pu
 /** A rejects sink on a queue that does not exist: every SendMessageBatch fails, as when the queue is unavailable. */
 const brokenRejects = (): RejectsSink => sqsRejectsSink(q.sqs, `${q.endpoint}/000000000000/no-such-queue-${t}`, { sleep: noSleep });
 
-function kinesisEvent(records: readonly StreamRecord[]): KinesisStreamEvent {
-  return {
-    Records: records.map((r) => ({
-      kinesis: {
-        kinesisSchemaVersion: '1.0', partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!,
-        data: Buffer.from(r.Data!).toString('base64'), approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000,
-      },
-      eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `${r.ShardId}:${r.SequenceNumber}`, eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::123456789012:role/process', awsRegion: 'us-east-1', eventSourceARN: streamArn,
-    })),
-  };
-}
-
 const processAll = async (records: readonly StreamRecord[]) =>
-  processRecords(kinesisEvent(records).Records, { tableName: table, unknownFields: 'reject', writeMaxAttempts: 4, ttlDays: 0 }, {
+  processRecords(kinesisEvent(records, streamArn).Records, processDefaults(table), {
     batchWrite: dynamoBatchWrite(d.client),
     rejects: sqsRejectsSink(q.sqs, rejectsQueue.url, { sleep: noSleep }),
     log: new MemoryLogger(),
     sleep: noSleep,
   });
 
-async function rejectsKept(): Promise<RejectMessage[]> {
-  return (await q.receiveAll(rejectsQueue)).map((m) => JSON.parse(m.Body!) as RejectMessage);
-}
+const rejectsKept = (): Promise<RejectMessage[]> => rejectsIn(emulators, rejectsQueue);
 
 beforeAll(async () => {
-  [k, d, q] = await Promise.all([startKinesalite(), startDynalite(), startFauxqs()]);
+  emulators = await startEmulators();
+  ({ k, d, q } = emulators);
 });
 afterAll(async () => {
-  await Promise.all([k?.stop(), d?.stop(), q?.stop()]);
+  await emulators?.stop();
 });
 beforeEach(async () => {
-  t++;
-  stream = `seed-${t}`;
-  table = `seed-${t}`;
-  streamArn = await k.createStream(stream, 2);
-  await d.createTable(table, { partitionKey: 'ip', sortKey: 'sk' });
-  rejectsQueue = await q.createQueue(`seed-rejects-${t}`, { dlq: `seed-rejects-${t}-dlq` });
+  ({ stream, table, streamArn, rejectsQueue } = await freshPipeline(emulators, `seed-${++t}`));
 });
 
 describe('the sample record goes through unchanged and is stored as documented', () => {
