@@ -124,8 +124,9 @@ tier-emulated-apply:
 tier-checkov:
 	$(TSX) scripts/checkov.ts --target cdktf.out --target $(FULL_OUT) --target $(FARGATE_OUT)
 
-# Offline check tier, no AWS account needed: terraform init/validate/plan with dummy credentials, run by
-# scripts/tf-check.ts in a throwaway copy (cdktf.out is left as synth wrote it). Not a review plan: see make plan.
+# Offline check tier, no AWS account needed: every stack planned (terraform init + plan, which validates) with dummy
+# credentials as child modules of generated root modules, one provider per region, by scripts/tf-check.ts in a
+# throwaway copy (cdktf.out is left as synth wrote it). Not a review plan: see make plan.
 check: synth
 	@set -euo pipefail; names=""; \
 	if [ -n "$(STACKS)$(REGION)$(CHANGED_SINCE)" ]; then \
