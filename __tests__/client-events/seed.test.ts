@@ -16,7 +16,7 @@ import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { configWith } from '../../config/index.js';
 import { handleTransformation, transformRecords } from '../../handlers/client-events/transform/core.js';
-import { createLogger } from '../../handlers/shared/log.js';
+import { createLogger, logOutput } from '../../handlers/shared/log.js';
 import { PROCESSING_FAILED_FILTER_PATTERN } from '../../stacks/client-events/stack.js';
 import { fromRoot } from '../../lib/paths.js';
 import { inputPath, inputTransform, matches, putEvents, type EventBridgeEvent, type PutEventsEntry } from '../helpers/client-events-eventbridge.js';
@@ -318,13 +318,10 @@ describe('ProcessingFailed records are counted (metric filter on the transform l
   }
 
   it("the transform's real log output has one line the stack's filter counts per ProcessingFailed record, and none for Ok ones", () => {
-    // Lambda sends both stdout and stderr to the function's log group (Powertools writes warnings to stderr).
+    // Lambda sends both stdout and stderr to the function's log group (Powertools writes warnings to stderr): every
+    // line the logger writes, on either descriptor (handlers/shared/log.ts logOutput).
     const lines: string[] = [];
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      return true;
-    };
-    const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    const spies = [vi.spyOn(logOutput, 'write').mockImplementation((_fd, line) => void lines.push(...line.split('\n').filter(Boolean)))];
     const good = Buffer.from(JSON.stringify({ resources: [CLIENT_ID], detail: { eventType: 'paging', schemaVersion: 2 } })).toString('base64');
     const bad = Buffer.from(JSON.stringify({ resources: [CLIENT_ID], detail: { schemaVersion: 2 } })).toString('base64');
     try {
