@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   let first = true;
   // The provider schema, read once from the first initialized root module, for the stacks' own default_tags.
   let schemaRun: Promise<RunResult> | undefined;
-  const needsSchema = !values['validate-only'] && stacks.some((s) => sharedProvider(s.json));
+  const needsSchema = stacks.some((s) => sharedProvider(s.json));
 
   async function init(dir: string): Promise<RunResult> {
     const isFirst = first;
