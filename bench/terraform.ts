@@ -2,8 +2,8 @@
  * Growth curve of the offline Terraform check tier (scripts/tf-check.ts): wall time, CPU time and peak RSS of one
  * process for 1, 10, 40 and 80 stacks (TF_BENCH_SIZES overrides), picked evenly from the 69 default-config stacks
  * and the 11 full-example stacks, synthesized now from dist/synth/main.mjs (TF_BENCH_BASELINE=<folder holding
- * default/ and full/ synth outputs> measures those instead, e.g. an older synth). The
- * measured process gets a clean environment. Goals (issue 17): 80 stacks < 60 s on 2 cores, growth < 0.5 s/stack.
+ * default/ and full/ synth outputs> measures those instead, e.g. an older synth). The measured process gets a
+ * clean environment. Goals (issue 17): 80 stacks < 60 s on 2 cores, growth < 0.5 s/stack.
  * CPU is shared on the machines this runs on: each row notes the load average before the run.
  */
 import { spawnSync } from 'node:child_process';

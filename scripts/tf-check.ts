@@ -13,8 +13,9 @@
  *   once beside the first plan). All other blocks are planned with the arguments synth wrote. The layout, and why
  *   providers are shared, is scripts/tf-layout.ts.
  * - Stacks are sharded by resource count into root modules, --jobs of them planned at a time (default: CPU cores);
- *   a root module holds at most --shard-size stacks (default: what ~60 % of free memory allows, see SHARD_BASE_MEMORY). Each is one `terraform init` + one
- *   `terraform plan -json` (plan validates; no separate validate step; --validate-only runs validate instead).
+ *   a root module holds at most --shard-size stacks (default: what ~60 % of free memory allows, see
+ *   SHARD_BASE_MEMORY). Each is one `terraform init` + one `terraform plan -json` (plan validates; no separate
+ *   validate step; --validate-only runs validate instead).
  * - A passing shard must have planned every resource every stack declares (checked per stack). Errors are mapped
  *   from module.<stack> addresses and stacks/<stack>/ file ranges back to the stack and resource. A failing shard
  *   names the stacks it held; its other stacks are planned again without the failing ones (a failure no
@@ -158,7 +159,8 @@ async function main(): Promise<void> {
   let first = true;
   // The provider schema, read once from the first initialized root module, for the stacks' own default_tags.
   let schemaRun: Promise<RunResult> | undefined;
-  const needsSchema = stacks.some((s) => sharedProvider(s.json));
+  const sharedBlocks = new Map(stacks.map((s) => [s, sharedProvider(s.json)]));
+  const needsSchema = [...sharedBlocks.values()].some(Boolean);
 
   async function init(dir: string): Promise<RunResult> {
     const isFirst = first;
@@ -288,11 +290,10 @@ async function main(): Promise<void> {
     } catch {
       // reported below
     }
-    for (const s of stacks) {
-      const shared = sharedProvider(s.json);
+    for (const [s, shared] of sharedBlocks) {
       if (!shared) continue;
       const problems = schema
-        ? checkProviderBlock({ ...shared.block, ...(shared.defaultTags === undefined ? {} : { default_tags: shared.defaultTags }) }, schema)
+        ? checkProviderBlock(shared.own, schema)
         : [`cannot read the provider schema to check its provider block (terraform providers schema -json exited ${r.code}): ${r.stderr.trim().split('\n')[0]}`];
       if (problems.length === 0) continue;
       if (results.get(s.name)?.ok) console.log(`FAIL ${s.name} (provider block)`);

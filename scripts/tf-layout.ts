@@ -63,16 +63,16 @@ function mapStrings(v: unknown, f: (s: string) => string): unknown {
 
 /**
  * The stack as a child module: no backend (root-only), asset paths relative to the module, the offline settings in
- * every aws provider block (each keeps its region, alias, default_tags and the rest). Every other block is as synth
- * wrote it.
+ * every aws provider block (each keeps its region, alias, default_tags and the rest), or, with `providerFromRoot`, no
+ * provider block (the module call passes a shared one in). Every other block is as synth wrote it.
  */
-export function moduleJson(stack: TfJson, sharedProvider = false): TfJson {
+export function moduleJson(stack: TfJson, providerFromRoot = false): TfJson {
   const copy = mapStrings(stack, rewriteAssetPaths) as TfJson;
   if (copy.terraform) {
     const { backend: _backend, cloud: _cloud, ...rest } = copy.terraform;
     copy.terraform = rest;
   }
-  if (sharedProvider) {
+  if (providerFromRoot) {
     delete copy.provider;
     return copy;
   }
@@ -96,16 +96,17 @@ function canonical(v: unknown): string {
 }
 
 /**
- * The stack's provider block without default_tags when the stack can use a shared root provider (its only provider
- * is one unaliased `aws` block), else undefined (it keeps its own block).
+ * When the stack can use a shared root provider (its only provider is one unaliased `aws` block): its own block
+ * (`own`, default_tags included), the block the shared provider is made of (`block`: without default_tags) and the
+ * key equal blocks share. Undefined when the stack keeps its own block.
  */
-export function sharedProvider(stack: TfJson): { key: string; block: Record<string, unknown>; defaultTags: unknown } | undefined {
+export function sharedProvider(stack: TfJson): { key: string; block: Record<string, unknown>; own: Record<string, unknown> } | undefined {
   const providers = stack.provider ?? {};
   if (Object.keys(providers).length !== 1 || !providers.aws) return undefined;
   const blocks = Array.isArray(providers.aws) ? providers.aws : [providers.aws];
   if (blocks.length !== 1 || 'alias' in blocks[0]) return undefined;
-  const { default_tags: defaultTags, ...block } = blocks[0];
-  return { key: canonical(block), block, defaultTags };
+  const { default_tags: _defaultTags, ...block } = blocks[0];
+  return { key: canonical(block), block, own: blocks[0] };
 }
 
 /** The provider configuration block of `terraform providers schema -json` (the parts this check reads). */
@@ -228,11 +229,13 @@ export function writeShard(root: string, stacks: ShardStack[]): { providers: num
   mkdirSync(join(root, 'stacks'), { recursive: true });
   const modules: Record<string, { source: string; providers?: Record<string, string> }> = {};
   const shared = new Map<string, Record<string, unknown>>();
+  let ownProviders = 0;
   let requiredAws: unknown;
   for (const s of stacks) {
     const dir = join(root, 'stacks', s.module);
     mkdirSync(dir, { recursive: true });
     const provider = sharedProvider(s.json);
+    if (!provider) ownProviders++;
     const text = `${JSON.stringify(moduleJson(s.json, provider !== undefined), null, 2)}\n`;
     writeFileSync(join(dir, 'cdk.tf.json'), text);
     s.owners = lineOwners(text);
@@ -251,7 +254,7 @@ export function writeShard(root: string, stacks: ShardStack[]): { providers: num
   }
   main.module = modules;
   writeFileSync(join(root, 'main.tf.json'), `${JSON.stringify(main, null, 2)}\n`);
-  return { providers: shared.size + stacks.filter((s) => !sharedProvider(s.json)).length };
+  return { providers: shared.size + ownProviders };
 }
 
 /** Splits stacks into `n` shards of about equal resource count (largest first onto the lightest shard). */
