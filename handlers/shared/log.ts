@@ -92,14 +92,9 @@ export const logOutput: { write: (fd: 1 | 2, line: string) => void } = { write: 
  * What Powertools Logger calls on its console: one finished JSON line per entry (console.<level>(line)); stdout for
  * info/debug, stderr for warn/error, as Powertools' own Console would.
  */
-const DIRECT_CONSOLE = {
-  log: (line: unknown) => logOutput.write(1, String(line)),
-  info: (line: unknown) => logOutput.write(1, String(line)),
-  debug: (line: unknown) => logOutput.write(1, String(line)),
-  trace: (line: unknown) => logOutput.write(1, String(line)),
-  warn: (line: unknown) => logOutput.write(2, String(line)),
-  error: (line: unknown) => logOutput.write(2, String(line)),
-};
+const toStdout = (line: unknown) => logOutput.write(1, String(line));
+const toStderr = (line: unknown) => logOutput.write(2, String(line));
+const DIRECT_CONSOLE = { log: toStdout, info: toStdout, debug: toStdout, trace: toStdout, warn: toStderr, error: toStderr };
 
 /**
  * Powertools Logger with its entries written straight to the file descriptors. Powertools builds a `Console` on

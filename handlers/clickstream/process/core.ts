@@ -180,16 +180,15 @@ export async function processRecords(records: readonly KinesisStreamRecord[], se
   const rejects: { seq: string; reject: Reject }[] = [];
   // One entry per table key: a record delivered twice in one batch becomes one write (duplicate keys fail a
   // BatchWriteItem). The sort key ends in `#<sequence number>` after a timestamp without '#', so records with
-  // different sequence numbers never share a key: entries are found by sequence number, and table keys are only
-  // compared (byKey, built on the first repeated sequence number) for records whose number repeats.
+  // different sequence numbers never share a key: a record with a new sequence number is a new entry, and table
+  // keys are only compared (byKey, built on the first repeated sequence number) for records whose number repeats.
   const entries: { item: Item; seqs: string[] }[] = [];
-  const bySeq = new Map<string, { item: Item; seqs: string[] }>();
+  const seen = new Set<string>();
   let byKey: Map<string, { item: Item; seqs: string[] }> | undefined;
   const add = (item: Item, seq: string) => {
     const entry = { item, seqs: [seq] };
     entries.push(entry);
     byKey?.set(keyOf(item), entry);
-    return entry;
   };
 
   for (const r of records) {
@@ -218,8 +217,9 @@ export async function processRecords(records: readonly KinesisStreamRecord[], se
     }
     const item = toItem(d.record, k, batch);
     const seq = k.sequenceNumber;
-    if (!bySeq.has(seq)) {
-      bySeq.set(seq, add(item, seq));
+    if (!seen.has(seq)) {
+      seen.add(seq);
+      add(item, seq);
       continue;
     }
     byKey ??= new Map(entries.map((e) => [keyOf(e.item), e]));
