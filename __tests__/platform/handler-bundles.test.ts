@@ -71,20 +71,36 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Bundles `name`, imports it in a fresh `node` with exactly `env` and invokes its handler once with `event`. */
-async function invokeBundle(name: string, event: unknown, env: Record<string, string>): Promise<{ result?: unknown; error?: string }> {
+interface Invocation {
+  result?: unknown;
+  error?: string;
+  /** With `probe`: whether that built-in was loaded once the bundle was imported, and after the call. */
+  loaded?: { atImport: boolean; afterInvoke: boolean };
+  /** With `probe`: everything the process wrote on stdout (its log lines). */
+  stdout?: string;
+}
+
+/**
+ * Bundles `name`, imports it in a fresh `node` with exactly `env` and invokes its handler once with `event`;
+ * `probe` names a Node built-in whose loading is recorded (process.moduleLoadList).
+ */
+async function invokeBundle(name: string, event: unknown, env: Record<string, string>, probe?: string): Promise<Invocation> {
   const file = join(dir, `${name}.mjs`);
   writeFileSync(file, await bundle(name));
-  const driver = `const m = await import(${JSON.stringify(pathToFileURL(file).href)});
-try { const result = await m.handler(${JSON.stringify(event)}, {}); process.stdout.write('\\n' + JSON.stringify({ result })); }
-catch (e) { process.stdout.write('\\n' + JSON.stringify({ error: e.name + ': ' + e.message })); }
+  const driver = `const loaded = () => process.moduleLoadList.includes(${JSON.stringify(`NativeModule ${probe}`)});
+const m = await import(${JSON.stringify(pathToFileURL(file).href)});
+const atImport = loaded();
+const report = (out) => process.stdout.write('\\n' + JSON.stringify(${probe ? '{ ...out, loaded: { atImport, afterInvoke: loaded() } }' : 'out'}));
+try { report({ result: await m.handler(${JSON.stringify(event)}, {}) }); }
+catch (e) { report({ error: e.name + ': ' + e.message }); }
 process.exit(0);`;
   const stdout = await new Promise<string>((resolvePromise, reject) =>
     execFile(process.execPath, ['--input-type=module', '-e', driver], { env, encoding: 'utf8', timeout: 30_000 }, (err, out, stderr) =>
       err ? reject(new Error(`${err.message}\n${stderr}`)) : resolvePromise(out),
     ),
   );
-  return JSON.parse(stdout.trim().split('\n').pop()!);
+  const out = JSON.parse(stdout.trim().split('\n').pop()!) as Invocation;
+  return probe ? { ...out, stdout } : out;
 }
 
 const lambdaEnv = (extra: Record<string, string>): Record<string, string> => ({
@@ -119,27 +135,15 @@ describe('handler bundles', () => {
   });
 
   it('load node:crypto on first use: the SDK-free transform never loads it unless debug-log sampling draws a number', async () => {
-    const file = join(dir, 'client-events-transform.mjs');
-    writeFileSync(file, await bundle('client-events-transform'));
     const event = { records: [{ recordId: 'r1', approximateArrivalTimestamp: 1, data: Buffer.from('{}').toString('base64') }] };
-    const run = (extra: Record<string, string>) =>
-      new Promise<{ atImport: boolean; afterInvoke: boolean; result: unknown; logs: string }>((resolvePromise, reject) => {
-        const driver = `const loaded = () => process.moduleLoadList.includes('NativeModule crypto');
-const m = await import(${JSON.stringify(pathToFileURL(file).href)});
-const atImport = loaded();
-const result = await m.handler(${JSON.stringify(event)}, {});
-process.stdout.write('\\n' + JSON.stringify({ atImport, afterInvoke: loaded(), result }));`;
-        execFile(process.execPath, ['--input-type=module', '-e', driver], { env: lambdaEnv(extra), encoding: 'utf8', timeout: 30_000 }, (err, out, stderr) =>
-          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolvePromise({ ...JSON.parse(out.trim().split('\n').pop()!), logs: out }),
-        );
-      });
-    const plain = await run({});
-    expect(plain).toMatchObject({ atImport: false, afterInvoke: false, result: { records: [{ recordId: 'r1', result: 'ProcessingFailed' }] } });
-    expect(plain.logs).toContain('"message":"transformed"');
+    const transformed = { result: { records: [{ recordId: 'r1', result: 'ProcessingFailed' }] } };
+    const plain = await invokeBundle('client-events-transform', event, lambdaEnv({}), 'crypto');
+    expect(plain).toMatchObject({ ...transformed, loaded: { atImport: false, afterInvoke: false } });
+    expect(plain.stdout).toContain('"message":"transformed"');
     // Sampling configured: Powertools draws with crypto.randomInt, which the lazy stand-in then loads and serves.
-    const sampled = await run({ POWERTOOLS_LOGGER_SAMPLE_RATE: '1' });
-    expect(sampled).toMatchObject({ atImport: true, result: { records: [{ recordId: 'r1', result: 'ProcessingFailed' }] } });
-    expect(sampled.logs).toContain('"sampling_rate":1');
+    const sampled = await invokeBundle('client-events-transform', event, lambdaEnv({ POWERTOOLS_LOGGER_SAMPLE_RATE: '1' }), 'crypto');
+    expect(sampled).toMatchObject({ ...transformed, loaded: { atImport: true } });
+    expect(sampled.stdout).toContain('"sampling_rate":1');
   });
 
   it('bundle only the environment credential provider (no SSO, ini-file, process or web-identity providers)', async () => {
