@@ -21,13 +21,12 @@ import {
 } from '../../contracts/ams.js';
 import { fromRoot } from '../../lib/paths.js';
 import { evaluate, grantsOf, readCfnTemplate, type CfnTemplate, type Grant } from '../helpers/cfn-template.js';
-import { resources, synthConfig, type SynthStack } from '../helpers/synth.js';
+import { ref, resources, synthConfig, type SynthStack } from '../helpers/synth.js';
 
 const FIREHOSE_TEMPLATE = readCfnTemplate(fromRoot('__tests__', 'fixtures', 'ams', 'Stream_Firehose_CF_Template.yaml'));
 const SQS_TEMPLATE = readCfnTemplate(fromRoot('__tests__', 'fixtures', 'ams', 'Stream_SQS_CF_Template.yaml'));
 
 type Body = Record<string, unknown>;
-const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 const one = (stack: SynthStack, type: string, idPart: string): [string, Body] => {
   const hits = Object.entries(resources(stack, type)).filter(([id]) => id.includes(idPart));
   expect(hits, `${stack.name} ${type} *${idPart}*`).toHaveLength(1);

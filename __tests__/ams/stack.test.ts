@@ -10,13 +10,12 @@ import { AMAZON_REVIEWER_ROLE, AMAZON_SUBSCRIBER_ROLE, publisherAccount } from '
 import { HIVE_TIME_PARTITIONS } from '../../modules/firehose-to-s3.js';
 import { AMS_OUTPUTS } from '../../stacks/ams/stack.js';
 import { AMS_CATALOG_OUTPUTS } from '../../stacks/ams/catalog.js';
-import { resources, synthConfig, type SynthStack } from '../helpers/synth.js';
+import { ref, resources, statements, synthConfig, type SynthStack } from '../helpers/synth.js';
 
 const LONGEST = 'sponsored-ads-campaign-diagnostics-recommendations';
 const DATASETS = ['sp-traffic', 'sp-conversion', LONGEST];
 
 type Body = Record<string, unknown>;
-const statements = (policy: unknown) => (JSON.parse(String(policy)) as { Statement: Body[] }).Statement;
 const byName = (stacks: SynthStack[], name: string): SynthStack => {
   const s = stacks.find((x) => x.name === name);
   if (!s) throw new Error(`no stack ${name} in ${stacks.map((x) => x.name).join(', ')}`);
@@ -27,7 +26,6 @@ const one = (stack: SynthStack, type: string, idPart: string): [string, Body] =>
   expect(hits, `${stack.name} ${type} *${idPart}*`).toHaveLength(1);
   return hits[0];
 };
-const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 const alarms = (stack: SynthStack) => Object.values(resources(stack, 'aws_cloudwatch_metric_alarm'));
 
 describe('sqs delivery (default)', () => {

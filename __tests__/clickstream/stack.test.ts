@@ -13,21 +13,14 @@ import { checkAll, failures } from '../../policy/index.js';
 import { ACCESS_LOG_FORMAT } from '../../modules/access-log.js';
 import { CLICKSTREAM_OUTPUTS } from '../../stacks/clickstream/stack.js';
 import { expectPolicyClean } from '../helpers/policy.js';
-import { resources, synthConfig, type SynthStack } from '../helpers/synth.js';
+import { only, ref, resources, statements, synthConfig, type SynthStack } from '../helpers/synth.js';
 
 type Body = Record<string, unknown>;
-const statements = (policy: unknown) => (JSON.parse(String(policy)) as { Statement: Body[] }).Statement;
-const only = (stack: SynthStack, type: string): [string, Body] => {
-  const all = Object.entries(resources(stack, type));
-  expect(all, `${stack.name} ${type}`).toHaveLength(1);
-  return all[0];
-};
 const byIdPart = (stack: SynthStack, type: string, part: string): [string, Body] => {
   const hits = Object.entries(resources(stack, type)).filter(([id]) => id.includes(part));
   expect(hits, `${stack.name} ${type} *${part}*`).toHaveLength(1);
   return hits[0];
 };
-const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 
 describe('config', () => {
   it('is off by default with documented defaults, and the default config has no clickstream stack', () => {

@@ -25,15 +25,9 @@ import {
   PUT_EVENTS_RESPONSE_TEMPLATE, REQUEST_MODEL_SCHEMA, RULE_PATTERNS, ZENDESK_INPUT_TRANSFORMER, ZENDESK_PLACEHOLDER_PASSWORD, ZENDESK_SAMPLE_INPUT_TRANSFORMER,
 } from '../../stacks/client-events/templates.js';
 import { expectPolicyClean, isTracingSuppression } from '../helpers/policy.js';
-import { resources, synthConfig, type SynthStack } from '../helpers/synth.js';
+import { only, ref, resources, statements, synthConfig, type SynthStack } from '../helpers/synth.js';
 
 type Body = Record<string, unknown>;
-const statements = (policy: unknown) => (JSON.parse(String(policy)) as { Statement: Body[] }).Statement;
-const only = (stack: SynthStack, type: string): [string, Body] => {
-  const all = Object.entries(resources(stack, type));
-  expect(all, `${stack.name} ${type}`).toHaveLength(1);
-  return all[0];
-};
 const byId = (stack: SynthStack, type: string, id: string): Body => {
   const body = resources(stack, type)[id];
   expect(body, `${stack.name} ${type}.${id}`).toBeDefined();
@@ -44,7 +38,6 @@ const byIdPart = (stack: SynthStack, type: string, part: string): [string, Body]
   expect(hits, `${stack.name} ${type} ${part}*`).toHaveLength(1);
   return hits[0];
 };
-const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 
 const ZENDESK = { enabled: true, ticketsEndpoint: 'https://acme.zendesk.com/api/v2/tickets.json', secretName: 'tributary/zendesk-secret-name' };
 const hasTerraform = spawnSync('terraform', ['version'], { encoding: 'utf8' }).status === 0;

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { TributaryConfig } from '../../config/index.js';
 import { buildApp } from '../../stacks/index.js';
 
@@ -39,3 +40,18 @@ export function synthConfig(config: TributaryConfig): { stacks: SynthStack[]; ou
 export function resources(stack: SynthStack, type: string): Record<string, Record<string, unknown>> {
   return stack.json.resource?.[type] ?? {};
 }
+
+type Body = Record<string, unknown>;
+
+/** The one resource of `type` in a stack, as [logical id, body]; fails the test when there are none or several. */
+export function only(stack: SynthStack, type: string): [string, Body] {
+  const all = Object.entries(resources(stack, type));
+  expect(all, `${stack.name} ${type}`).toHaveLength(1);
+  return all[0];
+}
+
+/** The Terraform reference `${type.id.attr}` as synth writes it. */
+export const ref = (type: string, id: string, attr: string): string => `\${${type}.${id}.${attr}}`;
+
+/** The statements of an IAM policy document synth wrote as a JSON string. */
+export const statements = (policy: unknown): Body[] => (JSON.parse(String(policy)) as { Statement: Body[] }).Statement;
