@@ -152,14 +152,9 @@ export class Alerts extends Construct {
    * ProcessingFailed, or any other count of records set aside) sums above `threshold` within `periodSeconds`.
    */
   processingFailed(purpose: string, props: ProcessingFailedAlarmProps): CloudwatchMetricAlarm {
-    const period = props.periodSeconds ?? 300;
     return this.alarm(purpose, {
       alarmDescription: props.description,
-      namespace: props.metric.namespace,
-      metricName: props.metric.metricName,
-      dimensions: props.metric.dimensions,
-      statistic: 'Sum',
-      period,
+      ...metricSum(props.metric, props.periodSeconds ?? 300),
       evaluationPeriods: 1,
       threshold: props.threshold ?? 0,
       comparisonOperator: 'GreaterThanThreshold',
@@ -234,11 +229,7 @@ export class Alerts extends Construct {
     checkEvaluationRange(purpose, 3600, props.hours);
     return this.alarm(purpose, {
       alarmDescription: props.description,
-      namespace: props.metric.namespace,
-      metricName: props.metric.metricName,
-      dimensions: props.metric.dimensions,
-      statistic: 'Sum',
-      period: 3600,
+      ...metricSum(props.metric, 3600),
       evaluationPeriods: props.hours,
       threshold: 1,
       comparisonOperator: 'LessThanThreshold',
@@ -369,6 +360,11 @@ export type VolumeDropAlarmProps = {
       readonly floor: number;
     }
 );
+
+/** An alarm on the sum of one metric over `period` seconds (the metric fields of PutMetricAlarm). */
+function metricSum(m: MetricRef, period: number) {
+  return { namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, statistic: 'Sum', period };
+}
 
 function metricQuery(id: string, m: MetricRef, period: number): CloudwatchMetricAlarmMetricQuery {
   return {
