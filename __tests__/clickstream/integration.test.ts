@@ -13,26 +13,27 @@ import { sampleRecords } from '../../samples/clickstream.js';
 import type { ClickstreamRecord } from '../../handlers/clickstream/lib/record.js';
 import { ingest, type IngestSettings, type PutRecordsFn } from '../../handlers/clickstream/ingest/core.js';
 import { kinesisPutRecords, requestFromEvent } from '../../handlers/clickstream/ingest/handler.js';
-import { processRecords, type BatchWriteFn, type ProcessSettings } from '../../handlers/clickstream/process/core.js';
+import type { BatchWriteFn } from '../../handlers/clickstream/process/core.js';
 import { dynamoBatchWrite } from '../../handlers/clickstream/process/handler.js';
-import { freshPipeline, ingestDefaults, kinesisEvent, processDefaults, rejectsKept as rejectsIn, startEmulators, type Emulators } from '../helpers/clickstream-pipeline.js';
+import {
+  freshPipeline, ingestDefaults, processStream, rejectsKept as rejectsIn, startEmulators, type Emulators, type PipelineResources,
+} from '../helpers/clickstream-pipeline.js';
 import type { Kinesalite, StreamRecord } from '../helpers/kinesalite.js';
 import type { Dynalite } from '../helpers/dynalite.js';
 import type { Fauxqs, Queue } from '../helpers/fauxqs.js';
 
 const noSleep = async () => {};
 let emulators: Emulators;
+let pipeline: PipelineResources;
 let k: Kinesalite;
 let d: Dynalite;
 let q: Fauxqs;
 let rejectsQueue: Queue;
-let streamArn: string;
 let n = 0;
 let stream: string;
 let table: string;
 
 const ingestSettings = (): IngestSettings => ingestDefaults(stream);
-const processSettings = (): ProcessSettings => processDefaults(table);
 
 function apiEvent(body: string | Buffer, opts: { sourceIp?: string; base64?: boolean; contentType?: string } = {}): APIGatewayProxyEventV2 {
   const base64 = opts.base64 ?? Buffer.isBuffer(body);
@@ -69,14 +70,8 @@ function post(body: string | Buffer, opts: Parameters<typeof apiEvent>[1] = {}, 
   });
 }
 
-function process(records: readonly StreamRecord[], batchWrite?: BatchWriteFn, rejects?: RejectsSink) {
-  return processRecords(kinesisEvent(records, streamArn).Records, processSettings(), {
-    batchWrite: batchWrite ?? dynamoBatchWrite(d.client),
-    rejects: rejects ?? sqsRejectsSink(q.sqs, rejectsQueue.url, { sleep: noSleep }),
-    log: new MemoryLogger(),
-    sleep: noSleep,
-  });
-}
+const process = (records: readonly StreamRecord[], batchWrite?: BatchWriteFn, rejects?: RejectsSink) =>
+  processStream(emulators, pipeline, records, { batchWrite, rejects });
 
 const rejectsKept = (): Promise<RejectMessage[]> => rejectsIn(emulators, rejectsQueue);
 
@@ -90,7 +85,8 @@ afterAll(async () => {
 
 let t = 0;
 beforeEach(async () => {
-  ({ stream, table, streamArn, rejectsQueue } = await freshPipeline(emulators, `clicks-${++t}`));
+  pipeline = await freshPipeline(emulators, `clicks-${++t}`);
+  ({ stream, table, rejectsQueue } = pipeline);
 });
 
 const gen = (seed = 7) => sampleRecords({ seed, visitors: 50 });

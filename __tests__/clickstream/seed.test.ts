@@ -22,9 +22,9 @@ import { sampleRecords } from '../../samples/clickstream.js';
 import { RECORD_FIELDS, type ClickstreamRecord } from '../../handlers/clickstream/lib/record.js';
 import { ingest, type IngestSettings, type PutRecordsFn, type PutRecordsInput } from '../../handlers/clickstream/ingest/core.js';
 import { kinesisPutRecords } from '../../handlers/clickstream/ingest/handler.js';
-import { processRecords } from '../../handlers/clickstream/process/core.js';
-import { dynamoBatchWrite } from '../../handlers/clickstream/process/handler.js';
-import { freshPipeline, ingestDefaults, kinesisEvent, processDefaults, rejectsKept as rejectsIn, startEmulators, type Emulators } from '../helpers/clickstream-pipeline.js';
+import {
+  freshPipeline, ingestDefaults, processStream, rejectsKept as rejectsIn, startEmulators, type Emulators, type PipelineResources,
+} from '../helpers/clickstream-pipeline.js';
 import { PUT_RECORDS_LIMITS, type Kinesalite, type StreamRecord } from '../helpers/kinesalite.js';
 import type { Dynalite } from '../helpers/dynalite.js';
 import type { Fauxqs, Queue } from '../helpers/fauxqs.js';
@@ -41,11 +41,11 @@ const SEED = JSON.parse(fixture('seed-contract.json')) as {
 
 const noSleep = async () => {};
 let emulators: Emulators;
+let pipeline: PipelineResources;
 let k: Kinesalite;
 let d: Dynalite;
 let q: Fauxqs;
 let rejectsQueue: Queue;
-let streamArn: string;
 let stream: string;
 let table: string;
 let t = 0;
@@ -67,13 +67,7 @@ function post(body: string, opts: { contentType?: string | null; putRecords?: Pu
 /** A rejects sink on a queue that does not exist: every SendMessageBatch fails, as when the queue is unavailable. */
 const brokenRejects = (): RejectsSink => sqsRejectsSink(q.sqs, `${q.endpoint}/000000000000/no-such-queue-${t}`, { sleep: noSleep });
 
-const processAll = async (records: readonly StreamRecord[]) =>
-  processRecords(kinesisEvent(records, streamArn).Records, processDefaults(table), {
-    batchWrite: dynamoBatchWrite(d.client),
-    rejects: sqsRejectsSink(q.sqs, rejectsQueue.url, { sleep: noSleep }),
-    log: new MemoryLogger(),
-    sleep: noSleep,
-  });
+const processAll = (records: readonly StreamRecord[]) => processStream(emulators, pipeline, records);
 
 const rejectsKept = (): Promise<RejectMessage[]> => rejectsIn(emulators, rejectsQueue);
 
@@ -85,7 +79,8 @@ afterAll(async () => {
   await emulators?.stop();
 });
 beforeEach(async () => {
-  ({ stream, table, streamArn, rejectsQueue } = await freshPipeline(emulators, `seed-${++t}`));
+  pipeline = await freshPipeline(emulators, `seed-${++t}`);
+  ({ stream, table, rejectsQueue } = pipeline);
 });
 
 describe('the sample record goes through unchanged and is stored as documented', () => {

@@ -6,8 +6,10 @@
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { IngestSettings } from '../../handlers/clickstream/ingest/core.js';
-import type { RejectMessage } from '../../handlers/clickstream/lib/rejects.js';
-import type { ProcessSettings } from '../../handlers/clickstream/process/core.js';
+import { sqsRejectsSink, type RejectMessage, type RejectsSink } from '../../handlers/clickstream/lib/rejects.js';
+import { processRecords, type BatchWriteFn, type ProcessResult, type ProcessSettings } from '../../handlers/clickstream/process/core.js';
+import { dynamoBatchWrite } from '../../handlers/clickstream/process/handler.js';
+import { MemoryLogger } from '../../handlers/shared/log.js';
 import { startDynalite, type Dynalite } from './dynalite.js';
 import { startFauxqs, type Fauxqs, type Queue } from './fauxqs.js';
 import { startKinesalite, type Kinesalite, type StreamRecord } from './kinesalite.js';
@@ -74,4 +76,23 @@ export function kinesisEvent(records: readonly StreamRecord[], streamArn: string
 /** Every message the rejects queue holds, parsed. */
 export async function rejectsKept(e: Emulators, queue: Queue): Promise<RejectMessage[]> {
   return (await e.q.receiveAll(queue)).map((m) => JSON.parse(m.Body!) as RejectMessage);
+}
+
+/**
+ * The processor core over `records` read off the pipeline's stream, as Lambda would deliver them: writes through
+ * the SDK to dynalite and rejects to the pipeline's queue unless other ports are given; no backoff sleeps.
+ */
+export function processStream(
+  e: Emulators,
+  p: PipelineResources,
+  records: readonly StreamRecord[],
+  ports: { batchWrite?: BatchWriteFn; rejects?: RejectsSink } = {},
+): Promise<ProcessResult> {
+  const noSleep = async () => {};
+  return processRecords(kinesisEvent(records, p.streamArn).Records, processDefaults(p.table), {
+    batchWrite: ports.batchWrite ?? dynamoBatchWrite(e.d.client),
+    rejects: ports.rejects ?? sqsRejectsSink(e.q.sqs, p.rejectsQueue.url, { sleep: noSleep }),
+    log: new MemoryLogger(),
+    sleep: noSleep,
+  });
 }
